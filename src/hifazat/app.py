@@ -1,0 +1,93 @@
+"""The FastAPI application: routers, error handling, middleware, background relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from hifazat import __version__, errors, ops
+from hifazat.bus import get_bus
+from hifazat.config import Settings, get_settings
+from hifazat.db import unit_of_work
+from hifazat.logs import configure
+from hifazat.outbox import relay_once
+
+log = logging.getLogger("hifazat.app")
+WEB = Path(__file__).parent / "web"
+
+
+async def _relay_loop(stop: asyncio.Event, interval: float = 1.0) -> None:
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(_relay_tick)
+        except Exception:
+            log.exception("outbox relay failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+def _relay_tick() -> None:
+    with unit_of_work() as session:
+        relay_once(session)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    bus = get_bus()
+    await bus.start()
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(_relay_loop(stop))]
+    for starter in app.state.background:
+        tasks.append(asyncio.create_task(starter(stop)))
+    try:
+        yield
+    finally:
+        stop.set()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await bus.stop()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure(settings.log_level, settings.log_json)
+    app = FastAPI(
+        title="Hifazat",
+        version=__version__,
+        lifespan=lifespan,
+        description="Joint security coordination for protected persons and strategic project sites.",
+    )
+    app.state.settings = settings
+    app.state.background = []
+    errors.install(app)
+    app.add_middleware(ops.RequestContext)
+
+    from hifazat.audit.api import router as audit_router
+    from hifazat.auth.api import router as auth_router
+    from hifazat.registry.api import router as registry_router
+
+    app.include_router(ops.router)
+    app.include_router(auth_router)
+    app.include_router(registry_router)
+    app.include_router(audit_router)
+    _mount_web(app)
+    return app
+
+
+def _mount_web(app: FastAPI) -> None:
+    import xstatic.pkg.leaflet as xleaflet
+
+    app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
+    static = WEB / "static"
+    if static.is_dir():
+        app.mount("/static", StaticFiles(directory=static), name="static")
+    from hifazat.web.pages import router as web_router
+
+    app.include_router(web_router)

@@ -1,0 +1,49 @@
+"""Hash-chain arithmetic, kept apart from storage so the verifier and the writer share one definition."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def stamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def entry_hash(
+    *,
+    prev_hash: str,
+    seq: int,
+    at: datetime,
+    actor_id: str | None,
+    actor: str,
+    agency_id: str | None,
+    action: str,
+    entity: str,
+    entity_id: str | None,
+    before: Any,
+    after: Any,
+) -> str:
+    body = canonical(
+        {
+            "seq": seq,
+            "at": stamp(at),
+            "actor_id": actor_id,
+            "actor": actor,
+            "agency_id": agency_id,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "before": before,
+            "after": after,
+        }
+    )
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()

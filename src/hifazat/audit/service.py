@@ -1,0 +1,154 @@
+"""Append to and verify the audit chain. Appends happen inside the caller's transaction."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import inspect, select, text
+from sqlalchemy.orm import Session
+
+from hifazat.audit.chain import GENESIS, entry_hash, stamp
+from hifazat.audit.models import AuditEntry
+from hifazat.db import utcnow
+
+# Never copied into the log: secrets, and ciphertext whose plain value the log must not reveal either.
+SECRET_COLUMNS = frozenset({"password_hash", "passport_enc", "cnic_enc", "secret_hash", "token_hash"})
+_PG_CHAIN_LOCK = 7_261_001
+
+
+class Actor(Protocol):
+    @property
+    def user_id(self) -> str | None: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def agency_id(self) -> str | None: ...
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return stamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj: Any, exclude: Iterable[str] = ()) -> dict[str, Any]:
+    """Column values of an ORM object, JSON-ready, secrets left out."""
+    skip = SECRET_COLUMNS | set(exclude)
+    mapper = inspect(type(obj))
+    return {c.key: _jsonable(getattr(obj, c.key)) for c in mapper.column_attrs if c.key not in skip}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the keys that changed, so the log stays readable."""
+    keys = [k for k in after if before.get(k) != after.get(k) and k != "updated_at"]
+    return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
+
+
+def _lock_chain(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
+    # SQLite: every writing transaction began IMMEDIATE, so it already holds the only write lock.
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: str | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    _lock_chain(session)
+    last = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    at = utcnow()
+    before_j, after_j = _jsonable(before), _jsonable(after)
+    digest = entry_hash(
+        prev_hash=prev,
+        seq=seq,
+        at=at,
+        actor_id=actor.user_id,
+        actor=actor.username,
+        agency_id=actor.agency_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before_j,
+        after=after_j,
+    )
+    entry = AuditEntry(
+        seq=seq,
+        at=at,
+        actor_id=actor.user_id,
+        actor=actor.username,
+        agency_id=actor.agency_id,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        before=before_j,
+        after=after_j,
+        prev_hash=prev,
+        hash=digest,
+    )
+    session.add(entry)
+    session.flush([entry])
+    return entry
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    bad_seq: int | None = None
+    reason: str | None = None
+
+
+def verify(session: Session, batch: int = 5000) -> VerifyResult:
+    """Walk the chain in order; name the first entry that was altered, removed or reordered."""
+    expected_seq, prev, checked = 1, GENESIS, 0
+    after_seq = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(batch)
+        ).all()
+        if not rows:
+            return VerifyResult(True, checked)
+        for e in rows:
+            if e.seq != expected_seq:
+                return VerifyResult(False, checked, expected_seq, f"entry {expected_seq} is missing")
+            if e.prev_hash != prev:
+                return VerifyResult(False, checked, e.seq, "previous-hash link broken (removed or reordered)")
+            digest = entry_hash(
+                prev_hash=e.prev_hash,
+                seq=e.seq,
+                at=e.at,
+                actor_id=e.actor_id,
+                actor=e.actor,
+                agency_id=e.agency_id,
+                action=e.action,
+                entity=e.entity,
+                entity_id=e.entity_id,
+                before=e.before,
+                after=e.after,
+            )
+            if digest != e.hash:
+                return VerifyResult(False, checked, e.seq, "content does not match its hash (altered)")
+            prev, expected_seq, checked = e.hash, expected_seq + 1, checked + 1
+        after_seq = rows[-1].seq
+        session.expunge_all()

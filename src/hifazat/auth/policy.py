@@ -1,0 +1,240 @@
+"""Who may see and change what. Every read is scoped here; nothing is visible unless something grants it.
+
+Visibility of a record owned by agency A, for a caller of agency C:
+  * A is C or below C in the agency tree                       -> full, may write (role permitting)
+  * the record lies in C's jurisdiction (province column)      -> full, read only
+  * an active sharing agreement A' -> C covers it (A under A') -> its level and redactions, read only
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from hifazat.auth.models import Agency, Role, ShareLevel, SharingAgreement
+from hifazat.db import utcnow
+from hifazat.errors import forbidden
+
+WHOLE_COUNTRY = "PK"
+READ_ALL = frozenset(r.value for r in Role)
+STAFF = frozenset({"admin", "operator"})
+
+# (entity kind, action) -> roles that may do it. Scope (which rows) is decided separately.
+PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("agencies", "read"): READ_ALL,
+    ("agencies", "write"): frozenset({"admin"}),
+    ("users", "read"): frozenset({"admin", "auditor"}),
+    ("users", "write"): frozenset({"admin"}),
+    ("agreements", "read"): frozenset({"admin", "auditor", "liaison"}),
+    ("agreements", "write"): frozenset({"admin"}),
+    ("audit", "read"): frozenset({"admin", "auditor"}),
+    **{(k, "read"): READ_ALL for k in ("persons", "projects", "sites", "units", "vehicles")},
+    **{(k, "write"): STAFF for k in ("persons", "projects", "sites", "units", "vehicles")},
+}
+# Roles that see passport/CNIC numbers unmasked (on records they may see in full).
+SENSITIVE_ID_ROLES = frozenset({"admin", "investigator"})
+
+
+@dataclass(frozen=True)
+class Grant:
+    agreement_id: str
+    grantor_tree: frozenset[str]
+    kinds: frozenset[str]
+    filters: dict[str, Any]
+    level: str
+    redact: frozenset[str]
+
+
+@dataclass(frozen=True)
+class View:
+    level: str  # "full" or "summary"
+    redact: frozenset[str] = frozenset()
+    writable: bool = False
+
+
+FULL_RW = View(ShareLevel.full.value, writable=True)
+FULL_RO = View(ShareLevel.full.value)
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str | None
+    username: str
+    agency_id: str | None
+    roles: frozenset[str]
+    tree: frozenset[str] = frozenset()
+    jurisdiction: tuple[str, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    token_id: str | None = None
+    system: bool = False
+    # An admin of the top-level ministry administers every agency's users and agreements (not their data).
+    platform_admin: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def has(self, *roles: str) -> bool:
+        return self.system or bool(self.roles.intersection(roles))
+
+
+SYSTEM = Principal(user_id=None, username="system", agency_id=None, roles=frozenset(), system=True)
+
+
+def system_actor(name: str = "system", agency_id: str | None = None) -> Principal:
+    return Principal(user_id=None, username=name, agency_id=agency_id, roles=frozenset(), system=True)
+
+
+def descendants(session: Session, root_id: str) -> frozenset[str]:
+    rows = session.execute(select(Agency.id, Agency.parent_id).where(Agency.deleted_at.is_(None))).all()
+    children: dict[str | None, list[str]] = {}
+    for aid, parent in rows:
+        children.setdefault(parent, []).append(aid)
+    out, stack = {root_id}, [root_id]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            if child not in out:
+                out.add(child)
+                stack.append(child)
+    return frozenset(out)
+
+
+def active_grants(session: Session, agency_id: str, now: datetime | None = None) -> tuple[Grant, ...]:
+    now = now or utcnow()
+    rows = session.scalars(
+        select(SharingAgreement).where(
+            SharingAgreement.grantee_id == agency_id,
+            SharingAgreement.deleted_at.is_(None),
+            or_(SharingAgreement.valid_from.is_(None), SharingAgreement.valid_from <= now),
+            or_(SharingAgreement.valid_to.is_(None), SharingAgreement.valid_to > now),
+        )
+    ).all()
+    return tuple(
+        Grant(
+            agreement_id=a.id,
+            grantor_tree=descendants(session, a.grantor_id),
+            kinds=frozenset(a.entity_kinds),
+            filters=dict(a.filters or {}),
+            level=a.level,
+            redact=frozenset(a.redact_fields or ()),
+        )
+        for a in rows
+    )
+
+
+def build_principal(
+    session: Session,
+    *,
+    user_id: str,
+    username: str,
+    agency_id: str,
+    roles: Iterable[str],
+    token_id: str | None = None,
+) -> Principal:
+    agency = session.get(Agency, agency_id)
+    roles = frozenset(roles)
+    platform = bool(
+        agency and agency.parent_id is None and agency.kind == "federal_ministry" and "admin" in roles
+    )
+    return Principal(
+        user_id=user_id,
+        username=username,
+        agency_id=agency_id,
+        roles=roles,
+        platform_admin=platform,
+        tree=descendants(session, agency_id),
+        jurisdiction=tuple(agency.jurisdiction or ()) if agency else (),
+        grants=active_grants(session, agency_id),
+        token_id=token_id,
+    )
+
+
+def require(principal: Principal, kind: str, action: str) -> None:
+    if principal.system:
+        return
+    if not principal.roles & PERMISSIONS.get((kind, action), frozenset()):
+        raise forbidden(f"your roles do not allow {action} on {kind}")
+
+
+def _in_jurisdiction(province: str | None, jurisdiction: tuple[str, ...]) -> bool:
+    if not province:
+        return False
+    return any(j == WHOLE_COUNTRY or province == j or province.startswith(j + ":") for j in jurisdiction)
+
+
+def _jurisdiction_clause(model: Any, jurisdiction: tuple[str, ...]) -> ColumnElement[bool]:
+    col = model.province
+    if WHOLE_COUNTRY in jurisdiction:
+        return col.is_not(None)
+    return or_(*(or_(col == j, col.like(j + ":%")) for j in jurisdiction))
+
+
+def _matches_filters(row: Any, filters: dict[str, Any]) -> bool:
+    for key, want in filters.items():
+        have = getattr(row, key, None)
+        if (isinstance(want, list) and have not in want) or (not isinstance(want, list) and have != want):
+            return False
+    return True
+
+
+def _filter_clause(model: Any, filters: dict[str, Any]) -> ColumnElement[bool] | None:
+    parts = []
+    for key, want in filters.items():
+        col = getattr(model, key, None)
+        if col is None:
+            return None  # a filter on a field this kind lacks matches nothing
+        parts.append(col.in_(want) if isinstance(want, list) else col == want)
+    return and_(*parts) if parts else None
+
+
+def scope(model: Any, kind: str, principal: Principal) -> ColumnElement[bool]:
+    """WHERE clause limiting `model` rows (with agency_id, maybe province) to what the caller may see."""
+    if principal.system:
+        return model.agency_id.is_not(None) | model.agency_id.is_(None)
+    clauses: list[ColumnElement[bool]] = [model.agency_id.in_(principal.tree)]
+    if principal.jurisdiction and hasattr(model, "province"):
+        clauses.append(_jurisdiction_clause(model, principal.jurisdiction))
+    for g in principal.grants:
+        if kind not in g.kinds:
+            continue
+        fc = _filter_clause(model, g.filters) if g.filters else None
+        if g.filters and fc is None:
+            continue
+        base = model.agency_id.in_(g.grantor_tree)
+        clauses.append(and_(base, fc) if fc is not None else base)
+    return or_(*clauses) if clauses else false()
+
+
+def _rank(v: View) -> tuple[int, int]:
+    return (1 if v.level == ShareLevel.full.value else 0, -len(v.redact))
+
+
+def view_of(row: Any, kind: str, principal: Principal) -> View | None:
+    """How the caller sees one row, or None if not at all (callers answer 404 then)."""
+    if principal.system:
+        return FULL_RW
+    owner = getattr(row, "agency_id", None)
+    if owner in principal.tree:
+        return FULL_RW
+    if principal.jurisdiction and _in_jurisdiction(getattr(row, "province", None), principal.jurisdiction):
+        return FULL_RO
+    best: View | None = None
+    for g in principal.grants:
+        if kind in g.kinds and owner in g.grantor_tree and _matches_filters(row, g.filters):
+            candidate = View(g.level, g.redact)
+            if best is None or _rank(candidate) > _rank(best):
+                best = candidate
+    return best
+
+
+def can_write_agency(principal: Principal, agency_id: str | None) -> bool:
+    """May change records owned by this agency."""
+    return principal.system or (agency_id is not None and agency_id in principal.tree)
+
+
+def can_administer(principal: Principal, agency_id: str | None) -> bool:
+    """May manage this agency itself, its users and its sharing agreements."""
+    return principal.platform_admin or can_write_agency(principal, agency_id)

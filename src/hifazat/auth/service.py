@@ -1,0 +1,374 @@
+"""Login, tokens, and the agencies / users / sharing agreements behind them. Never commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from hifazat.audit import service as audit
+from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
+from hifazat.auth.policy import Principal, build_principal, can_administer, descendants, require
+from hifazat.auth.schemas import AgencyIn, AgreementIn, UserIn
+from hifazat.config import get_settings
+from hifazat.crud import audited_create, audited_delete, audited_update
+from hifazat.db import utcnow
+from hifazat.errors import Problem, conflict, forbidden, invalid, not_found
+from hifazat.security.passwords import hash_password, verify_password
+from hifazat.security.ratelimit import SlidingWindowLimiter
+from hifazat.security.tokens import new_token, token_digest
+
+login_ip_limiter = SlidingWindowLimiter(limit=30, window_seconds=60)
+COOKIE = "hifazat_token"
+
+
+@dataclass
+class LoginResult:
+    token: str | None
+    expires_in: int
+    user: User | None
+    problem: Problem | None
+
+
+def _unauthorized(detail: str = "wrong user name or password") -> Problem:
+    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def login(session: Session, *, username: str, password: str, client: str | None) -> LoginResult:
+    """Check credentials, count failures, lock after too many. The caller commits even on failure."""
+    s = get_settings()
+    ip = client or "unknown"
+    if not login_ip_limiter.hit(ip):
+        retry = login_ip_limiter.retry_after(ip)
+        return LoginResult(
+            None,
+            0,
+            None,
+            Problem(
+                429,
+                "Too Many Requests",
+                "too many login attempts from this address; wait and retry",
+                headers={"Retry-After": str(retry)},
+            ),
+        )
+    now = utcnow()
+    user = session.scalar(
+        select(User).where(func.lower(User.username) == username.strip().lower(), User.deleted_at.is_(None))
+    )
+    if user is not None and user.locked_until and user.locked_until > now:
+        retry = int((user.locked_until - now).total_seconds()) + 1
+        audit.record(
+            session, actor=_anon(user), action="login_refused_locked", entity="users", entity_id=user.id
+        )
+        return LoginResult(
+            None,
+            0,
+            None,
+            Problem(
+                429,
+                "Too Many Requests",
+                "account temporarily locked after repeated failed logins",
+                headers={"Retry-After": str(retry)},
+            ),
+        )
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        if user is not None:
+            window = timedelta(seconds=s.login_window_seconds)
+            if user.first_failed_at is None or now - user.first_failed_at > window:
+                user.first_failed_at, user.failed_logins = now, 0
+            user.failed_logins += 1
+            if user.failed_logins >= s.login_max_failures:
+                user.locked_until = now + timedelta(seconds=s.login_lockout_seconds)
+                user.failed_logins, user.first_failed_at = 0, None
+            audit.record(
+                session,
+                actor=_anon(user),
+                action="login_failed",
+                entity="users",
+                entity_id=user.id,
+                after={"from": ip, "locked": user.locked_until is not None and user.locked_until > now},
+            )
+        return LoginResult(None, 0, None, _unauthorized())
+    user.failed_logins, user.first_failed_at, user.locked_until, user.last_login_at = 0, None, None, now
+    token = new_token()
+    session.add(
+        AccessToken(
+            token_hash=token_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=s.token_ttl_seconds),
+            client=ip[:200],
+        )
+    )
+    audit.record(
+        session, actor=_anon(user), action="login", entity="users", entity_id=user.id, after={"from": ip}
+    )
+    return LoginResult(token, s.token_ttl_seconds, user, None)
+
+
+def _anon(user: User) -> Principal:
+    return Principal(user_id=user.id, username=user.username, agency_id=user.agency_id, roles=frozenset())
+
+
+def bearer_of(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.cookies.get(COOKIE) or None
+
+
+def principal_for_token(session: Session, token: str) -> Principal | None:
+    now = utcnow()
+    row = session.execute(
+        select(AccessToken, User)
+        .join(User, User.id == AccessToken.user_id)
+        .where(
+            AccessToken.token_hash == token_digest(token),
+            AccessToken.revoked_at.is_(None),
+            AccessToken.expires_at > now,
+            User.active.is_(True),
+            User.deleted_at.is_(None),
+        )
+    ).first()
+    if row is None:
+        return None
+    tok, user = row
+    return build_principal(
+        session,
+        user_id=user.id,
+        username=user.username,
+        agency_id=user.agency_id,
+        roles=user.roles,
+        token_id=tok.id,
+    )
+
+
+def principal_from_request(session: Session, request: Request) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    token = bearer_of(request)
+    principal = principal_for_token(session, token) if token else None
+    if principal is None:
+        raise _unauthorized("missing, expired or revoked access token")
+    request.state.principal = principal
+    return principal
+
+
+def logout(session: Session, principal: Principal) -> None:
+    tok = session.get(AccessToken, principal.token_id) if principal.token_id else None
+    if tok is not None and tok.revoked_at is None:
+        tok.revoked_at = utcnow()
+        audit.record(session, actor=principal, action="logout", entity="users", entity_id=principal.user_id)
+
+
+# --- agencies -------------------------------------------------------------------------------------------
+
+
+def _may_parent(session: Session, principal: Principal, parent_id: str | None) -> None:
+    if parent_id is None:
+        if not (principal.system or principal.platform_admin):
+            raise forbidden("only an admin of a top-level agency may create a top-level agency")
+        return
+    parent = session.get(Agency, parent_id)
+    if parent is None or parent.deleted_at is not None:
+        raise invalid("parent_id", "no such agency")
+    if not can_administer(principal, parent_id):
+        raise forbidden("you may only place agencies under your own agency or one below it")
+
+
+def _name_free(session: Session, name: str, except_id: str | None = None) -> None:
+    q = select(Agency.id).where(func.lower(Agency.name) == name.lower())
+    if except_id:
+        q = q.where(Agency.id != except_id)
+    if session.scalar(q) is not None:
+        raise conflict(f"an agency named {name!r} already exists", field="name")
+
+
+def create_agency(session: Session, *, data: AgencyIn, principal: Principal) -> Agency:
+    require(principal, "agencies", "write")
+    _may_parent(session, principal, data.parent_id)
+    _name_free(session, data.name)
+    row = Agency(**data.model_dump(mode="json"))
+    return audited_create(session, row, kind="agencies", principal=principal)
+
+
+def get_agency(session: Session, agency_id: str) -> Agency:
+    row = session.get(Agency, agency_id)
+    if row is None or row.deleted_at is not None:
+        raise not_found("agency")
+    return row
+
+
+def update_agency(
+    session: Session, *, agency_id: str, changes: dict[str, Any], principal: Principal
+) -> Agency:
+    require(principal, "agencies", "write")
+    row = get_agency(session, agency_id)
+    if not can_administer(principal, row.id):
+        raise forbidden("you may only change your own agency or those below it")
+    if changes.get("name"):
+        _name_free(session, changes["name"], except_id=row.id)
+    if "parent_id" in changes:
+        new_parent = changes["parent_id"]
+        if new_parent is not None and new_parent in descendants(session, row.id):
+            raise invalid(
+                "parent_id", "an agency cannot be placed under itself or one of its own sub-agencies"
+            )
+        _may_parent(session, principal, new_parent)
+    return audited_update(session, row, changes, kind="agencies", principal=principal)
+
+
+def delete_agency(session: Session, *, agency_id: str, principal: Principal) -> None:
+    require(principal, "agencies", "write")
+    row = get_agency(session, agency_id)
+    if not can_administer(principal, row.id) or row.id == principal.agency_id:
+        raise forbidden("you may only retire agencies below your own")
+    users = session.scalar(
+        select(func.count()).select_from(User).where(User.agency_id == row.id, User.deleted_at.is_(None))
+    )
+    if users:
+        raise conflict(f"agency still has {users} active users; retire them first")
+    audited_delete(session, row, kind="agencies", principal=principal)
+
+
+def agency_query(q: str | None, kind: str | None, parent_id: str | None) -> Any:
+    stmt = select(Agency).where(Agency.deleted_at.is_(None))
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(func.lower(Agency.name).like(like), func.lower(Agency.short_name).like(like)))
+    if kind:
+        stmt = stmt.where(Agency.kind == kind)
+    if parent_id:
+        stmt = stmt.where(Agency.parent_id == parent_id)
+    return stmt
+
+
+# --- users ----------------------------------------------------------------------------------------------
+
+
+def create_user(session: Session, *, data: UserIn, principal: Principal) -> User:
+    require(principal, "users", "write")
+    agency = session.get(Agency, data.agency_id)
+    if agency is None or agency.deleted_at is not None:
+        raise invalid("agency_id", "no such agency")
+    if not can_administer(principal, agency.id):
+        raise forbidden("you may only create users in your own agency or those below it")
+    if session.scalar(select(User.id).where(func.lower(User.username) == data.username)) is not None:
+        raise conflict(f"user name {data.username!r} is taken", field="username")
+    fields = data.model_dump(mode="json", exclude={"password"})
+    row = User(**fields, password_hash=hash_password(data.password))
+    return audited_create(session, row, kind="users", principal=principal)
+
+
+def get_user(session: Session, user_id: str, principal: Principal) -> User:
+    row = session.get(User, user_id)
+    if row is None or row.deleted_at is not None:
+        raise not_found("user")
+    if row.id != principal.user_id and (
+        not can_administer(principal, row.agency_id) or not principal.has("admin", "auditor")
+    ):
+        raise not_found("user")
+    return row
+
+
+def update_user(session: Session, *, user_id: str, changes: dict[str, Any], principal: Principal) -> User:
+    require(principal, "users", "write")
+    row = get_user(session, user_id, principal)
+    if row.id == principal.user_id and (
+        ("roles" in changes and "admin" not in (changes["roles"] or [])) or changes.get("active") is False
+    ):
+        raise invalid("roles", "you cannot remove your own admin role or deactivate yourself")
+    password = changes.pop("password", None)
+    if password:
+        changes["password_hash"] = hash_password(password)
+        _revoke_all(session, row.id)
+    if changes.get("active") is False:
+        _revoke_all(session, row.id)
+    return audited_update(session, row, changes, kind="users", principal=principal)
+
+
+def _revoke_all(session: Session, user_id: str) -> None:
+    now = utcnow()
+    for tok in session.scalars(
+        select(AccessToken).where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None))
+    ):
+        tok.revoked_at = now
+
+
+def delete_user(session: Session, *, user_id: str, principal: Principal) -> None:
+    require(principal, "users", "write")
+    row = get_user(session, user_id, principal)
+    if row.id == principal.user_id:
+        raise invalid("id", "you cannot delete yourself")
+    _revoke_all(session, row.id)
+    audited_delete(session, row, kind="users", principal=principal)
+
+
+def user_query(principal: Principal, q: str | None, agency_id: str | None, role: str | None) -> Any:
+    stmt = select(User).where(User.deleted_at.is_(None))
+    if not principal.platform_admin:
+        stmt = stmt.where(User.agency_id.in_(principal.tree))
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like)))
+    if agency_id:
+        stmt = stmt.where(User.agency_id == agency_id)
+    if role:
+        # roles is a JSON list; a LIKE on its text form works on SQLite and PostgreSQL alike.
+        from sqlalchemy import String, cast
+
+        stmt = stmt.where(cast(User.roles, String).like(f'%"{role}"%'))
+    return stmt
+
+
+# --- sharing agreements ---------------------------------------------------------------------------------
+
+
+def create_agreement(session: Session, *, data: AgreementIn, principal: Principal) -> SharingAgreement:
+    require(principal, "agreements", "write")
+    for field in ("grantor_id", "grantee_id"):
+        ag = session.get(Agency, getattr(data, field))
+        if ag is None or ag.deleted_at is not None:
+            raise invalid(field, "no such agency")
+    if not can_administer(principal, data.grantor_id):
+        raise forbidden("only the grantor agency (or one above it) may share its records")
+    row = SharingAgreement(**data.model_dump(mode="python"))
+    row.level = data.level.value
+    return audited_create(session, row, kind="agreements", principal=principal)
+
+
+def agreement_query(principal: Principal) -> Any:
+    stmt = select(SharingAgreement).where(SharingAgreement.deleted_at.is_(None))
+    if principal.platform_admin:
+        return stmt
+    return stmt.where(
+        or_(SharingAgreement.grantor_id.in_(principal.tree), SharingAgreement.grantee_id.in_(principal.tree))
+    )
+
+
+def get_agreement(session: Session, agreement_id: str, principal: Principal) -> SharingAgreement:
+    row = session.get(SharingAgreement, agreement_id)
+    if (
+        row is None
+        or row.deleted_at is not None
+        or not (
+            principal.platform_admin or row.grantor_id in principal.tree or row.grantee_id in principal.tree
+        )
+    ):
+        raise not_found("agreement")
+    return row
+
+
+def delete_agreement(session: Session, *, agreement_id: str, principal: Principal) -> None:
+    require(principal, "agreements", "write")
+    row = get_agreement(session, agreement_id, principal)
+    if not can_administer(principal, row.grantor_id):
+        raise forbidden("only the grantor may end an agreement")
+    audited_delete(session, row, kind="agreements", principal=principal)

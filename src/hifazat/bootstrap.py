@@ -1,0 +1,94 @@
+"""First start: migrate, make the field key, create the first agency and its admin. Idempotent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from hifazat import migrate
+from hifazat.audit import service as audit
+from hifazat.auth.models import Agency, AgencyKind, User
+from hifazat.auth.policy import system_actor
+from hifazat.config import Settings
+from hifazat.db import unit_of_work
+from hifazat.security import crypto
+from hifazat.security.passwords import hash_password, password_problem
+
+
+@dataclass
+class InitResult:
+    agency_id: str
+    admin_id: str
+    created_agency: bool
+    created_admin: bool
+
+
+def init(settings: Settings, password: str | None) -> InitResult:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.field_key is None:
+        crypto.ensure_key_file(settings.key_file)
+    migrate.upgrade()
+    with unit_of_work(settings) as session:
+        actor = system_actor("init")
+        agency = session.scalar(
+            select(Agency).where(
+                Agency.parent_id.is_(None), Agency.deleted_at.is_(None), Agency.name == settings.admin_agency
+            )
+        )
+        created_agency = agency is None
+        if agency is None:
+            agency = Agency(
+                name=settings.admin_agency,
+                short_name="MoI",
+                kind=AgencyKind.federal_ministry.value,
+                jurisdiction=["PK"],
+                country="PK",
+            )
+            session.add(agency)
+            session.flush()
+            audit.record(
+                session,
+                actor=actor,
+                action="create",
+                entity="agencies",
+                entity_id=agency.id,
+                after=audit.snapshot(agency),
+            )
+        admin = session.scalar(select(User).where(func.lower(User.username) == settings.admin_user.lower()))
+        created_admin = admin is None
+        if admin is None:
+            if not password:
+                raise ValueError(
+                    "an admin password is needed: set HIFAZAT_ADMIN_PASSWORD or answer the prompt"
+                )
+            problem = password_problem(password)
+            if problem:
+                raise ValueError(f"admin password {problem}")
+            admin = User(
+                username=settings.admin_user.lower(),
+                full_name="Administrator",
+                agency_id=agency.id,
+                roles=["admin", "auditor", "operator"],
+                password_hash=hash_password(password),
+            )
+            session.add(admin)
+            session.flush()
+            audit.record(
+                session,
+                actor=actor,
+                action="create",
+                entity="users",
+                entity_id=admin.id,
+                after=audit.snapshot(admin),
+            )
+        return InitResult(agency.id, admin.id, created_agency, created_admin)
+
+
+def admin_exists(settings: Settings) -> bool:
+    migrate.upgrade()
+    with unit_of_work(settings, readonly=True) as session:
+        return (
+            session.scalar(select(User.id).where(func.lower(User.username) == settings.admin_user.lower()))
+            is not None
+        )

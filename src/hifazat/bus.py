@@ -1,0 +1,109 @@
+"""The event bus: in-process fan-out by default; other transports (NATS) plug in behind the same API.
+
+Publishers may be worker threads (sync endpoints); subscribers are asyncio consumers such as the SSE
+stream. Delivery is at-least-once; every event carries an `id` so consumers can drop repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("hifazat.bus")
+
+Handler = Callable[["Event"], Awaitable[None] | None]
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    subject: str
+    payload: dict[str, Any]
+    at: str = ""
+    origin: str = ""
+
+
+@dataclass
+class _Subscription:
+    pattern: str
+    handler: Handler
+    loop: asyncio.AbstractEventLoop | None
+    queue_limit: int = 0
+
+
+@dataclass
+class InProcessBus:
+    """Fan-out to local subscribers. Thread-safe: publish may be called from any thread."""
+
+    name: str = "inprocess"
+    _subs: list[_Subscription] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def subscribe(self, pattern: str, handler: Handler) -> Callable[[], None]:
+        """Handler runs on the loop that subscribed (or inline when none runs). Returns an unsubscribe."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        sub = _Subscription(pattern, handler, loop)
+        with self._lock:
+            self._subs.append(sub)
+
+        def _unsubscribe() -> None:
+            with self._lock:
+                if sub in self._subs:
+                    self._subs.remove(sub)
+
+        return _unsubscribe
+
+    def deliver_local(self, event: Event) -> None:
+        with self._lock:
+            subs = [s for s in self._subs if fnmatch.fnmatchcase(event.subject, s.pattern)]
+        for sub in subs:
+            if sub.loop is not None and not sub.loop.is_closed():
+                sub.loop.call_soon_threadsafe(_run_handler, sub.handler, event)
+            else:
+                _run_handler(sub.handler, event)
+
+    def publish(self, event: Event) -> None:
+        self.deliver_local(event)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+
+_tasks: set[asyncio.Future[None]] = set()
+
+
+def _run_handler(handler: Handler, event: Event) -> None:
+    try:
+        result = handler(event)
+        if asyncio.iscoroutine(result):
+            task = asyncio.ensure_future(result)
+            _tasks.add(task)  # keep a reference until done, or the loop may drop it
+            task.add_done_callback(_tasks.discard)
+    except Exception:
+        log.exception("event handler failed", extra={"subject": event.subject})
+
+
+_bus: InProcessBus | None = None
+
+
+def get_bus() -> InProcessBus:
+    global _bus
+    if _bus is None:
+        _bus = InProcessBus()
+    return _bus
+
+
+def set_bus(bus: InProcessBus | None) -> None:
+    global _bus
+    _bus = bus

@@ -1,0 +1,142 @@
+"""The `hifazat` command: init, serve, demo, audit verify."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from hifazat.config import get_settings
+
+app = typer.Typer(
+    help="Hifazat: joint security coordination.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+DEMO_PASSWORD = "hifazat-demo"  # noqa: S105  (documented demo credential, used only by `hifazat demo`)
+
+
+def _admin_password(prompt: bool) -> str | None:
+    s = get_settings()
+    if s.admin_password is not None:
+        return s.admin_password.get_secret_value()
+    if prompt and sys.stdin.isatty():
+        return str(
+            typer.prompt(
+                f"Password for the admin user {s.admin_user!r}", hide_input=True, confirmation_prompt=True
+            )
+        )
+    return None
+
+
+@app.command()
+def init() -> None:
+    """Migrate the database, create the field-encryption key, the first agency and the admin user.
+
+    Running it again is harmless: it migrates and leaves existing records alone.
+    """
+    from hifazat.bootstrap import admin_exists
+    from hifazat.bootstrap import init as do_init
+
+    s = get_settings()
+    password = None if admin_exists(s) else _admin_password(prompt=True)
+    try:
+        result = do_init(s, password)
+    except ValueError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"database: {s.effective_database_url.split('@')[-1]}")
+    typer.echo(f"agency {s.admin_agency!r}: {'created' if result.created_agency else 'exists'}")
+    typer.echo(f"admin user {s.admin_user!r}: {'created' if result.created_admin else 'exists'}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (HIFAZAT_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind (HIFAZAT_PORT)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (HIFAZAT_WORKERS)")] = None,
+) -> None:
+    """Serve the API and dashboard."""
+    import uvicorn
+
+    from hifazat import migrate
+
+    s = get_settings()
+    migrate.upgrade()
+    uvicorn.run(
+        "hifazat.app:create_app",
+        factory=True,
+        host=host or s.host,
+        port=port or s.port,
+        workers=workers or s.workers,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@app.command()
+def demo(
+    host: Annotated[str | None, typer.Option(help="Address to bind")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind")] = None,
+    load_only: Annotated[bool, typer.Option("--load-only", help="Load the scenario, do not serve")] = False,
+) -> None:
+    """Initialise, load the demo scenario (agencies, people, sites in Karachi, Islamabad, Lahore, Gwadar,
+    Dasu), then serve and print the address and the demo logins."""
+    import uvicorn
+
+    from hifazat.bootstrap import init as do_init
+    from hifazat.db import unit_of_work
+    from hifazat.demo.scenario import load
+
+    s = get_settings()
+    password = _admin_password(prompt=False) or DEMO_PASSWORD
+    do_init(s, password)
+    with unit_of_work(s) as session:
+        logins = load(session, password=DEMO_PASSWORD)
+    h, p = host or s.host, port or s.port
+    typer.echo("")
+    typer.echo(f"Hifazat demo control room: http://{h}:{p}/")
+    typer.echo(f"  {s.admin_user:<22} (admin password: HIFAZAT_ADMIN_PASSWORD or {DEMO_PASSWORD!r})")
+    for username, what in logins:
+        typer.echo(f"  {username:<22} {what}   password: {DEMO_PASSWORD}")
+    typer.echo("")
+    if load_only:
+        return
+    uvicorn.run("hifazat.app:create_app", factory=True, host=h, port=p, log_config=None, access_log=False)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Exit 0 when the hash chain is intact; otherwise exit 1 naming the first bad entry."""
+    from hifazat.audit.service import verify
+    from hifazat.db import unit_of_work
+
+    with unit_of_work(readonly=True) as session:
+        result = verify(session)
+    if result.ok:
+        typer.echo(f"audit chain intact: {result.checked} entries verified")
+        return
+    typer.secho(
+        f"audit chain BROKEN at entry {result.bad_seq}: {result.reason} "
+        f"({result.checked} entries verified before it)",
+        fg="red",
+        err=True,
+    )
+    raise typer.Exit(1)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    from hifazat import migrate as m
+
+    m.upgrade()
+    typer.echo("migrations applied")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

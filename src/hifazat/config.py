@@ -1,0 +1,100 @@
+"""Settings from HIFAZAT_* environment variables, optionally a TOML file named by HIFAZAT_CONFIG_FILE."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class _TomlFileSource(PydanticBaseSettingsSource):
+    """Reads the optional config file; environment variables still win over it."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        path = os.environ.get("HIFAZAT_CONFIG_FILE")
+        if not path:
+            return {}
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+        section = data.get("hifazat", data)
+        return {str(k).lower(): v for k, v in section.items()}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HIFAZAT_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./var"), description="Where the SQLite file and key file live.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is SQLite (WAL) at <data_dir>/hifazat.db."
+    )
+    secret_key_file: Path | None = Field(
+        default=None, description="Field-encryption key file; default <data_dir>/field.key (created on init)."
+    )
+    field_key: SecretStr | None = Field(
+        default=None, description="Field-encryption key (urlsafe base64, 32 bytes); wins over the key file."
+    )
+    admin_user: str = Field(default="admin", description="User name of the first admin created by init.")
+    admin_password: SecretStr | None = Field(default=None, description="Password of that admin; else prompt.")
+    admin_agency: str = Field(default="Ministry of Interior", description="Name of the first agency.")
+    token_ttl_seconds: int = Field(default=8 * 3600, ge=60, description="Lifetime of an access token.")
+    login_max_failures: int = Field(default=5, ge=1, description="Failed logins before the account locks.")
+    login_window_seconds: int = Field(default=300, ge=1, description="Window in which failures are counted.")
+    login_lockout_seconds: int = Field(default=900, ge=1, description="How long an account stays locked.")
+    host: str = Field(default="127.0.0.1", description="Address `hifazat serve` binds.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `hifazat serve` binds.")
+    workers: int = Field(default=1, ge=1, description="Worker processes for `hifazat serve`.")
+    tile_url: str = Field(
+        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        description="Map tile template; the shipped outline layer shows when tiles cannot be reached.",
+    )
+    tile_attribution: str = Field(default="&copy; OpenStreetMap contributors")
+    log_level: str = Field(default="INFO", description="Root log level.")
+    log_json: bool = Field(default=True, description="Structured JSON logs (one object per line).")
+    nats_url: str | None = Field(default=None, description="NATS JetStream URL; unset = in-process bus.")
+    mqtt_url: str | None = Field(
+        default=None, description="MQTT broker URL for devices, e.g. mqtt://host:1883."
+    )
+    page_size_max: int = Field(default=500, ge=1, description="Largest page a list endpoint returns.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlFileSource(settings_cls), file_secret_settings)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'hifazat.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def key_file(self) -> Path:
+        return self.secret_key_file or (self.data_dir / "field.key")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the CLI change the environment)."""
+    get_settings.cache_clear()

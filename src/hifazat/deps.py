@@ -1,0 +1,56 @@
+"""Dependency aliases shared by every router: DbSession, CurrentUser, Page parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
+
+from hifazat.auth.policy import Principal
+from hifazat.db import read_only, session_factory
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request, committed before the response leaves (scope="function")."""
+    session = session_factory()()
+    if request.method in READ_METHODS:
+        read_only(session)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def _current(request: Request, session: DbSession) -> Principal:
+    from hifazat.auth.service import principal_from_request
+
+    return principal_from_request(session, request)
+
+
+CurrentUser = Annotated[Principal, Depends(_current)]
+
+
+class PageParams:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=500, description="Items per page (1-500)")] = 50,
+        cursor: Annotated[
+            str | None, Query(max_length=200, description="next_cursor of the previous page")
+        ] = None,
+    ) -> None:
+        self.limit = limit
+        self.cursor = cursor
+
+
+Page = Annotated[PageParams, Depends()]

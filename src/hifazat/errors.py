@@ -1,0 +1,125 @@
+"""RFC 9457 problem+json for every error the API returns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://hifazat.example/problems/"
+log = logging.getLogger("hifazat.errors")
+
+
+class Problem(Exception):
+    """Raise from anywhere below a router; the handler renders it as problem+json."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        type_: str | None = None,
+        errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type = type_ or TYPE_BASE + title.lower().replace(" ", "-")
+        self.errors = errors
+        self.headers = headers
+        self.extra = extra
+
+
+def not_found(kind: str = "resource") -> Problem:
+    # The same answer for "absent" and "not yours": existence is not leaked across agencies.
+    return Problem(404, "Not Found", f"{kind} not found")
+
+
+def forbidden(detail: str = "your role does not allow this") -> Problem:
+    return Problem(403, "Forbidden", detail)
+
+
+def invalid(field: str, reason: str, status: int = 422) -> Problem:
+    return Problem(
+        status,
+        "Validation Failed",
+        f"{field}: {reason}",
+        type_=TYPE_BASE + "validation",
+        errors=[{"field": field, "reason": reason}],
+    )
+
+
+def conflict(detail: str, field: str | None = None) -> Problem:
+    errors = [{"field": field, "reason": detail}] if field else None
+    return Problem(409, "Conflict", detail, errors=errors)
+
+
+def problem_response(request: Request, p: Problem) -> JSONResponse:
+    body: dict[str, Any] = {"type": p.type, "title": p.title, "status": p.status}
+    if p.detail:
+        body["detail"] = p.detail
+    body["instance"] = request.url.path
+    if p.errors is not None:
+        body["errors"] = p.errors
+    body.update(p.extra)
+    rid = getattr(request.state, "request_id", None)
+    if rid:
+        body["request_id"] = rid
+    return JSONResponse(body, status_code=p.status, media_type=PROBLEM, headers=p.headers)
+
+
+def _field_of(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(x) for x in loc]
+    if parts and parts[0] in {"body", "query", "path", "header", "cookie", "form"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = []
+        for err in exc.errors():
+            reason = str(err.get("msg", "invalid"))
+            reason = reason.removeprefix("Value error, ")
+            errors.append({"field": _field_of(err.get("loc", ())), "reason": reason})
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        p = Problem(422, "Validation Failed", detail, type_=TYPE_BASE + "validation", errors=errors)
+        return problem_response(request, p)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {
+            400: "Bad Request",
+            401: "Unauthorized",
+            403: "Forbidden",
+            404: "Not Found",
+            405: "Method Not Allowed",
+            409: "Conflict",
+            413: "Payload Too Large",
+            429: "Too Many Requests",
+        }
+        title = titles.get(exc.status_code, "Error")
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        p = Problem(exc.status_code, title, detail, headers=dict(exc.headers or {}))
+        return problem_response(request, p)
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(
+            request, Problem(500, "Internal Server Error", "an unexpected error occurred")
+        )

@@ -1,0 +1,24 @@
+"""Import every domain's models so Base.metadata is complete (Alembic, create_all in tests)."""
+
+from __future__ import annotations
+
+from hifazat.audit.models import AuditEntry
+from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
+from hifazat.db import Base
+from hifazat.outbox import OutboxEvent
+from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
+
+__all__ = [
+    "AccessToken",
+    "Agency",
+    "AuditEntry",
+    "Base",
+    "OutboxEvent",
+    "Person",
+    "Project",
+    "SharingAgreement",
+    "Site",
+    "Unit",
+    "User",
+    "Vehicle",
+]

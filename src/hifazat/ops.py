@@ -1,0 +1,98 @@
+"""Operations endpoints and middleware: /healthz, /readyz, /metrics, request ids, access logs."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hifazat import __version__
+from hifazat.db import get_engine
+from hifazat.logs import request_id_var
+
+log = logging.getLogger("hifazat.access")
+router = APIRouter(tags=["ops"])
+
+REQUESTS = Counter("hifazat_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "hifazat_http_request_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, Any]:
+    """Liveness: the process answers."""
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/readyz")
+def readyz(response: Response) -> dict[str, Any]:
+    """Readiness: the database answers a query."""
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        response.status_code = 503
+        return {"status": "unavailable", "database": "error", "detail": type(exc).__name__}
+    return {"status": "ready", "database": "ok"}
+
+
+@router.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+class RequestContext:
+    """Pure ASGI (no BaseHTTPMiddleware) so streaming responses pass through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        incoming = headers.get(b"x-request-id", b"").decode("latin-1")[:64]
+        rid = incoming if incoming and incoming.isprintable() else uuid.uuid4().hex
+        token = request_id_var.set(rid)
+        scope.setdefault("state", {})["request_id"] = rid
+        started = time.perf_counter()
+        status = 500
+
+        async def _send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, _send)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            path = getattr(route, "path", None) or "unmatched"
+            method = scope.get("method", "")
+            REQUESTS.labels(method, path, str(status)).inc()
+            LATENCY.labels(method, path).observe(elapsed)
+            if not path.startswith(("/static", "/ingest", "/metrics", "/healthz")):
+                log.info(
+                    "request",
+                    extra={
+                        "method": method,
+                        "path": scope.get("path"),
+                        "status": status,
+                        "ms": round(elapsed * 1000, 2),
+                    },
+                )
+            request_id_var.reset(token)

@@ -1,0 +1,160 @@
+"""Test fixtures. The backend is SQLite by default; HIFAZAT_TEST_DATABASE_URL switches every test to
+PostgreSQL (the second pass in .ci/run). Each test gets an empty, migrated database."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.fernet import Fernet
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from hifazat import bootstrap
+from hifazat.bus import set_bus
+from hifazat.config import Settings, get_settings, reset_settings
+from hifazat.db import dispose_engines, get_engine
+from hifazat.security import crypto
+from hifazat.security.ratelimit import SlidingWindowLimiter
+
+ADMIN_PASSWORD = "correct-horse-battery"
+PG_URL = os.environ.get("HIFAZAT_TEST_DATABASE_URL")
+FIELD_KEY = Fernet.generate_key().decode()
+_pg_migrated = False
+
+
+def pytest_report_header(config: Any) -> str:
+    return f"hifazat backend: {'postgresql ' + PG_URL.split('@')[-1] if PG_URL else 'sqlite'}"
+
+
+def _reset_pg(url: str) -> None:
+    global _pg_migrated
+    from hifazat import migrate
+
+    engine = get_engine()
+    if not _pg_migrated:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        migrate.upgrade()
+        _pg_migrated = True
+        return
+    with engine.begin() as conn:
+        query = "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+        tables = [r[0] for r in conn.execute(text(query))]
+        if tables:
+            conn.execute(
+                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            )
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    monkeypatch.setenv("HIFAZAT_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("HIFAZAT_FIELD_KEY", FIELD_KEY)
+    monkeypatch.setenv("HIFAZAT_LOG_JSON", "true")
+    monkeypatch.setenv("HIFAZAT_LOGIN_MAX_FAILURES", "5")
+    if PG_URL:
+        monkeypatch.setenv("HIFAZAT_DATABASE_URL", PG_URL)
+    else:
+        monkeypatch.delenv("HIFAZAT_DATABASE_URL", raising=False)
+    reset_settings()
+    dispose_engines()
+    crypto.reset_cache()
+    set_bus(None)
+    from hifazat.auth import service as auth_service
+
+    auth_service.login_ip_limiter = SlidingWindowLimiter(limit=10_000, window_seconds=60)
+    s = get_settings()
+    if PG_URL:
+        _reset_pg(PG_URL)
+    yield s
+    dispose_engines()
+    reset_settings()
+
+
+@pytest.fixture
+def initialised(settings: Settings) -> bootstrap.InitResult:
+    return bootstrap.init(settings, ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def client(initialised: bootstrap.InitResult) -> Iterator[TestClient]:
+    from hifazat.app import create_app
+
+    with TestClient(create_app(), raise_server_exceptions=False) as c:
+        yield c
+
+
+def login(client: TestClient, username: str, password: str) -> dict[str, str]:
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture
+def admin(client: TestClient) -> dict[str, str]:
+    return login(client, "admin", ADMIN_PASSWORD)
+
+
+class World:
+    """Two sibling agencies under the ministry, each with an admin and an operator."""
+
+    def __init__(self, client: TestClient, admin: dict[str, str], root_id: str) -> None:
+        self.client, self.root_admin, self.root_id = client, admin, root_id
+        self.agency: dict[str, str] = {}
+        self.headers: dict[str, dict[str, str]] = {}
+        for key, kind, juris in (
+            ("police", "provincial_police", ["PK-SD"]),
+            ("psc", "private_security_company", []),
+        ):
+            r = client.post(
+                "/api/v1/agencies",
+                headers=admin,
+                json={"name": f"Agency {key}", "kind": kind, "parent_id": root_id, "jurisdiction": juris},
+            )
+            assert r.status_code == 201, r.text
+            self.agency[key] = r.json()["id"]
+            for role in ("admin", "operator"):
+                uname = f"{key}-{role}"
+                r = client.post(
+                    "/api/v1/users",
+                    headers=admin,
+                    json={
+                        "username": uname,
+                        "password": ADMIN_PASSWORD,
+                        "full_name": uname.title(),
+                        "agency_id": self.agency[key],
+                        "roles": [role],
+                    },
+                )
+                assert r.status_code == 201, r.text
+                self.headers[uname] = login(client, uname, ADMIN_PASSWORD)
+        r = client.post(
+            "/api/v1/agencies",
+            headers=admin,
+            json={"name": "Embassy", "kind": "foreign_embassy", "country": "CN"},
+        )
+        assert r.status_code == 201, r.text
+        self.agency["embassy"] = r.json()["id"]
+        r = client.post(
+            "/api/v1/users",
+            headers=admin,
+            json={
+                "username": "liaison",
+                "password": ADMIN_PASSWORD,
+                "full_name": "Liaison",
+                "agency_id": self.agency["embassy"],
+                "roles": ["liaison"],
+            },
+        )
+        assert r.status_code == 201, r.text
+        self.headers["liaison"] = login(client, "liaison", ADMIN_PASSWORD)
+
+
+@pytest.fixture
+def world(client: TestClient, admin: dict[str, str], initialised: bootstrap.InitResult) -> World:
+    return World(client, admin, initialised.agency_id)
