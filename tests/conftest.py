@@ -158,3 +158,37 @@ class World:
 @pytest.fixture
 def world(client: TestClient, admin: dict[str, str], initialised: bootstrap.InitResult) -> World:
     return World(client, admin, initialised.agency_id)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(initialised: bootstrap.InitResult) -> Iterator[str]:
+    """A real uvicorn server in a thread on a free 127.0.0.1 port; yields its base URL."""
+    import threading
+    import time
+
+    import uvicorn
+
+    from hifazat.app import create_app
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(), host="127.0.0.1", port=free_port(), log_config=None, lifespan="on", access_log=False
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "live server did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{server.config.port}"
+    server.should_exit = True
+    thread.join(timeout=15)

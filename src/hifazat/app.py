@@ -72,11 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hifazat.audit.api import router as audit_router
     from hifazat.auth.api import router as auth_router
     from hifazat.registry.api import router as registry_router
+    from hifazat.stream import router as stream_router
 
     app.include_router(ops.router)
     app.include_router(auth_router)
     app.include_router(registry_router)
     app.include_router(audit_router)
+    app.include_router(stream_router)
     _mount_web(app)
     return app
 

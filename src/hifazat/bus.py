@@ -17,6 +17,7 @@ from typing import Any
 log = logging.getLogger("hifazat.bus")
 
 Handler = Callable[["Event"], Awaitable[None] | None]
+AckCallback = Callable[[], None]
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,11 @@ class InProcessBus:
             else:
                 _run_handler(sub.handler, event)
 
-    def publish(self, event: Event) -> None:
+    def publish(self, event: Event, on_ack: AckCallback | None = None) -> None:
+        """Deliver to every subscriber. `on_ack` runs once the transport has the event durably."""
         self.deliver_local(event)
+        if on_ack is not None:
+            on_ack()
 
     async def start(self) -> None:
         return None
@@ -97,10 +101,21 @@ def _run_handler(handler: Handler, event: Event) -> None:
 _bus: InProcessBus | None = None
 
 
+def make_bus(nats_url: str | None) -> InProcessBus:
+    if nats_url:
+        from hifazat.bus_nats import NatsBus
+
+        return NatsBus(nats_url=nats_url)
+    return InProcessBus()
+
+
 def get_bus() -> InProcessBus:
+    """The process's bus: NATS JetStream when HIFAZAT_NATS_URL is set, else in-process."""
     global _bus
     if _bus is None:
-        _bus = InProcessBus()
+        from hifazat.config import get_settings
+
+        _bus = make_bus(get_settings().nats_url)
     return _bus
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,12 +59,18 @@ def _publish_after_commit(session: Session) -> None:
     bus = get_bus()
     for row in rows:
         try:
-            bus.publish(to_event(row))
+            bus.publish(to_event(row), on_ack=_acker(row.seq))
         except Exception:  # the relay will retry what was not published
             log.exception("publish after commit failed", extra={"subject": row.subject})
             return
-    with _published_lock:
-        _published.extend(r.seq for r in rows)
+
+
+def _acker(seq: int) -> Callable[[], None]:
+    def ack() -> None:
+        with _published_lock:
+            _published.append(seq)
+
+    return ack
 
 
 @event.listens_for(Session, "after_rollback")
@@ -98,6 +105,5 @@ def relay_once(session: Session, *, older_than_s: float = 2.0, limit: int = 500)
     rows = session.scalars(q).all()
     bus = get_bus()
     for row in rows:
-        bus.publish(to_event(row))
-    mark_published(session, [r.seq for r in rows])
+        bus.publish(to_event(row), on_ack=_acker(row.seq))
     return len(rows)
