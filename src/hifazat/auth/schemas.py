@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from hifazat.auth.models import AgencyKind, Role, ShareLevel
 from hifazat.security.passwords import password_problem
@@ -25,6 +33,10 @@ SHAREABLE_KINDS = (
     "incidents",
     "movements",
 )
+
+
+# Passwords are taken verbatim: silently stripping would store a different secret than the one typed.
+RawPassword = Annotated[str, StringConstraints(strip_whitespace=False, max_length=1000)]
 
 
 class Strict(BaseModel):
@@ -90,7 +102,7 @@ def _check_password(v: str) -> str:
 
 class UserIn(Strict):
     username: str
-    password: str = Field(repr=False)
+    password: RawPassword = Field(repr=False)
     full_name: Name
     email: EmailStr | None = None
     phone: Phone | None = None
@@ -114,7 +126,7 @@ class UserPatch(Strict):
     phone: Phone | None = None
     roles: list[Role] | None = Field(default=None, min_length=1)
     active: bool | None = None
-    password: str | None = Field(default=None, repr=False)
+    password: RawPassword | None = Field(default=None, repr=False)
 
     @field_validator("password")
     @classmethod
