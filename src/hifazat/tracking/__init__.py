@@ -1,0 +1,1 @@
+"""Live tracking: devices, positions, protocol decoders, geofence engine, live map."""
