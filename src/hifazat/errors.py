@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM = "application/problem+json"
@@ -116,6 +117,14 @@ def install(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else None
         p = Problem(exc.status_code, title, detail, headers=dict(exc.headers or {}))
         return problem_response(request, p)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Services check uniqueness first; this catches the race two concurrent writers can still lose.
+        log.warning("integrity error", extra={"path": request.url.path, "error": type(exc.orig).__name__})
+        return problem_response(
+            request, Problem(409, "Conflict", "the change conflicts with the current state of the records")
+        )
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

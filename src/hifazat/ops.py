@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -68,16 +69,24 @@ class RequestContext:
         scope.setdefault("state", {})["request_id"] = rid
         started = time.perf_counter()
         status = 500
+        response_started = False
 
         async def _send(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                response_started = True
                 message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
             await send(message)
 
         try:
             await self.app(scope, receive, _send)
+        except Exception:
+            # Answered here rather than by Starlette's outermost handler so the 500 carries the request id.
+            log.exception("unhandled error", extra={"path": scope.get("path")})
+            if response_started:
+                raise
+            await _send_problem_500(_send, rid, str(scope.get("path", "")))
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
@@ -96,3 +105,19 @@ class RequestContext:
                     },
                 )
             request_id_var.reset(token)
+
+
+async def _send_problem_500(send: Send, rid: str, path: str) -> None:
+    body = json.dumps(
+        {
+            "type": "https://hifazat.example/problems/internal-server-error",
+            "title": "Internal Server Error",
+            "status": 500,
+            "detail": "an unexpected error occurred",
+            "instance": path,
+            "request_id": rid,
+        }
+    ).encode()
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 500, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

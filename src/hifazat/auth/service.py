@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 
 from hifazat.audit import service as audit
 from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
-from hifazat.auth.policy import Principal, build_principal, can_administer, descendants, require
+from hifazat.auth.policy import (
+    WHOLE_COUNTRY,
+    Principal,
+    build_principal,
+    can_administer,
+    descendants,
+    require,
+)
 from hifazat.auth.schemas import AgencyIn, AgreementIn, UserIn
 from hifazat.config import get_settings
 from hifazat.crud import audited_create, audited_delete, audited_update
@@ -191,9 +198,23 @@ def _name_free(session: Session, name: str, except_id: str | None = None) -> Non
         raise conflict(f"an agency named {name!r} already exists", field="name")
 
 
+def _covered(code: str, by: tuple[str, ...]) -> bool:
+    return any(p == WHOLE_COUNTRY or code == p or code.startswith(p + ":") for p in by)
+
+
+def _may_grant_jurisdiction(principal: Principal, wanted: list[str]) -> None:
+    """Jurisdiction widens what an agency's users see: nobody hands out more than they hold themselves."""
+    if principal.system or principal.platform_admin:
+        return
+    beyond = [j for j in wanted if not _covered(j, principal.jurisdiction)]
+    if beyond:
+        raise forbidden(f"jurisdiction {', '.join(beyond)} lies beyond your own agency's jurisdiction")
+
+
 def create_agency(session: Session, *, data: AgencyIn, principal: Principal) -> Agency:
     require(principal, "agencies", "write")
     _may_parent(session, principal, data.parent_id)
+    _may_grant_jurisdiction(principal, data.jurisdiction)
     _name_free(session, data.name)
     row = Agency(**data.model_dump(mode="json"))
     return audited_create(session, row, kind="agencies", principal=principal)
@@ -213,6 +234,14 @@ def update_agency(
     row = get_agency(session, agency_id)
     if not can_administer(principal, row.id):
         raise forbidden("you may only change your own agency or those below it")
+    for key in ("name", "kind", "jurisdiction", "country"):
+        if key in changes and changes[key] is None:
+            raise invalid(key, "cannot be null")
+    powers = {"kind", "jurisdiction", "parent_id"} & set(changes)
+    if powers and row.id == principal.agency_id and not (principal.system or principal.platform_admin):
+        raise forbidden(f"{', '.join(sorted(powers))} of your own agency is set by an agency above it")
+    if "jurisdiction" in changes:
+        _may_grant_jurisdiction(principal, changes["jurisdiction"])
     if changes.get("name"):
         _name_free(session, changes["name"], except_id=row.id)
     if "parent_id" in changes:
@@ -339,6 +368,15 @@ def create_agreement(session: Session, *, data: AgreementIn, principal: Principa
             raise invalid(field, "no such agency")
     if not can_administer(principal, data.grantor_id):
         raise forbidden("only the grantor agency (or one above it) may share its records")
+    taken = session.scalar(
+        select(SharingAgreement.id).where(
+            SharingAgreement.grantor_id == data.grantor_id,
+            SharingAgreement.grantee_id == data.grantee_id,
+            SharingAgreement.name == data.name,
+        )
+    )
+    if taken is not None:
+        raise conflict(f"an agreement named {data.name!r} between these agencies exists", field="name")
     row = SharingAgreement(**data.model_dump(mode="python"))
     row.level = data.level.value
     return audited_create(session, row, kind="agreements", principal=principal)

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from hifazat.registry.geometry import validate_geometry
 from hifazat.registry.models import ArmourLevel, PersonStatus, ProjectStatus, SiteKind, UnitKind, UnitStatus
@@ -83,8 +83,9 @@ class SiteIn(Strict):
     name: Name
     kind: SiteKind
     project_id: str | None = None
-    geometry: dict[str, Any]
+    # radius_m comes first so the geometry validator can see it (a circle is a Point plus a radius).
     radius_m: float | None = None
+    geometry: dict[str, Any]
     address: str = Field(default="", max_length=500)
     province: ProvinceCode
     district: str | None = Field(default=None, max_length=100)
@@ -95,9 +96,14 @@ class SiteIn(Strict):
     access_control: bool = False
     agency_id: str | None = None
 
+    @field_validator("geometry")
+    @classmethod
+    def _shape(cls, v: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        geometry, _, _ = validate_geometry(v, info.data.get("radius_m"))
+        return geometry
+
     @model_validator(mode="after")
-    def _shape(self) -> SiteIn:
-        self.geometry, _, _ = validate_geometry(self.geometry, self.radius_m)
+    def _polygon_has_no_radius(self) -> SiteIn:
         if self.geometry["type"] == "Polygon":
             self.radius_m = None
         return self
@@ -160,7 +166,10 @@ class PersonIn(Strict):
     notes: str = Field(default="", max_length=5000)
     agency_id: str | None = None
 
-    _pp = field_validator("passport_number")(classmethod(lambda cls, v: _passport(v)))
+    @field_validator("passport_number")
+    @classmethod
+    def _passport_number(cls, v: str | None) -> str | None:
+        return _passport(v)
 
 
 class PersonPatch(Strict):
@@ -177,7 +186,10 @@ class PersonPatch(Strict):
     status: PersonStatus | None = None
     notes: str | None = Field(default=None, max_length=5000)
 
-    _pp = field_validator("passport_number")(classmethod(lambda cls, v: _passport(v)))
+    @field_validator("passport_number")
+    @classmethod
+    def _passport_number(cls, v: str | None) -> str | None:
+        return _passport(v)
 
 
 class PersonOut(BaseModel):
@@ -260,7 +272,10 @@ class VehicleIn(Strict):
     status: str = Field(default="available", pattern=r"^(available|in_use|maintenance|retired)$")
     agency_id: str | None = None
 
-    _r = field_validator("registration")(classmethod(lambda cls, v: _registration(v)))
+    @field_validator("registration")
+    @classmethod
+    def _registration_number(cls, v: str | None) -> str | None:
+        return _registration(v)
 
 
 class VehiclePatch(Strict):
@@ -271,7 +286,10 @@ class VehiclePatch(Strict):
     unit_id: str | None = None
     status: str | None = Field(default=None, pattern=r"^(available|in_use|maintenance|retired)$")
 
-    _r = field_validator("registration")(classmethod(lambda cls, v: _registration(v)))
+    @field_validator("registration")
+    @classmethod
+    def _registration_number(cls, v: str | None) -> str | None:
+        return _registration(v)
 
 
 class VehicleOut(BaseModel):

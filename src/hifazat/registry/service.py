@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hifazat.auth.models import Agency
@@ -221,7 +221,27 @@ def update(session: Session, kind: str, entity_id: str, patch: BaseModel, princi
     _check_unique(
         session, spec, {**values, "agency_id": row.agency_id} if "call_sign" in values else values, row.id
     )
-    return audited_update(session, row, values, kind=kind, principal=principal)
+    row = audited_update(session, row, values, kind=kind, principal=principal)
+    if kind == "sites" and "province" in values:
+        _follow_site_province(session, row, principal)
+    return row
+
+
+def _follow_site_province(session: Session, site: Site, principal: Principal) -> None:
+    """Persons living at a site and units based there carry its province (jurisdiction scoping): keep it."""
+    for model, ref, ref_kind in (
+        (Person, Person.residence_site_id, "persons"),
+        (Unit, Unit.base_site_id, "units"),
+    ):
+        rows = session.scalars(
+            select(model).where(
+                ref == site.id, model.deleted_at.is_(None), model.province.is_distinct_from(site.province)
+            )
+        ).all()
+        for dependant in rows:
+            audited_update(
+                session, dependant, {"province": site.province}, kind=ref_kind, principal=principal
+            )
 
 
 def delete(session: Session, kind: str, entity_id: str, principal: Principal) -> None:
