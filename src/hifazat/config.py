@@ -63,6 +63,32 @@ class Settings(BaseSettings):
         default=None, description="MQTT broker URL for devices, e.g. mqtt://host:1883."
     )
     page_size_max: int = Field(default=500, ge=1, description="Largest page a list endpoint returns.")
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for email notifications; unset = no email."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="SMTP server port.")
+    smtp_user: str | None = Field(default=None, description="SMTP login user (optional).")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP login password (optional).")
+    smtp_from: str = Field(default="hifazat@localhost", description="Sender address of notification email.")
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS.")
+    notify_mqtt_prefix: str = Field(
+        default="hifazat/notify", description="MQTT topic prefix for device notifications (<prefix>/<device>)."
+    )
+    notify_max_attempts: int = Field(default=8, ge=1, le=100, description="Delivery attempts before failed.")
+    notify_backoff_base_seconds: float = Field(
+        default=2.0, gt=0, description="First retry delay; doubles per attempt (with jitter)."
+    )
+    notify_backoff_max_seconds: float = Field(default=600.0, gt=0, description="Longest retry delay.")
+    notify_lease_seconds: float = Field(
+        default=60.0, gt=0, description="How long a worker holds a claimed delivery before others may retry it."
+    )
+    notify_send_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Timeout of one send (SMTP, webhook, MQTT)."
+    )
+    notify_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the delivery worker looks for due deliveries."
+    )
+    notify_worker: bool = Field(default=True, description="Run the notification delivery worker in serve.")
 
     @classmethod
     def settings_customise_sources(

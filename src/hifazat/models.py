@@ -5,6 +5,7 @@ from __future__ import annotations
 from hifazat.audit.models import AuditEntry
 from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
 from hifazat.db import Base
+from hifazat.notify import models as notify_models  # noqa: F401
 from hifazat.outbox import OutboxEvent
 from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
 

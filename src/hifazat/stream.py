@@ -34,14 +34,16 @@ class StreamRoute:
     pattern: str  # bus subject pattern (fnmatch)
     name: str  # SSE event name
     kind: str  # entity kind for the policy check
+    # Personal events carry `user_id`: when it is set, only that user sees the event.
+    personal: bool = False
 
 
 ROUTES: list[StreamRoute] = []
 
 
-def register(pattern: str, name: str, kind: str) -> None:
+def register(pattern: str, name: str, kind: str, *, personal: bool = False) -> None:
     """Send bus events matching `pattern` to dashboards as SSE events named `name`."""
-    route = StreamRoute(pattern, name, kind)
+    route = StreamRoute(pattern, name, kind, personal)
     if route not in ROUTES:
         ROUTES.append(route)
 
@@ -56,6 +58,8 @@ def route_for(subject: str) -> StreamRoute | None:
 def visible_payload(event: Event, route: StreamRoute, principal: Principal) -> dict[str, Any] | None:
     """The payload as this subscriber may see it, or None. Keys starting with '_' are internal."""
     payload = event.payload
+    if route.personal and payload.get("user_id") is not None and payload["user_id"] != principal.user_id:
+        return None
     view = view_of(SimpleNamespace(**payload), route.kind, principal)
     if view is None:
         return None

@@ -1,0 +1,1 @@
+"""Durable multi-channel notification: a delivery outbox and its channels (stream, email, webhook, MQTT)."""

@@ -1,0 +1,468 @@
+"""Notification service: enqueue deliveries in the caller's transaction, read their state, preferences,
+webhook registrations. Plain functions with an explicit session; they never commit."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import orjson
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hifazat.audit import service as audit
+from hifazat.auth.models import User
+from hifazat.auth.policy import Principal, can_administer, system_actor, view_of
+from hifazat.config import get_settings
+from hifazat.db import new_id, utcnow
+from hifazat.errors import Problem, forbidden, invalid, not_found
+from hifazat.notify.channels import stream as _stream_channel  # noqa: F401  (SSE routes)
+from hifazat.notify.models import Channel, Delivery, DeliveryStatus, NotificationPreference, Webhook
+from hifazat.notify.recipients import Target, resolve
+from hifazat.notify.schemas import (
+    DEFAULT_CHANNELS,
+    PreferencesIn,
+    PreferencesOut,
+    Recipient,
+    WebhookIn,
+    WebhookPatch,
+)
+from hifazat.outbox import emit
+from hifazat.security import crypto
+
+log = logging.getLogger("hifazat.notify")
+
+__all__ = ["Recipient", "deliveries_for", "enqueue"]
+
+NOTIFICATION_SUBJECT = "notify.notification"  # SSE event `notification`, to one user (or one agency)
+DELIVERY_SUBJECT = "notify.delivery"  # SSE event `delivery`: a delivery's state changed
+WAKE_SUBJECT = "notify.enqueued"  # wakes the delivery workers right after commit
+_KEY_PART_MAX = 120
+
+# ref_kind -> fn(session, ref_id, principal) -> bool: may the caller see the referenced record?
+RefVisibility = Callable[[Session, str, Principal], bool]
+REF_VISIBILITY: dict[str, RefVisibility] = {}
+
+
+def register_ref_visibility(ref_kind: str, fn: RefVisibility) -> None:
+    """A domain (alerts) says how to decide whether a caller may see one of its records."""
+    REF_VISIBILITY[ref_kind] = fn
+
+
+def idempotency_key(ref_kind: str, ref_id: str, reason: str, target: Target) -> str:
+    return f"{ref_kind}:{ref_id}:{reason}:{target.recipient_kind}:{target.recipient_id}:{target.channel}"
+
+
+def _check_part(field: str, value: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise invalid(field, "must be a non-empty string")
+    if len(value) > _KEY_PART_MAX or any(c.isspace() for c in value):
+        raise invalid(field, f"must be at most {_KEY_PART_MAX} characters without spaces")
+
+
+def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise invalid("payload", "must be a JSON object")
+    try:
+        out = orjson.loads(orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS))
+    except TypeError as exc:
+        raise invalid("payload", f"must be JSON-serialisable ({exc})") from exc
+    if not isinstance(out, dict):  # pragma: no cover - orjson of a dict is a dict
+        raise invalid("payload", "must be a JSON object")
+    return out
+
+
+def title_of(topic: str, reason: str, payload: dict[str, Any]) -> str:
+    title = payload.get("title") or payload.get("summary")
+    if title:
+        return str(title)[:200]
+    kind = payload.get("kind")
+    return f"{topic} {kind or ''} {reason}".replace("  ", " ").strip()
+
+
+def notification_payload(d: Delivery) -> dict[str, Any]:
+    """What a dashboard receives as the SSE `notification` event (filtered per user by the stream)."""
+    return {
+        "id": d.id,
+        "agency_id": d.agency_id,
+        "user_id": d.user_id,
+        "topic": d.topic,
+        "reason": d.reason,
+        "severity": d.severity,
+        "ref_kind": d.ref_kind,
+        "ref_id": d.ref_id,
+        "title": title_of(d.topic, d.reason, d.payload),
+        "data": {k: v for k, v in d.payload.items() if not str(k).startswith("_")},
+        "at": d.created_at.isoformat(),
+    }
+
+
+def delivery_event(d: Delivery) -> dict[str, Any]:
+    """The SSE `delivery` event: a delivery's state, visible to whoever may see the referenced record."""
+    return {
+        "id": d.id,
+        "agency_id": d.ref_agency_id or d.agency_id,
+        "province": d.ref_province,
+        "ref_kind": d.ref_kind,
+        "ref_id": d.ref_id,
+        "channel": d.channel,
+        "recipient_kind": d.recipient_kind,
+        "recipient_user_id": d.user_id,
+        "status": d.status,
+        "attempts": d.attempts,
+        "last_error": d.last_error,
+    }
+
+
+def enqueue(
+    session: Session,
+    *,
+    ref_kind: str,
+    ref_id: str,
+    topic: str,
+    payload: dict[str, Any],
+    recipients: Sequence[Recipient],
+    reason: str,
+) -> list[Delivery]:
+    """Write one Delivery per resolved recipient and channel in the caller's transaction (the outbox).
+
+    Enqueueing the same (ref, reason, recipients) twice is a no-op: each delivery's idempotency key is
+    unique, and the existing rows are returned. Stream deliveries are published through the event outbox
+    in this same transaction and count as delivered; the other channels are sent by the delivery worker.
+    """
+    for field, value in (("ref_kind", ref_kind), ("ref_id", ref_id), ("topic", topic), ("reason", reason)):
+        _check_part(field, value)
+    data = _jsonable(payload)
+    for r in recipients:
+        if not isinstance(r, Recipient):
+            raise invalid("recipients", "must be Recipient values")
+    settings = get_settings()
+    now = utcnow()
+    severity = str(data.get("severity") or "medium").lower()
+    targets = resolve(session, recipients, topic=topic, severity=severity, now=now, settings=settings)
+    by_key = {idempotency_key(ref_kind, ref_id, reason, t): t for t in targets}
+    if not by_key:
+        return []
+    existing = {
+        d.idempotency_key: d
+        for d in session.scalars(select(Delivery).where(Delivery.idempotency_key.in_(list(by_key))))
+    }
+    ref_agency = data.get("agency_id")
+    ref_province = data.get("province")
+    fresh: list[Delivery] = []
+    for key, t in by_key.items():
+        if key in existing:
+            continue
+        d = Delivery(
+            id=new_id(),
+            idempotency_key=key,
+            ref_kind=ref_kind,
+            ref_id=ref_id,
+            ref_agency_id=str(ref_agency) if ref_agency else t.agency_id,
+            ref_province=str(ref_province)[:100] if ref_province else None,
+            topic=topic,
+            reason=reason,
+            severity=severity[:20],
+            channel=t.channel,
+            recipient_kind=t.recipient_kind,
+            recipient_id=t.recipient_id,
+            user_id=t.user_id,
+            agency_id=t.agency_id,
+            address=t.address[:500],
+            payload=data,
+            status=DeliveryStatus.pending.value,
+            attempts=0,
+            max_attempts=settings.notify_max_attempts,
+            next_attempt_at=t.hold_until or now,
+            created_at=now,
+            updated_at=now,
+        )
+        fresh.append(d)
+    if fresh:
+        try:
+            with session.begin_nested():
+                session.add_all(fresh)
+                session.flush(fresh)
+        except IntegrityError:
+            # A concurrent transaction enqueued some of the same keys first: theirs stand, ours are no-ops.
+            log.info("concurrent enqueue of the same deliveries; keeping the first", extra={"ref_id": ref_id})
+            keys = [d.idempotency_key for d in fresh]
+            fresh = []
+            again = session.scalars(select(Delivery).where(Delivery.idempotency_key.in_(keys))).all()
+            existing.update({d.idempotency_key: d for d in again})
+    for d in fresh:
+        if d.channel == Channel.stream:
+            emit(session, NOTIFICATION_SUBJECT, notification_payload(d))
+            d.status = DeliveryStatus.delivered.value
+            d.attempts = 1
+            d.last_attempt_at = d.delivered_at = now
+        emit(session, DELIVERY_SUBJECT, delivery_event(d))
+    if any(d.channel != Channel.stream for d in fresh):
+        emit(session, WAKE_SUBJECT, {"id": new_id(), "agency_id": None, "count": len(fresh)})
+    if fresh:
+        session.flush(fresh)
+        audit.record(
+            session,
+            actor=system_actor("notify", str(ref_agency) if ref_agency else None),
+            action="enqueue",
+            entity="deliveries",
+            entity_id=ref_id,
+            after={
+                "ref_kind": ref_kind,
+                "topic": topic,
+                "reason": reason,
+                "deliveries": [[d.id, d.channel, d.recipient_kind, d.recipient_id] for d in fresh],
+            },
+        )
+    fresh_by_key = {d.idempotency_key: d for d in fresh}
+    return [fresh_by_key.get(k) or existing[k] for k in by_key if k in fresh_by_key or k in existing]
+
+
+def deliveries_for(session: Session, ref_kind: str, ref_id: str) -> list[Delivery]:
+    """Every delivery about one record, oldest first (for the alert page)."""
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.ref_kind == ref_kind, Delivery.ref_id == ref_id)
+            .order_by(Delivery.created_at, Delivery.id)
+        )
+    )
+
+
+def may_see_ref(session: Session, principal: Principal, d: Delivery) -> bool:
+    fn = REF_VISIBILITY.get(d.ref_kind)
+    if fn is not None:
+        return fn(session, d.ref_id, principal)
+    row = SimpleNamespace(agency_id=d.ref_agency_id, province=d.ref_province)
+    return view_of(row, d.ref_kind + "s", principal) is not None
+
+
+def visible_deliveries(session: Session, principal: Principal, ref_kind: str, ref_id: str) -> list[Delivery]:
+    """Deliveries about a record: all of them if the caller may see the record, else only their own."""
+    rows = deliveries_for(session, ref_kind, ref_id)
+    if not rows:
+        return []
+    if principal.system or may_see_ref(session, principal, rows[0]):
+        return rows
+    return [d for d in rows if d.user_id is not None and d.user_id == principal.user_id]
+
+
+def my_deliveries(session: Session, principal: Principal, limit: int = 100) -> list[Delivery]:
+    if principal.user_id is None:
+        return []
+    return list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.user_id == principal.user_id)
+            .order_by(Delivery.created_at.desc(), Delivery.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- preferences ----------------------------------------------------------------------------------
+
+
+def _target_user(session: Session, principal: Principal, user_id: str | None, *, write: bool) -> User:
+    uid = user_id or principal.user_id
+    if uid is None:
+        raise not_found("user")
+    user = session.get(User, uid)
+    if user is None or user.deleted_at is not None:
+        raise not_found("user")
+    if uid == principal.user_id:
+        return user
+    if not (principal.has("admin") and can_administer(principal, user.agency_id)):
+        # Another agency's user, or a non-admin asking about someone else: the same 404 as absent.
+        if principal.has("admin", "auditor") and not write and can_administer(principal, user.agency_id):
+            return user
+        raise not_found("user")
+    return user
+
+
+def get_preferences(session: Session, principal: Principal, user_id: str | None = None) -> PreferencesOut:
+    user = _target_user(session, principal, user_id, write=False)
+    pref = session.get(NotificationPreference, user.id)
+    return present_preferences(user, pref)
+
+
+def present_preferences(user: User, pref: NotificationPreference | None) -> PreferencesOut:
+    if pref is None:
+        return PreferencesOut(
+            user_id=user.id, email=None, channels=dict(DEFAULT_CHANNELS), effective_email=user.email
+        )
+    channels = dict(DEFAULT_CHANNELS)
+    channels.update({k: v for k, v in pref.channels.items()})
+    return PreferencesOut.model_validate(
+        {
+            "user_id": user.id,
+            "email": pref.email,
+            "channels": channels,
+            "topics": pref.topics or {},
+            "quiet_hours": pref.quiet_hours or None,
+            "effective_email": pref.email or user.email,
+        }
+    )
+
+
+def set_preferences(
+    session: Session, principal: Principal, data: PreferencesIn, user_id: str | None = None
+) -> PreferencesOut:
+    user = _target_user(session, principal, user_id, write=True)
+    pref = session.get(NotificationPreference, user.id)
+    before = audit.snapshot(pref) if pref else None
+    values = {
+        "email": str(data.email) if data.email else None,
+        "channels": {k: v.model_dump() for k, v in data.channels.items()},
+        "topics": {k: list(v) for k, v in data.topics.items()},
+        "quiet_hours": data.quiet_hours.model_dump() if data.quiet_hours else {},
+    }
+    if pref is None:
+        pref = NotificationPreference(user_id=user.id, agency_id=user.agency_id, **values)
+        session.add(pref)
+    else:
+        for k, v in values.items():
+            setattr(pref, k, v)
+        pref.updated_at = utcnow()
+    session.flush([pref])
+    b, a = audit.diff(before or {}, audit.snapshot(pref))
+    if a:
+        audit.record(
+            session,
+            actor=principal,
+            action="update" if before else "create",
+            entity="notification_preferences",
+            entity_id=user.id,
+            before=b or None,
+            after=a,
+        )
+    return present_preferences(user, pref)
+
+
+# --- webhooks -------------------------------------------------------------------------------------
+
+WEBHOOK_READ = ("admin", "operator")
+WEBHOOK_WRITE = ("admin",)
+
+
+def _hook_visible(principal: Principal, hook: Webhook) -> bool:
+    return principal.system or (hook.agency_id in principal.tree and principal.has(*WEBHOOK_READ))
+
+
+def webhook_secret(hook: Webhook) -> str:
+    return crypto.decrypt(hook.secret_enc)
+
+
+def list_webhooks(session: Session, principal: Principal) -> list[Webhook]:
+    if not principal.has(*WEBHOOK_READ):
+        raise forbidden("your roles do not allow reading webhooks")
+    q = select(Webhook).where(Webhook.deleted_at.is_(None)).order_by(Webhook.id)
+    if not principal.system:
+        q = q.where(Webhook.agency_id.in_(principal.tree))
+    return list(session.scalars(q))
+
+
+def get_webhook(session: Session, principal: Principal, hook_id: str) -> Webhook:
+    hook = session.get(Webhook, hook_id)
+    if hook is None or hook.deleted_at is not None or not _hook_visible(principal, hook):
+        raise not_found("webhook")
+    return hook
+
+
+def _snapshot_hook(hook: Webhook) -> dict[str, Any]:
+    return audit.snapshot(hook, exclude=("secret_enc",))
+
+
+def create_webhook(session: Session, principal: Principal, data: WebhookIn) -> tuple[Webhook, str]:
+    if not principal.has(*WEBHOOK_WRITE):
+        raise forbidden("your roles do not allow registering webhooks")
+    agency_id = data.agency_id or principal.agency_id
+    if agency_id is None or not can_administer(principal, agency_id):
+        raise invalid("agency_id", "is not an agency you administer")
+    secret = data.secret or secrets.token_urlsafe(32)
+    hook = Webhook(
+        id=new_id(),
+        agency_id=agency_id,
+        name=data.name,
+        url=data.url,
+        secret_enc=crypto.encrypt(secret),
+        topics=list(data.topics),
+        active=data.active,
+    )
+    session.add(hook)
+    session.flush([hook])
+    audit.record(
+        session,
+        actor=principal,
+        action="create",
+        entity="webhooks",
+        entity_id=hook.id,
+        after=_snapshot_hook(hook),
+    )
+    return hook, secret
+
+
+def update_webhook(
+    session: Session, principal: Principal, hook_id: str, data: WebhookPatch
+) -> tuple[Webhook, str | None]:
+    hook = get_webhook(session, principal, hook_id)
+    if not principal.has(*WEBHOOK_WRITE):
+        raise forbidden("your roles do not allow changing webhooks")
+    before = _snapshot_hook(hook)
+    changes = data.model_dump(exclude_unset=True)
+    secret = changes.pop("secret", None)
+    for k, v in changes.items():
+        if v is None:
+            raise invalid(k, "must not be null")
+        setattr(hook, k, v)
+    if secret:
+        hook.secret_enc = crypto.encrypt(secret)
+    hook.updated_at = utcnow()
+    session.flush([hook])
+    b, a = audit.diff(before, _snapshot_hook(hook))
+    if secret:
+        a["secret_rotated"] = True
+    if a:
+        audit.record(
+            session, actor=principal, action="update", entity="webhooks", entity_id=hook.id, before=b, after=a
+        )
+    return hook, secret
+
+
+def delete_webhook(session: Session, principal: Principal, hook_id: str) -> None:
+    hook = get_webhook(session, principal, hook_id)
+    if not principal.has(*WEBHOOK_WRITE):
+        raise forbidden("your roles do not allow removing webhooks")
+    hook.deleted_at = utcnow()
+    hook.active = False
+    session.flush([hook])
+    audit.record(
+        session,
+        actor=principal,
+        action="delete",
+        entity="webhooks",
+        entity_id=hook.id,
+        before={"deleted_at": None},
+        after={"deleted_at": audit.snapshot(hook)["deleted_at"]},
+    )
+
+
+def due_count(session: Session, now: datetime | None = None) -> int:
+    """Deliveries the worker still has to send (pending/retrying, or sending with an expired lease)."""
+    now = now or utcnow()
+    rows = session.scalars(
+        select(Delivery.id).where(
+            Delivery.status.in_(["pending", "retrying", "sending"]),
+            or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
+        )
+    ).all()
+    return len(rows)
+
+
+class DeliveryError(Problem):
+    pass
