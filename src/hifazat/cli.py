@@ -100,9 +100,12 @@ def demo(
     h, p = host or s.host, port or s.port
     typer.echo("")
     typer.echo(f"Hifazat demo control room: http://{h}:{p}/")
-    typer.echo(f"  {s.admin_user:<22} (admin password: HIFAZAT_ADMIN_PASSWORD or {DEMO_PASSWORD!r})")
+    typer.echo(f"Demo logins (password {DEMO_PASSWORD!r} for all but the admin):")
+    typer.echo(
+        f"  {s.admin_user:<20} ministry admin (password: HIFAZAT_ADMIN_PASSWORD, else {DEMO_PASSWORD!r})"
+    )
     for username, what in logins:
-        typer.echo(f"  {username:<22} {what}   password: {DEMO_PASSWORD}")
+        typer.echo(f"  {username:<20} {what}")
     typer.echo("")
     if load_only:
         return
