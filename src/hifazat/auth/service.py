@@ -164,8 +164,23 @@ def principal_from_request(session: Session, request: Request) -> Principal:
     principal = principal_for_token(session, token) if token else None
     if principal is None:
         raise _unauthorized("missing, expired or revoked access token")
+    _require_fetch_header_for_cookie_writes(request)
     request.state.principal = principal
     return principal
+
+
+def _require_fetch_header_for_cookie_writes(request: Request) -> None:
+    """Defence in depth over SameSite=Strict: a write authenticated only by the session cookie must come
+    from the dashboard's own scripts, which send `X-Requested-With: fetch` (a plain form cannot)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return
+    if request.headers.get("x-requested-with", "").lower() != "fetch":
+        raise Problem(
+            403, "Forbidden", "a cookie-authenticated change must send the header X-Requested-With: fetch"
+        )
 
 
 def logout(session: Session, principal: Principal) -> None:

@@ -1,4 +1,5 @@
-"""Dashboard navigation. Each domain adds its pages here: (path, label, roles that see the link or empty=all)."""
+"""Dashboard navigation. Each domain adds its pages here:
+(path, label, roles that see the link or empty=all)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,82 @@
+// Shape editor for site forms: a polygon from clicked corners, or a circle from a centre click + radius.
+// Writes nothing itself: forms.js asks editor.value() for {geometry, radius_m} when the form is sent.
+import { SITE_COLOURS, createMap, loadOutline } from './map.js';
+
+const L = window.L;
+const round = (v) => Math.round(v * 1e6) / 1e6;
+
+export function shapeEditor(root, { tileUrl = '', attribution = '' } = {}) {
+  const mapEl = root.querySelector('.shape-map');
+  const status = root.querySelector('.shape-status');
+  const radiusInput = root.querySelector('.shape-radius');
+  const handle = createMap(mapEl, { tileUrl, attribution });
+  loadOutline(handle, { labels: false });
+  const map = handle.map;
+  const style = { color: SITE_COLOURS.project_site, weight: 2, fillOpacity: 0.2 };
+  let mode = 'polygon';
+  let points = [];
+  let centre = null;
+  let drawn = null;
+  let dirty = false;
+
+  const initial = JSON.parse(root.dataset.geometry || 'null');
+  if (initial && initial.type === 'Polygon') {
+    points = initial.coordinates[0].slice(0, -1).map(([lng, lat]) => L.latLng(lat, lng));
+  } else if (initial && initial.type === 'Point') {
+    mode = 'circle';
+    centre = L.latLng(initial.coordinates[1], initial.coordinates[0]);
+    root.querySelector('input[value=circle]').checked = true;
+  }
+
+  function redraw() {
+    if (drawn) map.removeLayer(drawn);
+    drawn = null;
+    if (mode === 'polygon' && points.length) {
+      drawn = points.length >= 3
+        ? L.polygon(points, style)
+        : L.featureGroup(points.map((p) => L.circleMarker(p, { radius: 4, ...style })));
+    } else if (mode === 'circle' && centre) {
+      drawn = L.circle(centre, { ...style, radius: Number(radiusInput.value) || 0 });
+    }
+    if (drawn) drawn.addTo(map);
+    status.textContent = mode === 'polygon'
+      ? `${points.length} corner(s)${points.length < 3 ? ': click at least 3' : ''}`
+      : centre ? `centre ${round(centre.lat)}, ${round(centre.lng)}` : 'click the centre';
+  }
+
+  map.on('click', (e) => {
+    dirty = true;
+    if (mode === 'polygon') points.push(e.latlng);
+    else centre = e.latlng;
+    redraw();
+  });
+  for (const radio of root.querySelectorAll('input[name=shape-mode]')) {
+    radio.addEventListener('change', () => { mode = radio.value; dirty = true; redraw(); });
+  }
+  radiusInput.addEventListener('input', () => { dirty = true; redraw(); });
+  root.querySelector('.shape-undo').addEventListener('click', () => { points.pop(); dirty = true; redraw(); });
+  root.querySelector('.shape-clear').addEventListener('click', () => {
+    points = []; centre = null; dirty = true; redraw();
+  });
+
+  redraw();
+  if (drawn) map.fitBounds(drawn.getBounds(), { maxZoom: 16, padding: [20, 20] });
+
+  return {
+    handle,
+    get dirty() { return dirty; },
+    /** {geometry, radius_m} as the API expects, or {} when nothing is drawn. */
+    value() {
+      if (mode === 'polygon' && points.length) {
+        const ring = points.map((p) => [round(p.lng), round(p.lat)]);
+        ring.push(ring[0]);
+        return { geometry: { type: 'Polygon', coordinates: [ring] } };
+      }
+      if (mode === 'circle' && centre) {
+        const radius = radiusInput.value === '' ? null : Number(radiusInput.value);
+        return { geometry: { type: 'Point', coordinates: [round(centre.lng), round(centre.lat)] }, radius_m: radius };
+      }
+      return {};
+    },
+  };
+}

@@ -1,0 +1,158 @@
+// Map building blocks (Leaflet from xstatic-leaflet, loaded as the global L by a classic <script>).
+//
+// Other pages and domains hook in here:
+//   import { createMap, addLayer, siteLayer } from '/static/js/map.js';
+//   window.hifazatMap.addLayer('Devices', L.layerGroup([...]))   // the dashboard map, once it exists
+//   document.addEventListener('hifazat:map-ready', (e) => e.detail.addLayer(...))
+import { pages } from './app.js';
+
+const L = window.L;
+
+export const SITE_COLOURS = {
+  project_site: '#d9822b',
+  residence: '#1f6feb',
+  office: '#7048c8',
+  hotel: '#0f9d8f',
+  checkpoint: '#c62828',
+  base: '#2f7d32',
+};
+export const OUTLINE_URL = '/static/geo/pakistan.geojson';
+const PAKISTAN = [[23.6, 60.8], [37.1, 77.9]];
+let current = null;
+
+/** A map in `el` with the configured tile layer. Returns {map, L, layers, addLayer, removeLayer}. */
+export function createMap(el, { tileUrl = '', attribution = '', fit = PAKISTAN } = {}) {
+  const map = L.map(el, { zoomSnap: 0.5, worldCopyJump: false });
+  map.fitBounds(fit);
+  map.attributionControl.setPrefix('Leaflet');
+  const control = L.control.layers(null, {}, { collapsed: true, position: 'topright' }).addTo(map);
+  const layers = {};
+  const handle = {
+    map,
+    L,
+    layers,
+    control,
+    tilesOk: null,
+    addLayer(name, layer, { show = true } = {}) {
+      if (layers[name]) handle.removeLayer(name);
+      layers[name] = layer;
+      control.addOverlay(layer, name);
+      if (show) layer.addTo(map);
+      return layer;
+    },
+    removeLayer(name) {
+      const layer = layers[name];
+      if (!layer) return;
+      control.removeLayer(layer);
+      map.removeLayer(layer);
+      delete layers[name];
+    },
+  };
+  if (tileUrl) {
+    const tiles = L.tileLayer(tileUrl, { attribution, maxZoom: 19, crossOrigin: false });
+    tiles.on('tileerror', () => {
+      if (handle.tilesOk === null) {
+        handle.tilesOk = false;
+        el.dispatchEvent(new CustomEvent('hifazat:tiles', { bubbles: true, detail: { ok: false } }));
+      }
+    });
+    tiles.on('tileload', () => {
+      if (handle.tilesOk !== true) {
+        handle.tilesOk = true;
+        el.dispatchEvent(new CustomEvent('hifazat:tiles', { bubbles: true, detail: { ok: true } }));
+      }
+    });
+    tiles.addTo(map);
+  }
+  return handle;
+}
+
+/** Make `handle` the dashboard map other scripts extend. */
+export function publish(handle) {
+  current = handle;
+  window.hifazatMap = handle;
+  document.dispatchEvent(new CustomEvent('hifazat:map-ready', { detail: handle }));
+}
+
+/** Add a layer to the dashboard map (throws if no map has been published yet). */
+export function addLayer(name, layer, options) {
+  if (!current) throw new Error('no dashboard map on this page');
+  return current.addLayer(name, layer, options);
+}
+
+/** The shipped outline of Pakistan and its provinces: drawn whether or not tiles load. */
+export async function loadOutline(handle, { labels = true } = {}) {
+  const response = await fetch(OUTLINE_URL, { credentials: 'same-origin' });
+  const data = await response.json();
+  const layer = L.geoJSON(data, {
+    interactive: labels,
+    style: (f) => (f.properties.level === 'country'
+      ? { color: '#14324f', weight: 2.5, fill: false }
+      : { color: '#4b6a88', weight: 1, dashArray: '4 3', fillColor: '#f4f1e8', fillOpacity: 0.85 }),
+    onEachFeature: (f, l) => {
+      if (labels && f.properties.level === 'province') {
+        l.bindTooltip(f.properties.name, { permanent: true, direction: 'center', className: 'province-label' });
+      }
+    },
+  });
+  handle.addLayer('Provinces', layer);
+  layer.bringToBack();
+  return layer;
+}
+
+function popupFor(site) {
+  const box = document.createElement('div');
+  const link = document.createElement('a');
+  link.href = '/sites/' + encodeURIComponent(site.id);
+  link.textContent = site.name;
+  const strong = document.createElement('strong');
+  strong.append(link);
+  const meta = document.createElement('div');
+  meta.textContent = [String(site.kind || '').replace('_', ' '), site.district, site.province]
+    .filter(Boolean).join(' · ');
+  box.append(strong, meta);
+  return box;
+}
+
+/** One site as a Leaflet layer: its polygon or circle, plus a dot that stays visible when zoomed out. */
+export function siteLayer(site) {
+  const colour = SITE_COLOURS[site.kind] || '#444';
+  const style = { color: colour, weight: 2, fillColor: colour, fillOpacity: 0.25 };
+  const parts = [];
+  const g = site.geometry;
+  if (g && g.type === 'Point' && site.radius_m) {
+    parts.push(L.circle([g.coordinates[1], g.coordinates[0]], { ...style, radius: site.radius_m }));
+  } else if (g && g.type === 'Polygon') {
+    parts.push(L.geoJSON(g, { style: () => style }));
+  }
+  if (site.center_lat != null && site.center_lon != null) {
+    parts.push(L.circleMarker([site.center_lat, site.center_lon], {
+      radius: 6, color: '#fff', weight: 1.5, fillColor: colour, fillOpacity: 1,
+    }));
+  }
+  const group = L.featureGroup(parts);
+  group.bindPopup(() => popupFor(site));
+  group.site = site;
+  return group;
+}
+
+/** Every site the caller may see, from the API, as the "Sites" layer. Resolves to the list of sites. */
+export async function loadSites(handle, url = '/api/v1/sites?limit=500') {
+  const group = L.featureGroup();
+  const sites = [];
+  for await (const site of pages(url)) {
+    sites.push(site);
+    group.addLayer(siteLayer(site));
+  }
+  handle.addLayer('Sites', group);
+  return sites;
+}
+
+/** Draw one geometry read-only (site detail page). */
+export function showGeometry(handle, geometry, radius, kind) {
+  const site = { id: '', name: '', kind, geometry, radius_m: radius };
+  const layer = siteLayer(site).unbindPopup();
+  handle.addLayer('Site', layer);
+  handle.map.fitBounds(layer.getBounds(), { maxZoom: 16, padding: [20, 20] });
+  return layer;
+}

@@ -1,0 +1,137 @@
+"""Jinja2 environment, page rendering and the security headers every HTML page carries.
+
+Other domains render their own pages with `render(...)`; their templates extend `base.html`. They may keep
+templates in their own folder and register it with `add_template_dir(path)`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.orm import Session
+
+from hifazat import __version__
+from hifazat.auth.models import Agency
+from hifazat.auth.policy import Principal
+from hifazat.config import Settings, get_settings
+from hifazat.validators import PROVINCES
+from hifazat.web.nav import visible_nav
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+_loaders: list[FileSystemLoader] = [FileSystemLoader(str(TEMPLATE_DIR))]
+
+env = Environment(
+    loader=ChoiceLoader(_loaders),
+    autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml"), default=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def add_template_dir(path: Path) -> None:
+    """Let another package ship templates (searched after ours, so `base.html` stays this one)."""
+    loader = FileSystemLoader(str(path))
+    if all(str(path) not in lo.searchpath for lo in _loaders):
+        _loaders.append(loader)
+        env.loader = ChoiceLoader(list(_loaders))
+
+
+def humanize(name: str) -> str:
+    label = name.removesuffix("_id").replace("_", " ").strip()
+    return (label[:1].upper() + label[1:]) if label else name
+
+
+def _json_attr(value: Any) -> str:
+    """Serialise for a data-* attribute (autoescape then escapes the quotes)."""
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+env.filters["humanize"] = humanize
+env.filters["json_attr"] = _json_attr
+env.globals["PROVINCES"] = PROVINCES
+env.globals["version"] = __version__
+
+
+def _tile_sources(tile_url: str) -> list[str]:
+    """CSP source expression(s) for the configured tile server ({s} subdomains become a wildcard)."""
+    if not tile_url or tile_url.startswith("/"):
+        return []
+    parts = urlsplit(tile_url.replace("{s}", "tilesub"))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return []
+    host = parts.hostname
+    if "tilesub" in host:
+        host = host.replace("tilesub", "*")
+    port = f":{parts.port}" if parts.port else ""
+    return [f"{parts.scheme}://{host}{port}"]
+
+
+def content_security_policy(settings: Settings) -> str:
+    img = " ".join(["'self'", "data:", *_tile_sources(settings.tile_url)])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            f"img-src {img}",
+            "script-src 'self'",
+            "style-src 'self'",
+            "connect-src 'self'",
+            "font-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    return {
+        "Content-Security-Policy": content_security_policy(settings),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+    }
+
+
+def _settings(request: Request) -> Settings:
+    s = getattr(request.app.state, "settings", None)
+    return s if isinstance(s, Settings) else get_settings()
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    principal: Principal | None = None,
+    session: Session | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render a page with the layout context (nav, user, agency) and the security headers."""
+    settings = _settings(request)
+    agency = None
+    if principal is not None and session is not None and principal.agency_id:
+        agency = session.get(Agency, principal.agency_id)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "path": request.url.path,
+        "principal": principal,
+        "agency": agency,
+        "nav": visible_nav(principal.roles) if principal is not None else [],
+        "tile_url": settings.tile_url,
+        "tile_attribution": settings.tile_attribution,
+        **context,
+    }
+    html = env.get_template(template).render(ctx)
+    return HTMLResponse(html, status_code=status_code, headers=security_headers(settings))
+
+
+__all__ = ["add_template_dir", "content_security_policy", "env", "humanize", "render", "security_headers"]
