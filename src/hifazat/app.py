@@ -79,6 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(registry_router)
     app.include_router(audit_router)
     app.include_router(stream_router)
+    from hifazat.alerts.api import root_router as alerts_root_router
+    from hifazat.alerts.api import router as alerts_router
+    from hifazat.alerts.escalation import escalation_loop
+    from hifazat.alerts.sms import router as sms_router
+
+    app.include_router(alerts_router)
+    app.include_router(alerts_root_router)
+    app.include_router(sms_router)
+    app.state.background.append(escalation_loop)
     _mount_web(app)
     return app
 

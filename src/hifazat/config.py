@@ -63,6 +63,18 @@ class Settings(BaseSettings):
         default=None, description="MQTT broker URL for devices, e.g. mqtt://host:1883."
     )
     page_size_max: int = Field(default=500, ge=1, description="Largest page a list endpoint returns.")
+    alerts_default_ack_timeout_s: int = Field(
+        default=120, ge=5, description="Ack timeout per level of the built-in escalation (no policy matches)."
+    )
+    alerts_reopen_window_s: int = Field(
+        default=86400, ge=0, description="How long after resolution an alert may still be reopened."
+    )
+    alerts_escalation_poll_s: float = Field(
+        default=0.2, gt=0, le=1.0, description="Longest sleep of the escalation timer loop between checks."
+    )
+    sms_webhook_token: SecretStr | None = Field(
+        default=None, description="Shared secret the SMS gateway sends (X-Hifazat-Token or ?token=); unset = off."
+    )
     smtp_host: str | None = Field(
         default=None, description="SMTP server for email notifications; unset = no email."
     )

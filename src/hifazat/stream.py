@@ -19,7 +19,7 @@ import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from hifazat.auth.policy import Principal, view_of
+from hifazat.auth.policy import Principal, View, view_of
 from hifazat.bus import Event, get_bus
 from hifazat.deps import CurrentUser
 
@@ -61,6 +61,8 @@ def visible_payload(event: Event, route: StreamRoute, principal: Principal) -> d
     if route.personal and payload.get("user_id") is not None and payload["user_id"] != principal.user_id:
         return None
     view = view_of(SimpleNamespace(**payload), route.kind, principal)
+    if view is None and principal.tree & set(payload.get("_shared_with") or ()):
+        view = View("full")  # an explicit per-record share (e.g. an alert escalated to this agency)
     if view is None:
         return None
     data = {k: v for k, v in payload.items() if not k.startswith("_")}

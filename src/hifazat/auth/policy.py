@@ -36,6 +36,14 @@ PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
     ("audit", "read"): frozenset({"admin", "auditor"}),
     **{(k, "read"): READ_ALL for k in ("persons", "projects", "sites", "units", "vehicles")},
     **{(k, "write"): STAFF for k in ("persons", "projects", "sites", "units", "vehicles")},
+    ("alerts", "read"): READ_ALL,
+    ("alerts", "write"): frozenset({"admin", "operator", "responder"}),
+    ("escalation_policies", "read"): frozenset({"admin", "operator", "auditor"}),
+    ("escalation_policies", "write"): frozenset({"admin"}),
+    ("alert_rules", "read"): frozenset({"admin", "operator", "auditor"}),
+    ("alert_rules", "write"): frozenset({"admin"}),
+    ("polls", "read"): READ_ALL,
+    ("polls", "write"): STAFF,
 }
 # Roles that see passport/CNIC numbers unmasked (on records they may see in full).
 SENSITIVE_ID_ROLES = frozenset({"admin", "investigator"})

@@ -1,0 +1,1 @@
+"""Emergency response: alerts (SOS, rules, SMS, manual), lifecycle, escalation, dispatch, polls, CAP."""

@@ -1,0 +1,431 @@
+"""Escalation: policies per agency, site and severity; persisted timers that climb an unacknowledged alert.
+
+A timer row (`escalation_timers`, state pending, `due_at`) is written in the transaction that raises the alert
+or climbs a level. Every worker runs `escalation_loop`; it sleeps until the next `due_at` (at most
+`alerts_escalation_poll_s`) and claims due timers with `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL,
+then flips each with `UPDATE ... WHERE state = 'pending'` and acts only when that changed exactly one row —
+so a level fires once, however many workers race for it, and a restart loses nothing (the row waits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from hifazat.alerts.models import Alert, AlertStatus, EscalationPolicy, EscalationTimer, TimerState
+from hifazat.alerts.schemas import PolicyIn, PolicyPatch
+from hifazat.audit import service as audit
+from hifazat.auth.models import Agency, Role, User
+from hifazat.auth.policy import Principal, can_write_agency, require, system_actor
+from hifazat.config import get_settings
+from hifazat.crud import get_visible
+from hifazat.db import unit_of_work, utcnow
+from hifazat.errors import Problem, forbidden, invalid, not_found
+from hifazat.registry.models import Site, Unit
+
+log = logging.getLogger("hifazat.alerts.escalation")
+KIND = "escalation_policies"
+
+
+# --- policies -------------------------------------------------------------------------------------------
+
+
+def _ancestors(session: Session, agency_id: str) -> list[str]:
+    out: list[str] = []
+    current: str | None = agency_id
+    while current and current not in out:
+        out.append(current)
+        agency = session.get(Agency, current)
+        current = agency.parent_id if agency else None
+    return out
+
+
+def default_levels(session: Session, alert: Alert) -> list[dict[str, Any]]:
+    """When no policy matches: the owning agency's operators, then the parent agency's operators."""
+    timeout = get_settings().alerts_default_ack_timeout_s
+    chain = _ancestors(session, alert.agency_id)
+    levels = [
+        {"timeout_s": timeout, "targets": [{"kind": "role", "role": "operator", "agency_id": chain[0]}]}
+    ]
+    if len(chain) > 1:
+        levels.append(
+            {"timeout_s": timeout, "targets": [{"kind": "role", "role": "operator", "agency_id": chain[1]}]}
+        )
+    return levels
+
+
+def select_policy(session: Session, alert: Alert) -> EscalationPolicy | None:
+    """The most specific active policy: site and severity matches first, then the nearest agency."""
+    chain = _ancestors(session, alert.agency_id)
+    rows = session.scalars(
+        select(EscalationPolicy).where(
+            EscalationPolicy.agency_id.in_(chain),
+            EscalationPolicy.active.is_(True),
+            EscalationPolicy.deleted_at.is_(None),
+            or_(EscalationPolicy.site_id.is_(None), EscalationPolicy.site_id == alert.site_id),
+            or_(EscalationPolicy.severity.is_(None), EscalationPolicy.severity == alert.severity),
+        )
+    ).all()
+    if not rows:
+        return None
+
+    def rank(p: EscalationPolicy) -> tuple[int, int, int, str]:
+        return (
+            1 if p.site_id else 0,
+            1 if p.severity else 0,
+            -chain.index(p.agency_id),
+            p.id,
+        )
+
+    return max(rows, key=rank)
+
+
+def levels_for(session: Session, alert: Alert) -> list[dict[str, Any]]:
+    if alert.escalation_policy_id:
+        policy = session.get(EscalationPolicy, alert.escalation_policy_id)
+        if policy is not None and policy.deleted_at is None and policy.levels:
+            return list(policy.levels)
+    return default_levels(session, alert)
+
+
+def _check_targets(session: Session, levels: list[dict[str, Any]]) -> None:
+    for i, level in enumerate(levels):
+        for j, t in enumerate(level["targets"]):
+            where = f"levels.{i}.targets.{j}"
+            kind = t["kind"]
+            if kind == "user":
+                user = session.get(User, t["id"])
+                if user is None or user.deleted_at is not None:
+                    raise invalid(f"{where}.id", "no such user")
+            elif kind == "unit":
+                unit = session.get(Unit, t["id"])
+                if unit is None or unit.deleted_at is not None:
+                    raise invalid(f"{where}.id", "no such unit")
+            elif kind == "agency":
+                ag = session.get(Agency, t["id"])
+                if ag is None or ag.deleted_at is not None:
+                    raise invalid(f"{where}.id", "no such agency")
+            elif kind == "role":
+                if t["role"] not in {r.value for r in Role}:
+                    raise invalid(f"{where}.role", f"must be one of {', '.join(r.value for r in Role)}")
+                if t.get("agency_id"):
+                    ag = session.get(Agency, t["agency_id"])
+                    if ag is None or ag.deleted_at is not None:
+                        raise invalid(f"{where}.agency_id", "no such agency")
+
+
+def _levels_json(levels: Sequence[Any]) -> list[dict[str, Any]]:
+    return [lv.model_dump(mode="json", exclude_none=True) for lv in levels]
+
+
+def create_policy(session: Session, data: PolicyIn, principal: Principal) -> EscalationPolicy:
+    require(principal, KIND, "write")
+    owner = data.agency_id or principal.agency_id
+    if owner is None or not can_write_agency(principal, owner):
+        raise invalid("agency_id", "you may only write policies for your own agency or one below it")
+    if data.site_id:
+        try:
+            get_visible(session, Site, "sites", data.site_id, principal)
+        except Problem as exc:
+            raise invalid("site_id", "no such site visible to you") from exc
+    levels = _levels_json(data.levels)
+    for level in levels:
+        for t in level["targets"]:
+            if t["kind"] == "role" and not t.get("agency_id"):
+                t["agency_id"] = owner
+    _check_targets(session, levels)
+    row = EscalationPolicy(
+        agency_id=owner,
+        name=data.name,
+        site_id=data.site_id,
+        severity=data.severity.value if data.severity else None,
+        levels=levels,
+        active=data.active,
+    )
+    session.add(row)
+    session.flush([row])
+    audit.record(
+        session, actor=principal, action="create", entity=KIND, entity_id=row.id, after=audit.snapshot(row)
+    )
+    return row
+
+
+def _policy_scope_ok(row: EscalationPolicy, principal: Principal) -> bool:
+    return principal.system or row.agency_id in principal.tree
+
+
+def get_policy(session: Session, policy_id: str, principal: Principal) -> EscalationPolicy:
+    require(principal, KIND, "read")
+    row = session.get(EscalationPolicy, policy_id)
+    if row is None or row.deleted_at is not None or not _policy_scope_ok(row, principal):
+        raise not_found("escalation policy")
+    return row
+
+
+def list_policies(session: Session, principal: Principal) -> list[EscalationPolicy]:
+    require(principal, KIND, "read")
+    stmt = select(EscalationPolicy).where(EscalationPolicy.deleted_at.is_(None))
+    if not principal.system:
+        stmt = stmt.where(EscalationPolicy.agency_id.in_(principal.tree))
+    return list(session.scalars(stmt.order_by(EscalationPolicy.name, EscalationPolicy.id)))
+
+
+def update_policy(
+    session: Session, policy_id: str, patch: PolicyPatch, principal: Principal
+) -> EscalationPolicy:
+    require(principal, KIND, "write")
+    row = get_policy(session, policy_id, principal)
+    if not can_write_agency(principal, row.agency_id):
+        raise forbidden("this policy belongs to another agency")
+    values = patch.model_dump(exclude_unset=True)
+    if "name" in values and values["name"] is None:
+        raise invalid("name", "cannot be null")
+    if "levels" in values:
+        if patch.levels is None:
+            raise invalid("levels", "cannot be null")
+        levels = _levels_json(patch.levels)
+        for level in levels:
+            for t in level["targets"]:
+                if t["kind"] == "role" and not t.get("agency_id"):
+                    t["agency_id"] = row.agency_id
+        _check_targets(session, levels)
+        values["levels"] = levels
+    if values.get("site_id"):
+        try:
+            get_visible(session, Site, "sites", values["site_id"], principal)
+        except Problem as exc:
+            raise invalid("site_id", "no such site visible to you") from exc
+    if "severity" in values and values["severity"] is not None:
+        values["severity"] = str(values["severity"].value)
+    if "active" in values and values["active"] is None:
+        raise invalid("active", "cannot be null")
+    before = audit.snapshot(row)
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    session.flush([row])
+    b, a = audit.diff(before, audit.snapshot(row))
+    if a:
+        audit.record(
+            session, actor=principal, action="update", entity=KIND, entity_id=row.id, before=b, after=a
+        )
+    return row
+
+
+def delete_policy(session: Session, policy_id: str, principal: Principal) -> None:
+    require(principal, KIND, "write")
+    row = get_policy(session, policy_id, principal)
+    if not can_write_agency(principal, row.agency_id):
+        raise forbidden("this policy belongs to another agency")
+    row.deleted_at = utcnow()
+    audit.record(
+        session, actor=principal, action="delete", entity=KIND, entity_id=row.id, after={"deleted": True}
+    )
+
+
+# --- running an alert's escalation ----------------------------------------------------------------------
+
+
+def _target_agencies(session: Session, targets: list[dict[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for t in targets:
+        if t["kind"] == "agency":
+            out.append(t["id"])
+        elif t["kind"] == "role" and t.get("agency_id"):
+            out.append(t["agency_id"])
+        elif t["kind"] == "user":
+            user = session.get(User, t["id"])
+            if user is not None:
+                out.append(user.agency_id)
+        elif t["kind"] == "unit":
+            unit = session.get(Unit, t["id"])
+            if unit is not None:
+                out.append(unit.agency_id)
+    return out
+
+
+def notify_level(session: Session, alert: Alert, level: int, actor: Principal, reason: str) -> dict[str, Any]:
+    """Tell the targets of one level: share the alert with their agencies and queue their notifications."""
+    from hifazat.alerts import notifications
+    from hifazat.alerts.service import add_event, share
+
+    levels = levels_for(session, alert)
+    targets = levels[level]["targets"] if level < len(levels) else []
+    added = share(session, alert, _target_agencies(session, targets), f"escalation level {level}")
+    deliveries = notifications.notify_targets(session, alert, targets, level=level, reason=reason)
+    info = {"level": level, "targets": targets, "shared_with": added, "deliveries": deliveries}
+    add_event(
+        session,
+        alert,
+        actor,
+        "escalated" if level > 0 else "notified",
+        note=reason,
+        data=info,
+    )
+    return info
+
+
+def start(session: Session, alert: Alert, actor: Principal, *, now: datetime | None = None) -> None:
+    """Pick the policy, tell level 0, and arm the timer that climbs to level 1."""
+    now = now or utcnow()
+    policy = select_policy(session, alert)
+    alert.escalation_policy_id = policy.id if policy else None
+    alert.escalation_level = 0
+    cancel(session, alert)
+    levels = levels_for(session, alert)
+    reason = f"alert raised ({policy.name})" if policy else "alert raised (built-in escalation)"
+    notify_level(session, alert, 0, actor, reason)
+    if len(levels) > 1:
+        _arm(session, alert, 1, now + timedelta(seconds=int(levels[0]["timeout_s"])))
+
+
+def _arm(session: Session, alert: Alert, level: int, due: datetime) -> EscalationTimer:
+    timer = EscalationTimer(alert_id=alert.id, level=level, due_at=due, state=TimerState.pending.value)
+    session.add(timer)
+    return timer
+
+
+def cancel(session: Session, alert: Alert) -> int:
+    res = session.execute(
+        update(EscalationTimer)
+        .where(EscalationTimer.alert_id == alert.id, EscalationTimer.state == TimerState.pending.value)
+        .values(state=TimerState.cancelled.value)
+        .execution_options(synchronize_session=False)
+    )
+    return int(res.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def pending_timers(session: Session, alert_id: str) -> list[EscalationTimer]:
+    return list(
+        session.scalars(
+            select(EscalationTimer).where(
+                EscalationTimer.alert_id == alert_id, EscalationTimer.state == TimerState.pending.value
+            )
+        )
+    )
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def fire_due(
+    session: Session, *, now: datetime | None = None, worker: str | None = None, limit: int = 50
+) -> list[tuple[str, int]]:
+    """Fire the timers due at `now`. Each fires at most once across all workers. Returns (alert, level)."""
+    from hifazat.alerts.service import emit_changed
+
+    now = now or utcnow()
+    worker = worker or worker_name()
+    q = (
+        select(EscalationTimer)
+        .where(EscalationTimer.state == TimerState.pending.value, EscalationTimer.due_at <= now)
+        .order_by(EscalationTimer.due_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    fired: list[tuple[str, int]] = []
+    actor = system_actor("escalation")
+    for timer in session.scalars(q).all():
+        alert = session.get(Alert, timer.alert_id)
+        still_new = alert is not None and alert.status == AlertStatus.new.value
+        claim = session.execute(
+            update(EscalationTimer)
+            .where(EscalationTimer.id == timer.id, EscalationTimer.state == TimerState.pending.value)
+            .values(
+                state=TimerState.fired.value if still_new else TimerState.cancelled.value,
+                fired_at=utcnow(),
+                fired_by=worker[:120],
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if claim.rowcount != 1 or alert is None or not still_new:  # type: ignore[attr-defined]
+            continue  # another worker had it, or the alert was acknowledged meanwhile
+        levels = levels_for(session, alert)
+        if timer.level >= len(levels):
+            continue
+        late_ms = (utcnow() - timer.due_at).total_seconds() * 1000
+        alert.escalation_level = timer.level
+        alert.updated_at = utcnow()
+        reason = f"not acknowledged within {levels[timer.level - 1]['timeout_s']} s"
+        notify_level(session, alert, timer.level, actor, reason)
+        audit.record(
+            session,
+            actor=actor,
+            action="escalate",
+            entity="alerts",
+            entity_id=alert.id,
+            before={"escalation_level": timer.level - 1},
+            after={
+                "escalation_level": timer.level,
+                "timer_id": timer.id,
+                "worker": worker,
+                "late_ms": late_ms,
+            },
+        )
+        if timer.level + 1 < len(levels):
+            _arm(
+                session,
+                alert,
+                timer.level + 1,
+                now + timedelta(seconds=int(levels[timer.level]["timeout_s"])),
+            )
+        session.flush()
+        emit_changed(session, alert, "escalated")
+        fired.append((alert.id, timer.level))
+        log.info(
+            "alert escalated",
+            extra={
+                "alert_id": alert.id,
+                "level": timer.level,
+                "late_ms": round(late_ms, 1),
+            },
+        )
+    return fired
+
+
+def next_due(session: Session) -> datetime | None:
+    return session.scalar(
+        select(func.min(EscalationTimer.due_at)).where(EscalationTimer.state == TimerState.pending.value)
+    )
+
+
+def tick(worker: str) -> float:
+    """One pass of the loop; returns how long to sleep before the next."""
+    poll = get_settings().alerts_escalation_poll_s
+    with unit_of_work(readonly=True) as session:
+        due = next_due(session)
+    now = utcnow()
+    if due is None:
+        return poll
+    if due > now:
+        return min(poll, max((due - now).total_seconds(), 0.0))
+    with unit_of_work() as session:
+        fired = fire_due(session, now=now, worker=worker)
+    return 0.0 if len(fired) >= 50 else min(poll, 0.02)
+
+
+async def escalation_loop(stop: asyncio.Event) -> None:
+    """Background starter (app.state.background): runs in every worker for the app's lifetime."""
+    worker = worker_name()
+    while not stop.is_set():
+        try:
+            delay = await asyncio.to_thread(tick, worker)
+        except Exception:
+            log.exception("escalation tick failed")
+            delay = 1.0
+        if delay <= 0:
+            await asyncio.sleep(0)
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=delay)

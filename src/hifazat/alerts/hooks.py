@@ -1,0 +1,115 @@
+"""Tracking events become alerts INSIDE the ingest transaction (exactly once, atomically with the position).
+
+Registered with `hifazat.tracking.hooks.register_tracking_hook` on import; a bus subscriber would run in
+every worker and create one alert per worker, so alerts never come from bus handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hifazat.alerts import rules
+from hifazat.alerts.models import Alert
+from hifazat.auth.models import User
+from hifazat.auth.policy import system_actor
+from hifazat.db import utcnow
+from hifazat.registry.models import Person
+
+log = logging.getLogger("hifazat.alerts.hooks")
+
+TITLES = {
+    "sos": "SOS",
+    "red_zone_entry": "Entered a red zone",
+    "unaccompanied": "Moving without escort",
+    "device_stale": "Device silent",
+    "low_battery": "Device battery low",
+    "zone_enter": "Entered a zone",
+    "zone_exit": "Left a zone",
+}
+
+
+def _at(value: str) -> datetime:
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        return utcnow()
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def on_tracking_events(session: Session, events: list[Any]) -> None:
+    """The hook: apply the rules to each event of one ingest batch."""
+    from hifazat.alerts.service import raise_alert
+
+    for ev in events:
+        rule = rules.rule_for(session, ev.agency_id, ev.kind)
+        if rule is None or not rule.enabled or rule.severity is None:
+            continue
+        if session.scalar(select(Alert.id).where(Alert.source_event_id == ev.id)) is not None:
+            continue  # the same event delivered again: already an alert
+        at = _at(ev.at)
+        key = rules.subject_key(ev.kind, ev.owner_kind, ev.owner_id, ev.device_id)
+        detail = {
+            "source": "tracking",
+            "event_id": ev.id,
+            "device_id": ev.device_id,
+            "device_identifier": ev.device_identifier,
+            "lat": ev.lat,
+            "lon": ev.lon,
+            "at": ev.at,
+        }
+        for extra in ("zone_id", "zone_name", "zone_kind", "battery", "distance_m"):
+            value = getattr(ev, extra, None)
+            if value is not None:
+                detail[extra] = value
+        existing = rules.suppressing_alert(session, key, at, rule.suppress_s)
+        if existing is not None:
+            rules.fold_repeat(session, existing, at, detail)
+            continue
+        person = session.get(Person, ev.owner_id) if ev.owner_kind == "person" and ev.owner_id else None
+        user = session.get(User, ev.owner_id) if ev.owner_kind == "user" and ev.owner_id else None
+        who = (
+            f"{person.given_name} {person.family_name}"
+            if person
+            else (user.full_name or user.username)
+            if user
+            else ev.device_identifier
+        )
+        title = f"{TITLES.get(ev.kind, ev.kind)}: {who}"
+        if getattr(ev, "zone_name", None):
+            title += f" ({ev.zone_name})"
+        raise_alert(
+            session,
+            actor=system_actor("tracking", ev.agency_id),
+            agency_id=ev.agency_id,
+            kind=ev.kind,
+            severity=rule.severity,
+            source="tracking",
+            title=title,
+            lat=ev.lat,
+            lon=ev.lon,
+            person_id=person.id if person else None,
+            subject_user_id=user.id if user else None,
+            device_id=ev.device_id,
+            province=ev.province or (person.province if person else None),
+            nationality=person.nationality if person else None,
+            dedupe_key=key,
+            source_event_id=ev.id,
+            data=detail,
+        )
+
+
+def register() -> None:
+    try:
+        from hifazat.tracking.hooks import register_tracking_hook
+    except ImportError:  # pragma: no cover - tracking ships with the package
+        log.warning("tracking hooks unavailable; tracking events will not raise alerts")
+        return
+    register_tracking_hook(on_tracking_events)
+
+
+register()

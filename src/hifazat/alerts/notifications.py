@@ -1,0 +1,150 @@
+"""The bridge to the notify domain: turn escalation targets into notify Recipients and enqueue them.
+
+The notify package is imported lazily, so alerts work (and are tested) on their own; when notify is installed
+every level's targets get deliveries written in the alert's own transaction (its outbox).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hifazat.alerts.models import Alert, AlertEvent, AlertStatus
+
+log = logging.getLogger("hifazat.alerts.notifications")
+REF_KIND = "alert"
+TOPIC = "alert"
+
+
+def _notify() -> Any | None:
+    try:
+        from hifazat.notify import service
+    except ImportError:
+        return None
+    return service if hasattr(service, "enqueue") else None
+
+
+def _recipient_class() -> Any | None:
+    try:
+        from hifazat.notify.schemas import Recipient
+    except ImportError:
+        return None
+    return Recipient
+
+
+def recipients_for(targets: list[dict[str, Any]]) -> list[Any]:
+    cls = _recipient_class()
+    if cls is None:
+        return []
+    out = []
+    for t in targets:
+        kind = t["kind"]
+        if kind == "user":
+            out.append(cls(user_id=t["id"]))
+        elif kind == "unit":
+            out.append(cls(unit_id=t["id"]))
+        elif kind == "agency":
+            out.append(cls(agency_id=t["id"]))
+        elif kind == "role" and t.get("agency_id"):
+            out.append(cls(role=t["role"], agency_id=t["agency_id"]))
+    return out
+
+
+def _generation(session: Session, alert: Alert) -> int:
+    """How many times a false alarm was reopened: a new round of notifications, with new idempotency keys."""
+    return int(
+        session.scalar(
+            select(func.count(AlertEvent.id)).where(
+                AlertEvent.alert_id == alert.id,
+                AlertEvent.action == "reopen",
+                AlertEvent.to_status == AlertStatus.new.value,
+            )
+        )
+        or 0
+    )
+
+
+def notify_targets(
+    session: Session, alert: Alert, targets: list[dict[str, Any]], *, level: int, reason: str
+) -> int:
+    """Queue deliveries to the targets of one escalation level; returns how many were written."""
+    notify = _notify()
+    if notify is None or not targets:
+        return 0
+    from hifazat.alerts.service import alert_json
+
+    generation = _generation(session, alert)
+    key = f"level-{level}" + (f"-round-{generation}" if generation else "")
+    payload = alert_json(alert)
+    payload["escalation_reason"] = reason
+    rows = notify.enqueue(
+        session,
+        ref_kind=REF_KIND,
+        ref_id=alert.id,
+        topic=TOPIC,
+        payload=payload,
+        recipients=recipients_for(targets),
+        reason=key,
+    )
+    return len(rows)
+
+
+def notify_persons(
+    session: Session, *, ref_kind: str, ref_id: str, payload: dict[str, Any], phones: list[str], reason: str
+) -> int:
+    """Queue messages to persons' phones (polls); a no-op without notify."""
+    notify, cls = _notify(), _recipient_class()
+    if notify is None or cls is None or not phones:
+        return 0
+    rows = notify.enqueue(
+        session,
+        ref_kind=ref_kind,
+        ref_id=ref_id,
+        topic="poll",
+        payload=payload,
+        recipients=[cls(phone=p) for p in dict.fromkeys(phones)],
+        reason=reason,
+    )
+    return len(rows)
+
+
+def deliveries(session: Session, alert_id: str) -> list[dict[str, Any]] | None:
+    """The deliveries about an alert for its page, or None when notify is not installed."""
+    notify = _notify()
+    if notify is None or not hasattr(notify, "deliveries_for"):
+        return None
+    out = []
+    for d in notify.deliveries_for(session, REF_KIND, alert_id):
+        out.append(
+            {
+                "id": d.id,
+                "channel": getattr(d, "channel", None),
+                "recipient_kind": getattr(d, "recipient_kind", None),
+                "recipient_id": getattr(d, "recipient_id", None),
+                "address": getattr(d, "address", None),
+                "reason": getattr(d, "reason", None),
+                "status": getattr(d, "status", None),
+                "attempts": getattr(d, "attempts", None),
+                "last_error": getattr(d, "last_error", None),
+                "created_at": d.created_at.isoformat() if getattr(d, "created_at", None) else None,
+            }
+        )
+    return out
+
+
+def register_visibility() -> None:
+    """Tell notify how to decide whether a caller may see an alert (shares included)."""
+    notify = _notify()
+    if notify is None or not hasattr(notify, "register_ref_visibility"):
+        return
+
+    def visible(session: Session, ref_id: str, principal: Any) -> bool:
+        from hifazat.alerts.service import view_for
+
+        alert = session.get(Alert, ref_id)
+        return alert is not None and view_for(session, alert, principal) is not None
+
+    notify.register_ref_visibility(REF_KIND, visible)

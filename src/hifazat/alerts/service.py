@@ -1,0 +1,498 @@
+"""Alerts: raise (every source ends here), read with scope and shares, lifecycle moves. Never commits.
+
+Every change appends to the alert's timeline and the audit chain and emits `alerts.changed` through the
+outbox in the same transaction, so a 2xx answer means the alert and its event are durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from hifazat import stream
+from hifazat.alerts import lifecycle
+from hifazat.alerts.models import Alert, AlertEvent, AlertKind, AlertShare, AlertStatus, Assignment
+from hifazat.alerts.schemas import DEFAULT_SEVERITY, AlertIn, AlertOut
+from hifazat.audit import service as audit
+from hifazat.audit.chain import stamp
+from hifazat.auth.models import User
+from hifazat.auth.policy import Principal, View, can_write_agency, require, scope, view_of
+from hifazat.config import get_settings
+from hifazat.crud import get_visible
+from hifazat.db import utcnow
+from hifazat.errors import Problem, forbidden, invalid, not_found
+from hifazat.outbox import emit
+from hifazat.pagination import decode_cursor, encode_cursor
+from hifazat.registry.models import Person, Site
+
+KIND = "alerts"
+SUBJECT = "alerts.changed"
+SUMMARY = ("id", "agency_id", "kind", "severity", "status", "province", "nationality", "created_at")
+FULL_RW_SHARED = View("full", writable=True)
+
+stream.register(SUBJECT, "alert", KIND)
+
+
+# --- reading --------------------------------------------------------------------------------------------
+
+
+def shared_with(session: Session, alert_id: str) -> list[str]:
+    return list(session.scalars(select(AlertShare.agency_id).where(AlertShare.alert_id == alert_id)))
+
+
+def alert_scope(principal: Principal) -> ColumnElement[bool]:
+    """Alerts the caller may see: policy scope, plus explicit shares to the caller's agency tree."""
+    base = scope(Alert, KIND, principal)
+    if principal.system or not principal.tree:
+        return base
+    shared = select(AlertShare.alert_id).where(AlertShare.agency_id.in_(principal.tree))
+    return or_(base, Alert.id.in_(shared))
+
+
+def view_for(session: Session, alert: Alert, principal: Principal) -> View | None:
+    """Owner tree: full and writable. Shared to the caller (an escalation target): full and writable, so it
+    can acknowledge. Jurisdiction and sharing agreements: read only, at their level."""
+    view = view_of(alert, KIND, principal)
+    if view is not None and view.writable:
+        return view
+    if principal.tree:
+        hit = session.scalar(
+            select(AlertShare.id)
+            .where(AlertShare.alert_id == alert.id, AlertShare.agency_id.in_(principal.tree))
+            .limit(1)
+        )
+        if hit is not None:
+            return FULL_RW_SHARED
+    return view
+
+
+def get_alert(
+    session: Session, alert_id: str, principal: Principal, *, for_write: bool = False
+) -> tuple[Alert, View]:
+    require(principal, KIND, "read")
+    if for_write and session.get_bind().dialect.name == "postgresql":
+        alert = session.get(Alert, alert_id, with_for_update=True)
+    else:
+        alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise not_found("alert")
+    view = view_for(session, alert, principal)
+    if view is None:
+        raise not_found("alert")
+    if for_write and not view.writable:
+        raise forbidden("this alert belongs to another agency and was not escalated to yours")
+    return alert, view
+
+
+def list_alerts(
+    session: Session,
+    principal: Principal,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+    severity: str | None = None,
+    open_only: bool = False,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[Sequence[Alert], str | None]:
+    """Newest first."""
+    require(principal, KIND, "read")
+    stmt = select(Alert).where(alert_scope(principal))
+    if status:
+        stmt = stmt.where(Alert.status == status)
+    if kind:
+        stmt = stmt.where(Alert.kind == kind)
+    if severity:
+        stmt = stmt.where(Alert.severity == severity)
+    if open_only:
+        stmt = stmt.where(Alert.status.in_(sorted(lifecycle.OPEN_STATES)))
+    if cursor:
+        stmt = stmt.where(Alert.id < decode_cursor(cursor))
+    rows = session.scalars(stmt.order_by(Alert.id.desc()).limit(limit + 1)).all()
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, encode_cursor(rows[-1].id)
+    return rows, None
+
+
+def assignments_of(session: Session, alert_id: str) -> list[Assignment]:
+    return list(
+        session.scalars(
+            select(Assignment).where(Assignment.alert_id == alert_id).order_by(Assignment.assigned_at)
+        )
+    )
+
+
+def assignment_json(a: Assignment) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "unit_id": a.unit_id,
+        "status": a.status,
+        "distance_m": a.distance_m,
+        "assigned_at": stamp(a.assigned_at),
+        "assigned_by": a.assigned_by,
+        "updated_at": stamp(a.updated_at),
+    }
+
+
+def alert_json(
+    alert: Alert, *, shares: Iterable[str] = (), assignments: Iterable[Assignment] = ()
+) -> dict[str, Any]:
+    data = AlertOut.model_validate(alert, from_attributes=True).model_dump(mode="json")
+    for key in ("created_at", "updated_at", "acknowledged_at", "resolved_at", "last_seen_at"):
+        value = getattr(alert, key)
+        data[key] = stamp(value) if value is not None else None
+    data["shared_with"] = sorted(shares)
+    data["assignments"] = [assignment_json(a) for a in assignments]
+    data["actions"] = lifecycle.allowed_actions(alert.status)
+    return data
+
+
+def present(session: Session, alert: Alert, view: View) -> dict[str, Any]:
+    data = alert_json(
+        alert, shares=shared_with(session, alert.id), assignments=assignments_of(session, alert.id)
+    )
+    data["view"] = view.level
+    data["writable"] = view.writable
+    if view.level != "full":
+        data = {k: (v if k in SUMMARY or k in ("view", "writable") else None) for k, v in data.items()}
+        data["actions"] = []
+    for k in view.redact:
+        if k in data:
+            data[k] = None
+    return data
+
+
+def emit_changed(
+    session: Session, alert: Alert, change: str, *, assignments: Iterable[Assignment] | None = None
+) -> None:
+    """Queue `alerts.changed` (SSE event `alert`) with the alert as JSON; shares ride along as `_shared_with`
+    so the stream shows the alert to escalated-to agencies, and `_summary` names what summary views see."""
+    shares = shared_with(session, alert.id)
+    assigned = assignments_of(session, alert.id) if assignments is None else assignments
+    payload = alert_json(alert, shares=shares, assignments=assigned)
+    payload["change"] = change
+    payload["_shared_with"] = shares
+    payload["_summary"] = [*SUMMARY, "change"]
+    emit(session, SUBJECT, payload)
+
+
+def add_event(
+    session: Session,
+    alert: Alert,
+    principal: Principal,
+    action: str,
+    *,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> AlertEvent:
+    ev = AlertEvent(
+        alert_id=alert.id,
+        at=utcnow(),
+        actor_id=principal.user_id,
+        actor=principal.username,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data or {},
+    )
+    session.add(ev)
+    return ev
+
+
+def timeline(session: Session, alert_id: str) -> list[AlertEvent]:
+    return list(
+        session.scalars(
+            select(AlertEvent).where(AlertEvent.alert_id == alert_id).order_by(AlertEvent.at, AlertEvent.id)
+        )
+    )
+
+
+def event_json(e: AlertEvent) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "at": stamp(e.at),
+        "actor": e.actor,
+        "actor_id": e.actor_id,
+        "action": e.action,
+        "from_status": e.from_status,
+        "to_status": e.to_status,
+        "note": e.note,
+        "data": e.data,
+    }
+
+
+def share(session: Session, alert: Alert, agency_ids: Iterable[str], reason: str) -> list[str]:
+    """Record explicit shares (idempotent); returns the agencies newly added."""
+    have = set(shared_with(session, alert.id)) | {alert.agency_id}
+    added = []
+    for agency_id in dict.fromkeys(agency_ids):
+        if agency_id and agency_id not in have:
+            session.add(AlertShare(alert_id=alert.id, agency_id=agency_id, reason=reason[:200]))
+            added.append(agency_id)
+            have.add(agency_id)
+    if added:
+        session.flush()
+    return added
+
+
+# --- raising --------------------------------------------------------------------------------------------
+
+
+def raise_alert(
+    session: Session,
+    *,
+    actor: Principal,
+    agency_id: str,
+    kind: str,
+    severity: str,
+    source: str,
+    title: str,
+    description: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    person_id: str | None = None,
+    subject_user_id: str | None = None,
+    device_id: str | None = None,
+    site_id: str | None = None,
+    province: str | None = None,
+    nationality: str | None = None,
+    cap_scope: str = "restricted",
+    dedupe_key: str | None = None,
+    source_event_id: str | None = None,
+    poll_id: str | None = None,
+    share_with: Iterable[str] = (),
+    data: dict[str, Any] | None = None,
+) -> Alert:
+    """The one way an alert comes into being: row, timeline, audit, escalation start, outbox event."""
+    from hifazat.alerts import escalation
+
+    now = utcnow()
+    alert = Alert(
+        agency_id=agency_id,
+        province=province,
+        nationality=nationality,
+        kind=kind,
+        severity=severity,
+        status=AlertStatus.new.value,
+        source=source,
+        title=title[:200],
+        description=description,
+        lat=lat,
+        lon=lon,
+        person_id=person_id,
+        subject_user_id=subject_user_id,
+        device_id=device_id,
+        site_id=site_id,
+        cap_scope=cap_scope,
+        created_by=actor.user_id,
+        created_at=now,
+        updated_at=now,
+        last_seen_at=now,
+        dedupe_key=dedupe_key,
+        source_event_id=source_event_id,
+        poll_id=poll_id,
+        escalation_level=0,
+        repeat_count=0,
+    )
+    session.add(alert)
+    session.flush([alert])
+    add_event(
+        session, alert, actor, "created", to_status=alert.status, data={"source": source, **(data or {})}
+    )
+    audit.record(
+        session, actor=actor, action="create", entity=KIND, entity_id=alert.id, after=audit.snapshot(alert)
+    )
+    share(session, alert, share_with, "raised by this agency")
+    escalation.start(session, alert, actor, now=now)
+    emit_changed(session, alert, "created", assignments=[])
+    return alert
+
+
+def _person_label(p: Person) -> str:
+    return f"{p.given_name} {p.family_name}".strip()
+
+
+def create(session: Session, data: AlertIn, principal: Principal, *, source: str = "api") -> Alert:
+    """POST /alerts: an SOS (anyone signed in, for a person, a device or themselves) or a manual alert."""
+    if data.kind == AlertKind.sos:
+        require(principal, KIND, "read")
+    else:
+        require(principal, KIND, "write")
+    severity = (data.severity or DEFAULT_SEVERITY.get(data.kind) or "medium").__str__()
+    person: Person | None = None
+    site: Site | None = None
+    found: Any
+    device_owner: tuple[str | None, str | None] = (None, None)
+    subject_user_id: str | None = None
+    owner: str | None = None
+    province = data.province
+    if data.site_id:
+        try:
+            found, _ = get_visible(session, Site, "sites", data.site_id, principal)
+        except Problem as exc:
+            raise invalid("site_id", "no such site visible to you") from exc
+        site = found
+        province = province or found.province
+    if data.person_id:
+        try:
+            found, _ = get_visible(session, Person, "persons", data.person_id, principal)
+        except Problem as exc:
+            raise invalid("person_id", "no such person visible to you") from exc
+        person = found
+        owner = found.agency_id
+        province = province or found.province
+    elif data.device_id:
+        dev = _device(session, data.device_id, principal)
+        owner = dev["agency_id"]
+        province = province or dev.get("province")
+        device_owner = (dev.get("owner_kind"), dev.get("owner_id"))
+        if device_owner[0] == "person" and device_owner[1]:
+            person = session.get(Person, device_owner[1])
+        elif device_owner[0] == "user":
+            subject_user_id = device_owner[1]
+    elif data.for_self:
+        subject_user_id = principal.user_id
+        owner = principal.agency_id
+    if data.agency_id:
+        if not can_write_agency(principal, data.agency_id):
+            raise invalid("agency_id", "you may only raise alerts for your own agency or one below it")
+        owner = data.agency_id
+    owner = owner or principal.agency_id
+    if owner is None:
+        raise invalid("agency_id", "is required for this caller")
+    if person is not None:
+        label = _person_label(person)
+    elif subject_user_id:
+        user = session.get(User, subject_user_id)
+        label = (user.full_name or user.username) if user else "user"
+    elif data.device_id:
+        label = f"device {data.device_id[:8]}"
+    else:
+        label = site.name if site else ""
+    kind_label = "SOS" if data.kind == AlertKind.sos else data.kind.replace("_", " ").capitalize()
+    title = data.title or (f"{kind_label}: {label}" if label else kind_label)
+    extra_share = [principal.agency_id] if principal.agency_id and principal.agency_id != owner else []
+    return raise_alert(
+        session,
+        actor=principal,
+        agency_id=owner,
+        kind=data.kind.value,
+        severity=severity,
+        source=source,
+        title=title,
+        description=data.description,
+        lat=data.lat,
+        lon=data.lon,
+        person_id=person.id if person else None,
+        subject_user_id=subject_user_id,
+        device_id=data.device_id,
+        site_id=site.id if site else None,
+        province=province,
+        nationality=person.nationality if person else None,
+        cap_scope=data.cap_scope.value,
+        share_with=extra_share,
+    )
+
+
+def _device(session: Session, device_id: str, principal: Principal) -> dict[str, Any]:
+    """The device as owner/agency facts, through the tracking domain when it is installed."""
+    try:
+        from hifazat.tracking import models as tmodels
+    except ImportError as exc:
+        raise invalid("device_id", "device tracking is not available on this server") from exc
+    device_model = getattr(tmodels, "Device", None)
+    if device_model is None:
+        raise invalid("device_id", "device tracking is not available on this server")
+    try:
+        dev, _ = get_visible(session, device_model, "devices", device_id, principal)
+    except Problem as exc:
+        raise invalid("device_id", "no such device visible to you") from exc
+    return {
+        "agency_id": dev.agency_id,
+        "province": getattr(dev, "province", None),
+        "owner_kind": getattr(dev, "owner_kind", None),
+        "owner_id": getattr(dev, "owner_id", None),
+    }
+
+
+# --- lifecycle ------------------------------------------------------------------------------------------
+
+
+def transition(session: Session, *, alert_id: str, action: str, note: str, principal: Principal) -> Alert:
+    require(principal, KIND, "write")
+    alert, _ = get_alert(session, alert_id, principal, for_write=True)
+    return apply_transition(session, alert, action, note=note, principal=principal)
+
+
+def apply_transition(
+    session: Session, alert: Alert, action: str, *, note: str, principal: Principal, check_roles: bool = True
+) -> Alert:
+    from hifazat.alerts import dispatch, escalation
+
+    if action not in lifecycle.ACTIONS:
+        raise invalid("action", f"must be one of {', '.join(lifecycle.ACTIONS)}")
+    current = alert.status
+    t = lifecycle.lookup(current, action)
+    if t is None:
+        allowed = lifecycle.allowed_actions(current)
+        raise Problem(
+            409,
+            "Conflict",
+            f"cannot {action} an alert that is {current}"
+            + (f"; allowed now: {', '.join(allowed)}" if allowed else "; it admits no action now"),
+            errors=[{"field": "status", "reason": f"alert is {current}"}],
+            current_state=current,
+            allowed_actions=allowed,
+        )
+    if check_roles and not principal.has(*t.roles):
+        raise forbidden(f"{action} on an alert needs one of the roles: {', '.join(sorted(t.roles))}")
+    now = utcnow()
+    if action == "reopen" and current == AlertStatus.resolved.value:
+        window = get_settings().alerts_reopen_window_s
+        if alert.resolved_at is not None and now - alert.resolved_at > timedelta(seconds=window):
+            raise Problem(
+                409,
+                "Conflict",
+                f"this alert was resolved more than {window} s ago; raise a new alert instead",
+                errors=[{"field": "status", "reason": "reopen window has passed"}],
+                current_state=current,
+                allowed_actions=[],
+            )
+    before = {"status": current}
+    alert.status = t.to
+    alert.updated_at = now
+    if t.to == AlertStatus.acknowledged and alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, principal.username
+    if t.closes:
+        alert.resolved_at, alert.resolved_by = now, principal.username
+    if action == "reopen":
+        alert.resolved_at, alert.resolved_by = None, None
+        if t.to == AlertStatus.new:
+            alert.acknowledged_at, alert.acknowledged_by = None, None
+    add_event(session, alert, principal, action, from_status=current, to_status=t.to, note=note)
+    audit.record(
+        session,
+        actor=principal,
+        action=action,
+        entity=KIND,
+        entity_id=alert.id,
+        before=before,
+        after={"status": t.to, "note": note} if note else {"status": t.to},
+    )
+    if t.stops_escalation or t.closes:
+        escalation.cancel(session, alert)
+    if t.closes:
+        dispatch.release_all(session, alert, principal)
+    if t.restarts_escalation:
+        escalation.start(session, alert, principal, now=now)
+    session.flush()
+    emit_changed(session, alert, action)
+    return alert
