@@ -181,7 +181,7 @@ USERS: tuple[UserSpec, ...] = (
         "MoI Internal Audit Officer",
         ROOT,
         ("auditor",),
-        "ministry auditor: the audit log of every agency under the ministry",
+        "ministry auditor: the whole tamper-evident audit log",
     ),
     UserSpec(
         "sindh.spu",
