@@ -152,3 +152,39 @@ def notify_env(settings: Settings, monkeypatch: pytest.MonkeyPatch, smtp_sink: S
     monkeypatch.setenv("HIFAZAT_NOTIFY_WORKER", "false")
     reset_settings()
     return get_settings()
+
+
+@dataclass
+class Org:
+    """Two agencies under the ministry with an admin and an operator each, written straight to the database
+    (no password hashing, no logins): fast, for service-level tests."""
+
+    root_id: str
+    agency: dict[str, str] = field(default_factory=dict)
+    users: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture
+def org(initialised: Any) -> Org:
+    from hifazat.auth.models import Agency, User
+    from hifazat.db import unit_of_work
+
+    o = Org(root_id=initialised.agency_id)
+    with unit_of_work() as s:
+        for key in ("police", "psc"):
+            a = Agency(name=f"Agency {key}", kind="other", parent_id=o.root_id, jurisdiction=[])
+            s.add(a)
+            s.flush()
+            o.agency[key] = a.id
+            for role in ("admin", "operator"):
+                u = User(
+                    username=f"{key}-{role}",
+                    full_name=f"{key} {role}",
+                    agency_id=a.id,
+                    roles=[role],
+                    password_hash="!unusable",
+                )
+                s.add(u)
+                s.flush()
+                o.users[u.username] = u.id
+    return o

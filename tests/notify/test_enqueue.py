@@ -15,7 +15,7 @@ from hifazat.notify import service
 from hifazat.notify.models import Delivery, NotificationPreference
 from hifazat.notify.schemas import Recipient
 from hifazat.outbox import OutboxEvent
-from tests.conftest import World
+from tests.notify.conftest import Org
 
 
 def _user(session: Any, username: str) -> User:
@@ -24,17 +24,17 @@ def _user(session: Any, username: str) -> User:
     return u
 
 
-def _alert_payload(world: World, severity: str = "critical") -> dict[str, Any]:
+def _alert_payload(org: Org, severity: str = "critical") -> dict[str, Any]:
     return {
         "id": "a1",
-        "agency_id": world.agency["police"],
+        "agency_id": org.agency["police"],
         "severity": severity,
         "kind": "sos",
         "title": "SOS",
     }
 
 
-def test_enqueue_resolves_role_to_users_and_channels(world: World, notify_env: Settings) -> None:
+def test_enqueue_resolves_role_to_users_and_channels(org: Org, notify_env: Settings) -> None:
     with unit_of_work() as s:
         op = _user(s, "police-operator")
         op.email = "op@police.example"
@@ -43,8 +43,8 @@ def test_enqueue_resolves_role_to_users_and_channels(world: World, notify_env: S
             ref_kind="alert",
             ref_id="a1",
             topic="alert",
-            payload=_alert_payload(world),
-            recipients=[Recipient(role="operator", agency_id=world.agency["police"])],
+            payload=_alert_payload(org),
+            recipients=[Recipient(role="operator", agency_id=org.agency["police"])],
             reason="raised",
         )
         op_id = op.id
@@ -56,18 +56,18 @@ def test_enqueue_resolves_role_to_users_and_channels(world: World, notify_env: S
     with unit_of_work() as s:
         ev = s.scalars(select(OutboxEvent).where(OutboxEvent.subject == "notify.notification")).all()
         assert len(ev) == 1 and ev[0].payload["user_id"] == op_id
-        assert ev[0].payload["agency_id"] == world.agency["police"]
+        assert ev[0].payload["agency_id"] == org.agency["police"]
 
 
-def test_enqueue_twice_is_a_no_op(world: World, notify_env: Settings) -> None:
+def test_enqueue_twice_is_a_no_op(org: Org, notify_env: Settings) -> None:
     kwargs: dict[str, Any] = dict(
         ref_kind="alert",
         ref_id="a2",
         topic="alert",
-        payload=_alert_payload(world),
+        payload=_alert_payload(org),
         recipients=[
-            Recipient(agency_id=world.agency["psc"]),
-            Recipient(role="operator", agency_id=world.agency["psc"]),
+            Recipient(agency_id=org.agency["psc"]),
+            Recipient(role="operator", agency_id=org.agency["psc"]),
         ],
         reason="raised",
     )
@@ -82,7 +82,7 @@ def test_enqueue_twice_is_a_no_op(world: World, notify_env: Settings) -> None:
 
 
 def test_preferences_choose_channels_and_quiet_hours_hold_non_critical(
-    world: World, notify_env: Settings
+    org: Org, notify_env: Settings
 ) -> None:
     with unit_of_work() as s:
         op = _user(s, "police-operator")
@@ -106,7 +106,7 @@ def test_preferences_choose_channels_and_quiet_hours_hold_non_critical(
             ref_kind="alert",
             ref_id="a3",
             topic="alert",
-            payload=_alert_payload(world, "low"),
+            payload=_alert_payload(org, "low"),
             recipients=[Recipient(user_id=op.id)],
             reason="raised",
         )
@@ -115,7 +115,7 @@ def test_preferences_choose_channels_and_quiet_hours_hold_non_critical(
             ref_kind="alert",
             ref_id="a4",
             topic="alert",
-            payload=_alert_payload(world, "critical"),
+            payload=_alert_payload(org, "critical"),
             recipients=[Recipient(user_id=op.id)],
             reason="raised",
         )
@@ -125,7 +125,7 @@ def test_preferences_choose_channels_and_quiet_hours_hold_non_critical(
     assert crit[0].next_attempt_at == crit[0].created_at  # critical ignores quiet hours
 
 
-def test_bad_input_is_rejected_and_writes_nothing(world: World, notify_env: Settings) -> None:
+def test_bad_input_is_rejected_and_writes_nothing(org: Org, notify_env: Settings) -> None:
     with pytest.raises(ValueError):
         Recipient(user_id="u", agency_id="a")
     with pytest.raises(ValueError):
@@ -144,7 +144,7 @@ def test_bad_input_is_rejected_and_writes_nothing(world: World, notify_env: Sett
             ref_id="a5",
             topic="alert",
             payload={"x": object()},
-            recipients=[Recipient(agency_id=world.agency["police"])],
+            recipients=[Recipient(agency_id=org.agency["police"])],
             reason="raised",
         )
     with unit_of_work() as s:

@@ -1,0 +1,167 @@
+"""The delivery worker: webhook signing, retries with backoff, permanent failure, email, leases."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from hifazat.audit.models import AuditEntry
+from hifazat.config import Settings
+from hifazat.db import unit_of_work, utcnow
+from hifazat.notify import service
+from hifazat.notify.channels import SendError
+from hifazat.notify.channels.webhook import sign, verify
+from hifazat.notify.models import Delivery
+from hifazat.notify.schemas import Recipient
+from hifazat.notify.worker import backoff_seconds, claim, finish
+from tests.notify.conftest import Org, Receiver, SmtpSink
+from tests.notify.helpers import add_webhook, deliveries, run_worker_until_settled, user
+
+
+def _enqueue(org: Org, ref_id: str, recipients: list[Recipient], severity: str = "high") -> list[Delivery]:
+    with unit_of_work() as s:
+        return service.enqueue(
+            s,
+            ref_kind="alert",
+            ref_id=ref_id,
+            topic="alert",
+            payload={
+                "id": ref_id,
+                "agency_id": org.agency["police"],
+                "severity": severity,
+                "title": "SOS at site",
+            },
+            recipients=recipients,
+            reason="raised",
+        )
+
+
+def test_webhook_delivered_signed_with_idempotency_key(
+    org: Org, notify_env: Settings, receiver: Receiver
+) -> None:
+    hook_id = add_webhook(org.agency["police"], receiver.url, receiver.secret)
+    rows = _enqueue(org, "w1", [Recipient(webhook_id=hook_id)])
+    assert [d.channel for d in rows] == ["webhook"]
+    run_worker_until_settled(notify_env)
+    (d,) = deliveries(ref_id="w1")
+    assert (d.status, d.attempts, d.delivered_at is not None) == ("delivered", 1, True)
+    assert receiver.processed == {d.idempotency_key: 1}
+    body = receiver.bodies[d.idempotency_key]
+    assert body["ref_id"] == "w1" and body["data"]["title"] == "SOS at site" and body["severity"] == "high"
+    req = receiver.requests[0]
+    assert req["sig"] == sign(receiver.secret, req["ts"], req["body"])
+
+
+def test_receiver_fails_twice_then_succeeds(org: Org, notify_env: Settings, receiver: Receiver) -> None:
+    receiver.fail_first = 2
+    hook_id = add_webhook(org.agency["police"], receiver.url, receiver.secret)
+    _enqueue(org, "w2", [Recipient(webhook_id=hook_id)])
+    run_worker_until_settled(notify_env)
+    (d,) = deliveries(ref_id="w2")
+    assert (d.status, d.attempts) == ("delivered", 3)
+    assert d.last_error == "HTTP 503 from receiver"  # the history of the last failed try stays visible
+    assert len(receiver.requests) == 3 and len(receiver.processed) == 1
+
+
+def test_permanent_failure_and_exhausted_retries_end_failed(
+    org: Org, notify_env: Settings, receiver: Receiver
+) -> None:
+    receiver.status_always = 410
+    hook_id = add_webhook(org.agency["police"], receiver.url, receiver.secret)
+    _enqueue(org, "w3", [Recipient(webhook_id=hook_id)])
+    run_worker_until_settled(notify_env)
+    (d,) = deliveries(ref_id="w3")
+    assert (d.status, d.attempts, d.last_error) == ("failed", 1, "HTTP 410 from receiver")
+    assert d.failed_at is not None
+    # A receiver that keeps answering 503 is retried up to max_attempts, then failed.
+    receiver.status_always = 503
+    with unit_of_work() as s:
+        hook2 = add_webhook(org.agency["police"], receiver.url, receiver.secret)
+    _enqueue(org, "w4", [Recipient(webhook_id=hook2)])
+    with unit_of_work() as s:
+        s.execute(Delivery.__table__.update().where(Delivery.ref_id == "w4").values(max_attempts=3))
+    run_worker_until_settled(notify_env)
+    (d4,) = deliveries(ref_id="w4")
+    assert (d4.status, d4.attempts, d4.last_error) == ("failed", 3, "HTTP 503 from receiver")
+    with unit_of_work(readonly=True) as s:
+        failed = s.scalars(select(AuditEntry).where(AuditEntry.action == "delivery_failed")).all()
+        assert {e.entity_id for e in failed} == {d.id, d4.id}
+
+
+def test_wrong_secret_is_rejected_by_receiver(org: Org, notify_env: Settings, receiver: Receiver) -> None:
+    hook_id = add_webhook(org.agency["police"], receiver.url, "not-the-receivers-secret-000")
+    _enqueue(org, "w5", [Recipient(webhook_id=hook_id)])
+    run_worker_until_settled(notify_env)
+    (d,) = deliveries(ref_id="w5")
+    assert d.status == "failed" and d.last_error == "HTTP 401 from receiver"
+    assert receiver.processed == {} and receiver.rejected == [d.idempotency_key]
+
+
+def test_signature_verification_and_replay_window() -> None:
+    secret, body = "s3cret-0123456789abcdef", b'{"a":1}'
+    ts = "1700000000"
+    sig = sign(secret, ts, body)
+    assert verify(secret, ts, body, sig, 1700000000 + 299)
+    assert verify(secret, ts, body.decode(), sig, 1700000000 - 10)
+    assert not verify(secret, ts, body, sig, 1700000000 + 301)  # replay older than five minutes
+    assert not verify(secret, ts, b'{"a":2}', sig, 1700000000)  # body changed
+    assert not verify("other-secret-0123456789", ts, body, sig, 1700000000)
+    assert not verify(secret, "1700000001", body, sig, 1700000000)  # timestamp changed
+    assert not verify(secret, "", body, sig, 1700000000)
+    assert not verify(secret, ts, body, "sha256=" + "0" * 64, 1700000000)
+
+
+def test_email_delivered_and_retried(org: Org, notify_env: Settings, smtp_sink: SmtpSink) -> None:
+    smtp_sink.fail_next = 1
+    with unit_of_work() as s:
+        op = user(s, "police-operator")
+        op.email = "op@police.example"
+        op_id = op.id
+    _enqueue(org, "e1", [Recipient(user_id=op_id)], severity="critical")
+    run_worker_until_settled(notify_env)
+    email = [d for d in deliveries(ref_id="e1") if d.channel == "email"]
+    assert [(d.status, d.attempts) for d in email] == [("delivered", 2)]
+    (rcpts, msg) = smtp_sink.wait_for(1)[0]
+    assert rcpts == ["op@police.example"]
+    assert msg["Subject"] == "[Hifazat CRITICAL] SOS at site"
+    assert msg["X-Hifazat-Idempotency-Key"].strip() == email[0].idempotency_key
+    assert "Record: alert e1" in msg.get_content()
+
+
+def test_backoff_grows_exponentially_with_jitter_and_cap(notify_env: Settings) -> None:
+    s = notify_env.model_copy(update={"notify_backoff_base_seconds": 2.0, "notify_backoff_max_seconds": 60.0})
+    rng = random.Random(7)
+    for attempts, full in ((1, 2.0), (2, 4.0), (3, 8.0), (6, 60.0), (20, 60.0)):
+        for _ in range(20):
+            delay = backoff_seconds(attempts, s, rng)
+            assert full / 2 <= delay <= full
+
+
+def test_lease_expiry_lets_another_worker_resume(org: Org, notify_env: Settings, receiver: Receiver) -> None:
+    hook_id = add_webhook(org.agency["police"], receiver.url, receiver.secret)
+    _enqueue(org, "l1", [Recipient(webhook_id=hook_id)])
+    with unit_of_work() as s:
+        jobs = claim(s, worker_id="dies", settings=notify_env)
+    assert len(jobs) == 1
+    with unit_of_work() as s:  # held: nobody else may take it while the lease runs
+        assert claim(s, worker_id="other", settings=notify_env) == []
+    later = utcnow() + timedelta(seconds=notify_env.notify_lease_seconds + 1)
+    with unit_of_work() as s:
+        again = claim(s, worker_id="other", settings=notify_env, now=later)
+    assert [j.id for j in again] == [jobs[0].id] and again[0].attempt == 2
+    with unit_of_work() as s:  # the dead worker's late failure report does not override the new owner
+        assert finish(s, jobs[0], SendError("boom"), worker_id="dies", settings=notify_env) is None
+    with unit_of_work() as s:
+        assert finish(s, again[0], None, worker_id="other", settings=notify_env) == "delivered"
+    (d,) = deliveries(ref_id="l1")
+    assert (d.status, d.attempts, d.locked_until) == ("delivered", 2, None)
+
+
+def test_deliveries_for_lists_state(org: Org, notify_env: Settings) -> None:
+    _enqueue(org, "x1", [Recipient(role="operator", agency_id=org.agency["police"])])
+    with unit_of_work(readonly=True) as s:
+        rows: list[Any] = service.deliveries_for(s, "alert", "x1")
+    assert [(d.channel, d.status) for d in rows] == [("stream", "delivered")]
