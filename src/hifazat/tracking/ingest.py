@@ -1,0 +1,530 @@
+"""The one ingest path every source uses (OsmAnd, OwnTracks HTTP/MQTT, the native batch API, the demo).
+
+A batch is columnar (numpy arrays), so validation, geofence evaluation and the insert are bulk operations.
+`store(session, fixes, ...)` runs inside the caller's transaction and never commits:
+
+1. sort by (device, time); drop repeats inside the batch;
+2. read (and on PostgreSQL lock, FOR UPDATE in id order) the `device_last` rows of the batch's devices,
+   so batches touching the same device are serialised and transitions are computed exactly once;
+3. positions at or before a device's last fix are "late": stored if new, never drive zone or battery
+   transitions; a late position that is already stored is a duplicate and dropped;
+4. one vectorised geofence pass; then a walk in time order per device emits zone_enter / zone_exit /
+   red_zone_entry / low_battery / sos / unaccompanied events;
+5. bulk insert (sqlite3 executemany, psycopg COPY), upsert `device_last`, events to the outbox and the
+   in-transaction hooks (alerts turn an SOS into an alert atomically).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import orjson
+from sqlalchemy import select, tuple_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from hifazat.config import Settings, get_settings
+from hifazat.db import new_id, utcnow
+from hifazat.outbox import emit
+from hifazat.tracking.cache import TrackingState
+from hifazat.tracking.geofence import haversine_m
+from hifazat.tracking.hooks import TrackingEventData, run_hooks
+from hifazat.tracking.models import DeviceLast, Position
+
+log = logging.getLogger("hifazat.tracking.ingest")
+COLUMNS = (
+    "device_id",
+    "at",
+    "received_at",
+    "lat",
+    "lon",
+    "altitude",
+    "speed_kmh",
+    "course",
+    "accuracy",
+    "battery",
+    "source",
+    "attributes",
+)
+NUMERIC = ("altitude", "speed_kmh", "course", "accuracy", "battery")
+
+
+@dataclass
+class Fix:
+    """One position before it is stored (a decoder's output)."""
+
+    device_id: str
+    t_ms: int
+    lat: float
+    lon: float
+    source: str
+    altitude: float | None = None
+    speed_kmh: float | None = None
+    course: float | None = None
+    accuracy: float | None = None
+    battery: float | None = None
+    alarm: str | None = None
+    attributes: dict[str, Any] | None = None
+
+
+@dataclass
+class Fixes:
+    device_ids: list[str]
+    t_ms: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    numeric: dict[str, np.ndarray]
+    sources: list[str]
+    alarms: list[str | None]
+    attributes: list[dict[str, Any] | None]
+
+    def __len__(self) -> int:
+        return len(self.device_ids)
+
+    @classmethod
+    def of(cls, items: Sequence[Fix]) -> Fixes:
+        def col(name: str) -> np.ndarray:
+            return np.array(
+                [np.nan if (v := getattr(f, name)) is None else v for f in items], dtype=np.float64
+            )
+
+        return cls(
+            device_ids=[f.device_id for f in items],
+            t_ms=np.array([f.t_ms for f in items], dtype=np.int64),
+            lat=np.array([f.lat for f in items], dtype=np.float64),
+            lon=np.array([f.lon for f in items], dtype=np.float64),
+            numeric={k: col(k) for k in NUMERIC},
+            sources=[f.source for f in items],
+            alarms=[f.alarm for f in items],
+            attributes=[f.attributes for f in items],
+        )
+
+    def take(self, idx: np.ndarray) -> Fixes:
+        il = idx.tolist()
+        return Fixes(
+            device_ids=[self.device_ids[i] for i in il],
+            t_ms=self.t_ms[idx],
+            lat=self.lat[idx],
+            lon=self.lon[idx],
+            numeric={k: v[idx] for k, v in self.numeric.items()},
+            sources=[self.sources[i] for i in il],
+            alarms=[self.alarms[i] for i in il],
+            attributes=[self.attributes[i] for i in il],
+        )
+
+
+@dataclass
+class Stored:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    late: int = 0
+    events: list[TrackingEventData] = field(default_factory=list)
+    # device id -> payload of its newest position (for the live map, published after commit)
+    latest: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def iso_ms(t_ms: int) -> str:
+    return datetime.fromtimestamp(t_ms / 1000, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _db_times(t_ms: np.ndarray, dialect: str) -> list[str]:
+    """The text each backend stores (SQLAlchemy's SQLite format 'YYYY-MM-DD HH:MM:SS.ffffff')."""
+    s = np.datetime_as_string(t_ms.astype("datetime64[ms]"), unit="us")
+    suffix = "+00" if dialect == "postgresql" else ""
+    return [x[:10] + " " + x[11:] + suffix for x in s.tolist()]
+
+
+def _ms(dt: datetime | None) -> int | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return round(dt.timestamp() * 1000)
+
+
+def _none(v: float) -> float | None:
+    return None if math.isnan(v) else v
+
+
+def _event(kind: str, dev: Any, lat: float, lon: float, t_ms: int, **extra: Any) -> TrackingEventData:
+    return TrackingEventData(
+        id=new_id(),
+        kind=kind,
+        device_id=dev.id,
+        device_identifier=dev.identifier,
+        owner_kind=dev.owner_kind,
+        owner_id=dev.owner_id,
+        agency_id=dev.agency_id,
+        province=dev.province,
+        lat=float(lat),
+        lon=float(lon),
+        at=iso_ms(t_ms),
+        **extra,
+    )
+
+
+@dataclass
+class Hot:
+    """Scratch copy of a `device_last` row for the walk (the ORM row is detached at once)."""
+
+    at: datetime | None
+    lat: float | None
+    lon: float | None
+    battery: float | None
+    inside: list[str]
+    separated: bool
+
+
+def _lock_last(session: Session, device_ids: list[str]) -> dict[str, Hot]:
+    dialect = session.get_bind().dialect.name
+    t: Any = DeviceLast.__table__
+    cols = (t.c.device_id, t.c.at, t.c.lat, t.c.lon, t.c.battery, t.c.inside, t.c.separated)
+    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(t)
+    rows: dict[str, Hot] = {}
+
+    def read(ids: list[str]) -> None:
+        q = select(*cols).where(t.c.device_id.in_(ids)).order_by(t.c.device_id)
+        if dialect == "postgresql":
+            q = q.with_for_update()
+        for r in session.execute(q):
+            rows[r[0]] = Hot(r[1], r[2], r[3], r[4], list(r[5] or []), bool(r[6]))
+
+    for start in range(0, len(device_ids), 5000):
+        chunk = device_ids[start : start + 5000]
+        read(chunk)
+        missing = [d for d in chunk if d not in rows]
+        if missing:
+            session.execute(
+                ins.on_conflict_do_nothing(index_elements=["device_id"]),
+                [{"device_id": d, "inside": [], "stale": False, "separated": False} for d in missing],
+            )
+            read(missing)
+    return rows
+
+
+def store(
+    session: Session,
+    fixes: Fixes,
+    state: TrackingState,
+    *,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+) -> Stored:
+    """Store validated fixes of known, active devices; emit their events. Never commits."""
+    settings = settings or get_settings()
+    now = now or utcnow()
+    result = Stored(received=len(fixes))
+    if not len(fixes):
+        return result
+    dialect = session.get_bind().dialect.name
+
+    # 1. order by (device, time), drop in-batch repeats
+    codes: dict[str, int] = {}
+    dev_code = np.fromiter((codes.setdefault(d, len(codes)) for d in fixes.device_ids), np.int64, len(fixes))
+    order = np.lexsort((fixes.t_ms, dev_code))
+    dc, tm = dev_code[order], fixes.t_ms[order]
+    keep = np.ones(len(order), dtype=bool)
+    keep[1:] = (dc[1:] != dc[:-1]) | (tm[1:] != tm[:-1])
+    result.duplicates += int((~keep).sum())
+    fx = fixes.take(order[keep])
+    dc = dc[keep]
+    n = len(fx)
+    code_to_dev = list(codes)
+
+    # 2. lock and read the hot rows
+    devs_in_batch = sorted(codes)
+    last = _lock_last(session, devs_in_batch)
+    last_ms = np.array(
+        [(_ms(last[d].at) if last[d].at is not None else -(2**62)) for d in code_to_dev], dtype=np.int64
+    )
+
+    # 3. late rows: drop those already stored
+    late = fx.t_ms <= last_ms[dc]
+    if late.any():
+        li = np.flatnonzero(late).tolist()
+        pairs = [(fx.device_ids[i], datetime.fromtimestamp(int(fx.t_ms[i]) / 1000, UTC)) for i in li]
+        existing: set[tuple[str, int | None]] = set()
+        for s in range(0, len(pairs), 500):
+            q = select(Position.device_id, Position.at).where(
+                tuple_(Position.device_id, Position.at).in_(pairs[s : s + 500])
+            )
+            existing.update((dev_id, _ms(at)) for dev_id, at in session.execute(q))
+        drop = np.zeros(n, dtype=bool)
+        for i in li:
+            if (fx.device_ids[i], int(fx.t_ms[i])) in existing:
+                drop[i] = True
+        if drop.any():
+            result.duplicates += int(drop.sum())
+            keep_idx = np.flatnonzero(~drop)
+            fx, dc, late = fx.take(keep_idx), dc[keep_idx], late[keep_idx]
+            n = len(fx)
+    result.late = int(late.sum())
+    result.stored = n
+    if n == 0:
+        return result
+
+    # 4. geofence + walk
+    inside = state.engine.inside_sets(fx.lon, fx.lat)
+    shapes = state.shapes_by_key
+    threshold = settings.tracking_low_battery_percent
+    battery = fx.numeric["battery"]
+    events: list[TrackingEventData] = []
+    by_id = state.by_id
+    dc_l = dc.tolist()
+    late_l = late.tolist()
+    t_l = fx.t_ms.tolist()
+    lat_l = fx.lat.tolist()
+    lon_l = fx.lon.tolist()
+    batt_l = battery.tolist()
+    final_row: dict[int, int] = {}
+    cur_code = -1
+    prev: set[str] = set()
+    prev_batt: float | None = None
+    dev: Any = None
+    for i in range(n):
+        c = dc_l[i]
+        if c != cur_code:
+            cur_code = c
+            dev = by_id[code_to_dev[c]]
+            row = last[dev.id]
+            prev = {k for k in (row.inside or []) if k in shapes}
+            prev_batt = row.battery
+        alarm = fx.alarms[i]
+        if alarm is not None and alarm.lower() == "sos":
+            events.append(_event("sos", dev, lat_l[i], lon_l[i], t_l[i], battery=_none(batt_l[i])))
+        if late_l[i]:
+            continue
+        final_row[c] = i
+        cur = inside[i]
+        if cur or prev:
+            curs = set(cur)
+            if curs != prev:
+                for k in sorted(curs - prev):
+                    sh = shapes[k]
+                    z = {"zone_id": sh.id, "zone_name": sh.name, "zone_kind": sh.kind}
+                    events.append(_event("zone_enter", dev, lat_l[i], lon_l[i], t_l[i], **z))
+                    if sh.kind == "red_zone":
+                        events.append(_event("red_zone_entry", dev, lat_l[i], lon_l[i], t_l[i], **z))
+                for k in sorted(prev - curs):
+                    sh = shapes[k]
+                    z = {"zone_id": sh.id, "zone_name": sh.name, "zone_kind": sh.kind}
+                    events.append(_event("zone_exit", dev, lat_l[i], lon_l[i], t_l[i], **z))
+                prev = curs
+        b = batt_l[i]
+        if b == b:  # not NaN
+            if b < threshold and (prev_batt is None or prev_batt >= threshold):
+                events.append(_event("low_battery", dev, lat_l[i], lon_l[i], t_l[i], battery=b))
+            prev_batt = b
+        last[dev.id].inside = sorted(prev)
+        last[dev.id].battery = prev_batt
+
+    # 5. unaccompanied: protected persons away from every device of their escort unit
+    separated: dict[str, bool] = {}
+    if state.escorts_by_person:
+        events.extend(_escort_events(session, fx, final_row, code_to_dev, state, last, settings, separated))
+
+    # 6. write
+    _insert_positions(session, fx, now, dialect)
+    _upsert_last(session, fx, final_row, code_to_dev, last, separated, now, dialect)
+    for ev in events:
+        emit(session, ev.subject, ev.payload())
+    run_hooks(session, events)
+    result.events = events
+    for c, i in final_row.items():
+        dev = by_id[code_to_dev[c]]
+        result.latest[dev.id] = {
+            "device_id": dev.id,
+            "device_identifier": dev.identifier,
+            "name": dev.name,
+            "kind": dev.kind,
+            "owner_kind": dev.owner_kind,
+            "owner_id": dev.owner_id,
+            "agency_id": dev.agency_id,
+            "province": dev.province,
+            "lat": lat_l[i],
+            "lon": lon_l[i],
+            "at": iso_ms(t_l[i]),
+            "battery": _none(batt_l[i]) if batt_l[i] == batt_l[i] else last[dev.id].battery,
+            "speed_kmh": _none(float(fx.numeric["speed_kmh"][i])),
+            "course": _none(float(fx.numeric["course"][i])),
+        }
+    return result
+
+
+def _escort_events(
+    session: Session,
+    fx: Fixes,
+    final_row: dict[int, int],
+    code_to_dev: list[str],
+    state: TrackingState,
+    last: dict[str, Hot],
+    settings: Settings,
+    separated: dict[str, bool],
+) -> list[TrackingEventData]:
+    out: list[TrackingEventData] = []
+    checks: list[tuple[Any, int, list[Any]]] = []
+    for c, i in final_row.items():
+        dev = state.by_id[code_to_dev[c]]
+        if dev.owner_kind != "person" or not dev.owner_id:
+            continue
+        escorts = state.escorts_by_person.get(dev.owner_id)
+        if escorts:
+            at = datetime.fromtimestamp(int(fx.t_ms[i]) / 1000, UTC)
+            current = [e for e in escorts if e.current(at)]
+            if current:
+                checks.append((dev, i, current))
+    if not checks:
+        return out
+    # newest known position of every escort device: this batch first, else its last-known row
+    in_batch = {code_to_dev[c]: i for c, i in final_row.items()}
+    unit_ids = {e.unit_id for _, _, es in checks for e in es}
+    esc_devs = sorted({d for u in unit_ids for d in state.unit_devices.get(u, [])})
+    known: dict[str, tuple[float, float]] = {}
+    outside = [d for d in esc_devs if d not in in_batch and d not in last]
+    if outside:
+        for r in session.execute(
+            select(DeviceLast.device_id, DeviceLast.lat, DeviceLast.lon).where(
+                DeviceLast.device_id.in_(outside), DeviceLast.lat.is_not(None)
+            )
+        ):
+            known[r[0]] = (float(r[1] or 0.0), float(r[2] or 0.0))
+    for d in esc_devs:
+        if d in in_batch:
+            j = in_batch[d]
+            known[d] = (float(fx.lat[j]), float(fx.lon[j]))
+        elif d in last and last[d].lat is not None:
+            known[d] = (float(last[d].lat or 0.0), float(last[d].lon or 0.0))
+    default_max = settings.tracking_escort_max_distance_m
+    for dev, i, escorts in checks:
+        lat, lon = float(fx.lat[i]), float(fx.lon[i])
+        far_all = True
+        nearest: float | None = None
+        judged = False
+        limit = default_max
+        for e in escorts:
+            pts = [known[d] for d in state.unit_devices.get(e.unit_id, []) if d in known]
+            if not pts:
+                continue
+            judged = True
+            arr = np.asarray(pts)
+            dist = haversine_m(np.full(len(arr), lat), np.full(len(arr), lon), arr[:, 0], arr[:, 1])
+            m = float(dist.min())
+            lim = e.max_distance_m or default_max
+            nearest = m if nearest is None else min(nearest, m)
+            if m <= lim:
+                far_all = False
+            limit = lim
+        if not judged:
+            continue
+        was = bool(last[dev.id].separated)
+        separated[dev.id] = far_all
+        if far_all and not was:
+            out.append(
+                _event(
+                    "unaccompanied",
+                    dev,
+                    lat,
+                    lon,
+                    int(fx.t_ms[i]),
+                    distance_m=round(nearest or 0.0, 1),
+                    extra={"max_distance_m": limit},
+                )
+            )
+    return out
+
+
+def _insert_positions(session: Session, fx: Fixes, now: datetime, dialect: str) -> None:
+    times = _db_times(fx.t_ms, dialect)
+    recv = _db_times(np.array([_ms(now)], dtype=np.int64), dialect)[0]
+    num = [[None if x != x else x for x in fx.numeric[k].tolist()] for k in NUMERIC]  # NaN -> NULL
+    attrs = [None if a is None else orjson.dumps(a).decode() for a in fx.attributes]
+    rows = list(
+        zip(
+            fx.device_ids,
+            times,
+            [recv] * len(fx),
+            fx.lat.tolist(),
+            fx.lon.tolist(),
+            *num,
+            fx.sources,
+            attrs,
+            strict=True,
+        )
+    )
+    raw = session.connection().connection.driver_connection
+    cols = ", ".join(COLUMNS)
+    if dialect == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY positions ({cols}) FROM STDIN") as copy:  # type: ignore[union-attr]
+            for r in rows:
+                copy.write_row(r)
+    else:
+        marks = ", ".join("?" for _ in COLUMNS)
+        cur = raw.cursor()  # type: ignore[union-attr]
+        try:
+            cur.executemany(f"INSERT INTO positions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows)  # noqa: S608
+        finally:
+            cur.close()
+
+
+def _upsert_last(
+    session: Session,
+    fx: Fixes,
+    final_row: dict[int, int],
+    code_to_dev: list[str],
+    last: dict[str, Hot],
+    separated: dict[str, bool],
+    now: datetime,
+    dialect: str,
+) -> None:
+    if not final_row:
+        return
+    params = []
+    for c, i in final_row.items():
+        d = code_to_dev[c]
+        row = last[d]
+        params.append(
+            {
+                "b_id": d,
+                "b_at": datetime.fromtimestamp(int(fx.t_ms[i]) / 1000, UTC),
+                "b_recv": now,
+                "b_lat": float(fx.lat[i]),
+                "b_lon": float(fx.lon[i]),
+                "b_speed": _none(float(fx.numeric["speed_kmh"][i])),
+                "b_course": _none(float(fx.numeric["course"][i])),
+                "b_acc": _none(float(fx.numeric["accuracy"][i])),
+                "b_batt": row.battery,
+                "b_src": fx.sources[i],
+                "b_inside": row.inside or [],
+                "b_sep": separated.get(d, bool(row.separated)),
+            }
+        )
+    from sqlalchemy import bindparam, update
+
+    t: Any = DeviceLast.__table__
+    stmt = (
+        update(t)
+        .where(t.c.device_id == bindparam("b_id"))
+        .values(
+            at=bindparam("b_at"),
+            received_at=bindparam("b_recv"),
+            lat=bindparam("b_lat"),
+            lon=bindparam("b_lon"),
+            speed_kmh=bindparam("b_speed"),
+            course=bindparam("b_course"),
+            accuracy=bindparam("b_acc"),
+            battery=bindparam("b_batt"),
+            source=bindparam("b_src"),
+            inside=bindparam("b_inside", type_=t.c.inside.type),
+            stale=False,
+            separated=bindparam("b_sep"),
+        )
+    )
+    session.connection().execute(stmt, params)

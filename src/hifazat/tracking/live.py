@@ -1,0 +1,109 @@
+"""Live positions for dashboards: at most one `tracking.position` event per device per interval.
+
+Positions are not domain events: the position store is their durable record, so the live update is
+published straight to the bus after the positions commit (not through the outbox). A crash between
+commit and publish costs one map refresh, which the device's next report replaces. With NATS the bus
+carries them to every worker's SSE subscribers; the throttle keeps bulk ingest from flooding browsers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from typing import Any
+
+from hifazat import stream
+from hifazat.auth.policy import Principal
+from hifazat.bus import Event, get_bus
+from hifazat.config import get_settings
+from hifazat.db import new_id
+from hifazat.tracking.hooks import EVENT_KINDS
+
+SUBJECT = "tracking.position"
+SUMMARY = ["device_id", "owner_kind", "kind", "at", "stale"]
+
+
+class LivePublisher:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sent: dict[str, float] = {}
+        self._pending: dict[str, dict[str, Any]] = {}
+
+    def offer(self, latest: dict[str, dict[str, Any]]) -> None:
+        if not latest:
+            return
+        interval = get_settings().tracking_stream_interval_seconds
+        now = time.monotonic()
+        due: list[dict[str, Any]] = []
+        with self._lock:
+            for dev, payload in latest.items():
+                if now - self._sent.get(dev, -1e9) >= interval:
+                    self._sent[dev] = now
+                    self._pending.pop(dev, None)
+                    due.append(payload)
+                else:
+                    self._pending[dev] = payload
+            if len(self._sent) > 200_000:
+                self._sent.clear()
+        for p in due:
+            _publish(p)
+
+    def flush(self) -> int:
+        """Publish held-back updates whose interval has passed (the newest position is never lost)."""
+        interval = get_settings().tracking_stream_interval_seconds
+        now = time.monotonic()
+        due: list[dict[str, Any]] = []
+        with self._lock:
+            for dev in list(self._pending):
+                if now - self._sent.get(dev, -1e9) >= interval:
+                    due.append(self._pending.pop(dev))
+                    self._sent[dev] = now
+        for p in due:
+            _publish(p)
+        return len(due)
+
+
+def _publish(payload: dict[str, Any]) -> None:
+    body = {"id": new_id(), **payload, "stale": False, "_summary": SUMMARY}
+    get_bus().publish(Event(id=body["id"], subject=SUBJECT, payload=body))
+
+
+publisher = LivePublisher()
+
+
+async def flusher(stop: asyncio.Event) -> None:
+    """Background starter: send held-back live positions."""
+    while not stop.is_set():
+        publisher.flush()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=0.5)
+
+
+def _coarsen_stream() -> None:
+    """Positions reach coarse-position roles rounded on the stream as in every read."""
+    original = stream.visible_payload
+    if getattr(original, "_tracking_coarse", False):
+        return
+
+    def visible(event: Event, route: stream.StreamRoute, principal: Principal) -> dict[str, Any] | None:
+        data = original(event, route, principal)
+        if data is not None and event.subject.startswith("tracking."):
+            from hifazat.tracking.service import coarse_for
+
+            dec = coarse_for(principal)
+            if dec is not None:
+                for key in ("lat", "lon"):
+                    if isinstance(data.get(key), float):
+                        data[key] = round(data[key], dec)
+        return data
+
+    visible._tracking_coarse = True  # type: ignore[attr-defined]
+    stream.visible_payload = visible
+
+
+stream.register(SUBJECT, "position", "devices")
+for _kind in EVENT_KINDS:
+    stream.register(f"tracking.{_kind}", "tracking", "devices")
+_coarsen_stream()

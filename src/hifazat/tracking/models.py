@@ -1,0 +1,142 @@
+"""Devices, the append-only position store, last-known positions, zones and escort assignments."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hifazat.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin
+
+
+class DeviceKind(enum.StrEnum):
+    phone = "phone"
+    tracker = "tracker"
+    panic_button = "panic_button"
+    vehicle_unit = "vehicle_unit"
+
+
+class OwnerKind(enum.StrEnum):
+    person = "person"
+    user = "user"
+    unit = "unit"
+    vehicle = "vehicle"
+
+
+class DeviceStatus(enum.StrEnum):
+    active = "active"
+    suspended = "suspended"
+    lost = "lost"
+
+
+class ZoneKind(enum.StrEnum):
+    restricted = "restricted"
+    red_zone = "red_zone"
+    safe_zone = "safe_zone"
+    corridor = "corridor"
+
+
+class Device(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
+    __tablename__ = "devices"
+
+    identifier: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    owner_kind: Mapped[str | None] = mapped_column(String(10))
+    owner_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Copied from the owner (person, unit, or the vehicle's unit) so jurisdiction scoping is one column.
+    province: Mapped[str | None] = mapped_column(String(100), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=DeviceStatus.active.value, index=True)
+    # HMAC-SHA256 of the secret keyed with a per-device salt (hex); checked on every OwnTracks request.
+    secret_hash: Mapped[str | None] = mapped_column(String(64))
+    secret_salt: Mapped[str | None] = mapped_column(String(32))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class DeviceLast(Base):
+    """The hot row per device: last fix, battery, geofence membership and alert states."""
+
+    __tablename__ = "device_last"
+
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    at: Mapped[datetime | None] = mapped_column(default=None)
+    received_at: Mapped[datetime | None] = mapped_column(default=None)
+    lat: Mapped[float | None] = mapped_column(Float, default=None)
+    lon: Mapped[float | None] = mapped_column(Float, default=None)
+    speed_kmh: Mapped[float | None] = mapped_column(Float, default=None)
+    course: Mapped[float | None] = mapped_column(Float, default=None)
+    accuracy: Mapped[float | None] = mapped_column(Float, default=None)
+    battery: Mapped[float | None] = mapped_column(Float, default=None)
+    source: Mapped[str | None] = mapped_column(String(20), default=None)
+    inside: Mapped[list[str]] = mapped_column(default=list)
+    stale: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    separated: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Position(Base):
+    """Append-only. One row per (device, fix time): a repeat of the same fix is a duplicate, stored once."""
+
+    __tablename__ = "positions"
+    __table_args__ = (PrimaryKeyConstraint("device_id", "at"), {"sqlite_with_rowid": False})
+
+    device_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column()
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    altitude: Mapped[float | None] = mapped_column(Float, default=None)
+    speed_kmh: Mapped[float | None] = mapped_column(Float, default=None)
+    course: Mapped[float | None] = mapped_column(Float, default=None)
+    accuracy: Mapped[float | None] = mapped_column(Float, default=None)
+    battery: Mapped[float | None] = mapped_column(Float, default=None)
+    source: Mapped[str] = mapped_column(String(20))
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+
+
+class Zone(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
+    """A restricted area, red zone, safe zone (polygon or circle) or a route corridor (line + width)."""
+
+    __tablename__ = "zones"
+
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    # GeoJSON Polygon; Point with radius_m (circle); LineString with width_m (corridor).
+    geometry: Mapped[dict[str, Any]] = mapped_column()
+    radius_m: Mapped[float | None] = mapped_column(Float, default=None)
+    width_m: Mapped[float | None] = mapped_column(Float, default=None)
+    center_lat: Mapped[float] = mapped_column(Float)
+    center_lon: Mapped[float] = mapped_column(Float)
+    province: Mapped[str | None] = mapped_column(String(100), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class EscortAssignment(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
+    """A protected person escorted by a unit: away from every device of the unit -> `unaccompanied`."""
+
+    __tablename__ = "escort_assignments"
+
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"), index=True)
+    max_distance_m: Mapped[float | None] = mapped_column(Float, default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    starts_at: Mapped[datetime | None] = mapped_column(default=None)
+    ends_at: Mapped[datetime | None] = mapped_column(default=None)
+    province: Mapped[str | None] = mapped_column(String(100), index=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class TrackingConfig(Base):
+    """One counter bumped in every transaction that changes devices, zones, sites or escorts, so every
+    worker reloads its device map and geofence engine at its next batch."""
+
+    __tablename__ = "tracking_config"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
