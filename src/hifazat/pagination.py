@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,19 +12,26 @@ from sqlalchemy.orm import Session
 
 from hifazat.errors import invalid
 
+# A version tag inside the opaque cursor: anything this API did not hand out is rejected, not guessed at.
+_TAG = "c1:"
+_KEY = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
+
 
 def encode_cursor(last_id: str) -> str:
-    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode((_TAG + last_id).encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> str:
+    """The key inside a cursor; a problem naming the field `cursor` for anything else."""
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        raw = base64.b64decode(padded.encode("ascii"), altchars=b"-_", validate=True).decode()
+    except (ValueError, UnicodeError) as exc:
         raise invalid("cursor", "is not a cursor this API returned") from exc
-    if not raw or len(raw) > 64:
+    key = raw.removeprefix(_TAG)
+    if not raw.startswith(_TAG) or not _KEY.match(key):
         raise invalid("cursor", "is not a cursor this API returned")
-    return raw
+    return key
 
 
 def paginate(

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 
 from hifazat.audit import service
 from hifazat.audit.models import AuditEntry
-from hifazat.auth.models import Agency
+from hifazat.auth.models import Agency, AgencyKind
 from hifazat.auth.policy import require
 from hifazat.deps import CurrentUser, DbSession, Page
 from hifazat.errors import invalid
@@ -52,7 +52,10 @@ def list_audit(
     require(principal, "audit", "read")
     stmt = select(AuditEntry)
     agency = session.get(Agency, principal.agency_id) if principal.agency_id else None
-    if agency is None or agency.parent_id is not None:
+    # The whole log is for the top-level ministry; any other agency (even a top-level one such as an
+    # embassy) reads the entries of its own tree and the system's.
+    whole = agency is not None and agency.parent_id is None and agency.kind == AgencyKind.federal_ministry
+    if not whole:
         stmt = stmt.where(or_(AuditEntry.agency_id.in_(principal.tree), AuditEntry.agency_id.is_(None)))
     for col, value in (
         (AuditEntry.entity, entity),

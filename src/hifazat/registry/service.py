@@ -172,9 +172,8 @@ def _check_unique(session: Session, spec: Spec, values: dict[str, Any], except_i
             raise conflict(f"{fname} {value!r} is already registered", field=fname)
     if spec.kind == "units" and "call_sign" in values:
         agency_id = values.get("agency_id")
-        q2 = session.query(Unit.id).filter(
-            Unit.call_sign == values["call_sign"], Unit.agency_id == agency_id, Unit.deleted_at.is_(None)
-        )
+        # Like the unique constraint, this spans retired units too: a call sign is never reused.
+        q2 = session.query(Unit.id).filter(Unit.call_sign == values["call_sign"], Unit.agency_id == agency_id)
         if except_id:
             q2 = q2.filter(Unit.id != except_id)
         if q2.first() is not None:
