@@ -102,6 +102,52 @@ class Settings(BaseSettings):
     )
     notify_worker: bool = Field(default=True, description="Run the notification delivery worker in serve.")
 
+    # --- tracking ---
+    tracking_retention_days: int = Field(
+        default=365, ge=0, description="Positions older than this are purged (0 = keep forever)."
+    )
+    tracking_stale_after_seconds: int = Field(
+        default=900, ge=30, description="A device silent this long raises device_stale."
+    )
+    tracking_low_battery_percent: float = Field(
+        default=20.0, ge=0, le=100, description="Battery level (percent) below which low_battery fires."
+    )
+    tracking_escort_max_distance_m: float = Field(
+        default=500.0,
+        gt=0,
+        description="Default distance from every escort device that counts as unaccompanied.",
+    )
+    tracking_future_tolerance_seconds: int = Field(
+        default=300, ge=0, description="Fix times further ahead of the server clock are rejected."
+    )
+    tracking_coarse_roles: list[str] = Field(
+        default_factory=lambda: ["liaison"],
+        description="Roles that see positions coarsened (a user with only these roles).",
+    )
+    tracking_coarse_decimals: int = Field(
+        default=2, ge=0, le=6, description="Decimal places coarsened positions keep (2 = about 1 km)."
+    )
+    tracking_stream_interval_seconds: float = Field(
+        default=1.0, ge=0, description="At most one live position event per device per this interval."
+    )
+    tracking_max_batch: int = Field(
+        default=10_000, ge=1, le=100_000, description="Largest native batch POST /api/v1/positions accepts."
+    )
+    tracking_bad_requests_per_minute: int = Field(
+        default=60, ge=1, description="Failed device requests per client address per minute before 429."
+    )
+    tracking_mqtt_topics: list[str] = Field(
+        default_factory=lambda: ["owntracks/+/+", "owntracks/+/+/event"],
+        description="MQTT topic filters subscribed for OwnTracks (when HIFAZAT_MQTT_URL is set).",
+    )
+    tracking_mqtt_share_group: str | None = Field(
+        default="hifazat",
+        description="MQTT shared-subscription group so each message reaches one worker (empty = none).",
+    )
+    demo_simulate: bool = Field(
+        default=False, description="Simulate device movement (set by `hifazat demo`)."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,
