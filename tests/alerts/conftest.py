@@ -73,12 +73,24 @@ def scene(world: World, client: TestClient) -> Scene:
     sc.ids["far_base"] = sc.post(
         psc,
         "/api/v1/sites",
-        {"name": "Korangi Base", "kind": "base", "radius_m": 100, "geometry": circle(24.83, 67.12), "province": "PK-SD"},
+        {
+            "name": "Korangi Base",
+            "kind": "base",
+            "radius_m": 100,
+            "geometry": circle(24.83, 67.12),
+            "province": "PK-SD",
+        },
     )["id"]
     sc.ids["near_base"] = sc.post(
         psc,
         "/api/v1/sites",
-        {"name": "Saddar Base", "kind": "base", "radius_m": 100, "geometry": circle(24.87, 67.01), "province": "PK-SD"},
+        {
+            "name": "Saddar Base",
+            "kind": "base",
+            "radius_m": 100,
+            "geometry": circle(24.87, 67.01),
+            "province": "PK-SD",
+        },
     )["id"]
     for key, given, phone in (("li", "Li", "+92 300 1234567"), ("zhang", "Zhang", "0301-7654321")):
         sc.ids[key] = sc.post(
@@ -93,14 +105,23 @@ def scene(world: World, client: TestClient) -> Scene:
             },
         )["id"]
     sc.ids["qrf_far"] = sc.post(
-        psc, "/api/v1/units", {"call_sign": "QRF-FAR", "kind": "quick_reaction", "base_site_id": sc.ids["far_base"]}
+        psc,
+        "/api/v1/units",
+        {"call_sign": "QRF-FAR", "kind": "quick_reaction", "base_site_id": sc.ids["far_base"]},
     )["id"]
     sc.ids["qrf_near"] = sc.post(
-        psc, "/api/v1/units", {"call_sign": "QRF-NEAR", "kind": "quick_reaction", "base_site_id": sc.ids["near_base"]}
+        psc,
+        "/api/v1/units",
+        {"call_sign": "QRF-NEAR", "kind": "quick_reaction", "base_site_id": sc.ids["near_base"]},
     )["id"]
     sc.ids["qrf_off"] = sc.post(
         psc,
         "/api/v1/units",
-        {"call_sign": "QRF-OFF", "kind": "quick_reaction", "base_site_id": sc.ids["near_base"], "status": "off_duty"},
+        {
+            "call_sign": "QRF-OFF",
+            "kind": "quick_reaction",
+            "base_site_id": sc.ids["near_base"],
+            "status": "off_duty",
+        },
     )["id"]
     return sc

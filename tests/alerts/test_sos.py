@@ -30,7 +30,9 @@ def test_sos_for_a_person_is_owned_by_their_agency_and_durable(scene: Scene) -> 
 
 
 def test_sos_for_self_from_the_dashboard(scene: Scene) -> None:
-    a = scene.post("police-operator", "/api/v1/alerts", {"kind": "sos", "lat": 24.9, "lon": 67.1, "for_self": True})
+    a = scene.post(
+        "police-operator", "/api/v1/alerts", {"kind": "sos", "lat": 24.9, "lon": 67.1, "for_self": True}
+    )
     assert a["agency_id"] == scene.world.agency["police"]
     assert a["subject_user_id"] is not None and a["person_id"] is None
 
@@ -40,11 +42,17 @@ def test_bad_sos_is_422_with_field_and_nothing_written(scene: Scene) -> None:
     cases = [
         ({"kind": "sos", "person_id": scene.ids["li"]}, "an SOS needs a position"),
         ({"kind": "sos", "lat": 24.8, "lon": 67.0}, "exactly one of person_id"),
-        ({"kind": "sos", "lat": 24.8, "lon": 67.0, "person_id": scene.ids["li"], "for_self": True}, "exactly one"),
+        (
+            {"kind": "sos", "lat": 24.8, "lon": 67.0, "person_id": scene.ids["li"], "for_self": True},
+            "exactly one",
+        ),
         ({"kind": "sos", "lat": 124.8, "lon": 67.0, "person_id": scene.ids["li"]}, "less than or equal"),
         ({"kind": "sos", "lat": 24.8, "person_id": scene.ids["li"]}, "lat and lon go together"),
         ({"kind": "meteor", "lat": 24.8, "lon": 67.0}, "Input should be"),
-        ({"kind": "sos", "lat": 24.8, "lon": 67.0, "person_id": scene.ids["li"], "colour": "red"}, "Extra inputs"),
+        (
+            {"kind": "sos", "lat": 24.8, "lon": 67.0, "person_id": scene.ids["li"], "colour": "red"},
+            "Extra inputs",
+        ),
     ]
     for body, reason in cases:
         r = scene.client.post("/api/v1/alerts", headers=h, json=body)
@@ -61,7 +69,9 @@ def test_bad_sos_is_422_with_field_and_nothing_written(scene: Scene) -> None:
 
 
 def test_sos_needs_a_signed_in_caller(scene: Scene) -> None:
-    r = scene.client.post("/api/v1/alerts", json={"kind": "sos", "lat": KHI[0], "lon": KHI[1], "for_self": True})
+    r = scene.client.post(
+        "/api/v1/alerts", json={"kind": "sos", "lat": KHI[0], "lon": KHI[1], "for_self": True}
+    )
     assert r.status_code == 401
 
 
@@ -86,7 +96,9 @@ def test_visibility_owner_jurisdiction_and_strangers(scene: Scene) -> None:
     assert c.get("/api/v1/alerts/does-not-exist", headers=scene.h("liaison")).status_code == 404
     ids = [x["id"] for x in c.get("/api/v1/alerts", headers=scene.h("liaison")).json()["items"]]
     assert a["id"] not in ids
-    ids = [x["id"] for x in c.get("/api/v1/alerts?open=true", headers=scene.h("police-operator")).json()["items"]]
+    ids = [
+        x["id"] for x in c.get("/api/v1/alerts?open=true", headers=scene.h("police-operator")).json()["items"]
+    ]
     assert ids == [a["id"]]
 
 
@@ -94,5 +106,7 @@ def test_list_is_newest_first_with_a_cursor(scene: Scene) -> None:
     made = [scene.sos()["id"] for _ in range(3)]
     r = scene.client.get("/api/v1/alerts?limit=2", headers=scene.h("psc-operator")).json()
     assert [x["id"] for x in r["items"]] == made[::-1][:2]
-    r2 = scene.client.get(f"/api/v1/alerts?limit=2&cursor={r['next_cursor']}", headers=scene.h("psc-operator"))
+    r2 = scene.client.get(
+        f"/api/v1/alerts?limit=2&cursor={r['next_cursor']}", headers=scene.h("psc-operator")
+    )
     assert [x["id"] for x in r2.json()["items"]] == [made[0]]

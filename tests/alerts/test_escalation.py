@@ -1,0 +1,177 @@
+"""Escalation: policies, persisted timers that climb once (even when workers race), shares to targets."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from hifazat.alerts import escalation
+from hifazat.alerts.models import AlertEvent, EscalationTimer
+from hifazat.audit.models import AuditEntry
+from hifazat.db import unit_of_work, utcnow
+from tests.alerts.conftest import Scene, count
+
+
+def policy(scene: Scene, timeout: int = 60, **extra: Any) -> dict[str, Any]:
+    w = scene.world
+    body = {
+        "name": "PSC SOS",
+        "severity": "critical",
+        "levels": [
+            {"timeout_s": timeout, "targets": [{"kind": "role", "role": "operator"}]},
+            {"timeout_s": timeout, "targets": [{"kind": "agency", "id": w.agency["police"]}]},
+            {"timeout_s": timeout, "targets": [{"kind": "agency", "id": w.agency["embassy"]}]},
+        ],
+        **extra,
+    }
+    return scene.post("psc-admin", "/api/v1/escalation-policies", body)
+
+
+def test_policy_validation(scene: Scene) -> None:
+    h = scene.h("psc-admin")
+    bad = [
+        ({"name": "x", "levels": []}, "levels"),
+        (
+            {"name": "x", "levels": [{"timeout_s": 1, "targets": [{"kind": "role", "role": "operator"}]}]},
+            "levels.0.timeout_s",
+        ),
+        ({"name": "x", "levels": [{"timeout_s": 60, "targets": [{"kind": "user"}]}]}, "levels.0.targets.0"),
+        (
+            {"name": "x", "levels": [{"timeout_s": 60, "targets": [{"kind": "user", "id": "ghost"}]}]},
+            "levels.0",
+        ),
+        (
+            {"name": "x", "levels": [{"timeout_s": 60, "targets": [{"kind": "role", "role": "pope"}]}]},
+            "levels.0",
+        ),
+    ]
+    for body, field in bad:
+        r = scene.client.post("/api/v1/escalation-policies", headers=h, json=body)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"].startswith(field), r.json()
+    r = scene.client.post("/api/v1/escalation-policies", headers=scene.h("psc-operator"), json={"name": "x"})
+    assert r.status_code in (403, 422)
+    p = policy(scene)
+    assert p["levels"][0]["targets"][0]["agency_id"] == scene.world.agency["psc"]
+    r = scene.client.patch(f"/api/v1/escalation-policies/{p['id']}", headers=h, json={"active": False})
+    assert r.status_code == 200 and r.json()["active"] is False
+    other = scene.client.get(f"/api/v1/escalation-policies/{p['id']}", headers=scene.h("police-admin"))
+    assert other.status_code == 404
+
+
+def test_unacknowledged_alert_climbs_once_per_level_and_shares_with_targets(scene: Scene) -> None:
+    policy(scene)
+    a = scene.sos()
+    assert a["escalation_level"] == 0
+    liaison = scene.h("liaison")
+    assert scene.client.get(f"/api/v1/alerts/{a['id']}", headers=liaison).status_code == 404
+    now = utcnow()
+    with unit_of_work() as s:
+        assert escalation.fire_due(s, now=now + timedelta(seconds=59)) == []
+    with unit_of_work() as s:
+        assert escalation.fire_due(s, now=now + timedelta(seconds=61)) == [(a["id"], 1)]
+    with unit_of_work() as s:
+        assert escalation.fire_due(s, now=now + timedelta(seconds=61)) == []
+    police = scene.client.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("police-operator")).json()
+    assert police["escalation_level"] == 1 and police["writable"] is True  # escalated to them: may act
+    assert scene.world.agency["police"] in police["shared_with"]
+    with unit_of_work() as s:
+        assert escalation.fire_due(s, now=now + timedelta(seconds=125)) == [(a["id"], 2)]
+    seen = scene.client.get(f"/api/v1/alerts/{a['id']}", headers=liaison)
+    assert seen.status_code == 200 and seen.json()["escalation_level"] == 2
+    assert a["id"] in [x["id"] for x in scene.client.get("/api/v1/alerts", headers=liaison).json()["items"]]
+    with unit_of_work() as s:
+        assert escalation.fire_due(s, now=now + timedelta(seconds=10_000)) == []  # no level 3
+    assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "escalated") == 2
+    assert count(AuditEntry, AuditEntry.entity_id == a["id"], AuditEntry.action == "escalate") == 2
+    scene.act("police-operator", a["id"], "acknowledge")
+
+
+def test_acknowledging_stops_the_climb(scene: Scene) -> None:
+    policy(scene)
+    a = scene.sos()
+    scene.act("psc-operator", a["id"], "acknowledge")
+    with unit_of_work() as s:
+        assert escalation.pending_timers(s, a["id"]) == []
+        assert escalation.fire_due(s, now=utcnow() + timedelta(hours=1)) == []
+
+
+def test_without_a_policy_the_built_in_escalation_tells_the_parent(scene: Scene) -> None:
+    a = scene.sos()
+    assert a["escalation_policy_id"] is None
+    with unit_of_work() as s:
+        [timer] = escalation.pending_timers(s, a["id"])
+        assert timer.level == 1
+        assert escalation.fire_due(s, now=timer.due_at) == [(a["id"], 1)]
+    root = scene.world.root_id
+    got = scene.client.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("psc-operator")).json()
+    assert root in got["shared_with"]
+
+
+def test_racing_workers_fire_a_timer_exactly_once(scene: Scene) -> None:
+    policy(scene)
+    alerts = [scene.sos()["id"] for _ in range(3)]
+    later = utcnow() + timedelta(seconds=61)
+    results: list[list[tuple[str, int]]] = []
+    errors: list[BaseException] = []
+    gate = threading.Barrier(4)
+
+    def worker(n: int) -> None:
+        try:
+            gate.wait()
+            with unit_of_work() as s:
+                results.append(escalation.fire_due(s, now=later, worker=f"w{n}"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not errors, errors
+    fired = sorted(x for r in results for x in r)
+    assert fired == sorted((a, 1) for a in alerts)
+    for a in alerts:
+        assert count(AuditEntry, AuditEntry.entity_id == a, AuditEntry.action == "escalate") == 1
+
+
+def _wait_fired(timer_id: str, limit_s: float = 5.0) -> EscalationTimer:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        with unit_of_work(readonly=True) as s:
+            t = s.get(EscalationTimer, timer_id)
+            assert t is not None
+            if t.state != "pending":
+                return t
+        time.sleep(0.05)
+    raise AssertionError("timer did not fire")
+
+
+def test_background_loop_fires_within_a_second_and_survives_restart(scene: Scene) -> None:
+    policy(scene)
+    a = scene.sos()
+    with unit_of_work() as s:
+        [timer] = escalation.pending_timers(s, a["id"])
+        due = utcnow() + timedelta(seconds=0.4)
+        s.execute(update(EscalationTimer).where(EscalationTimer.id == timer.id).values(due_at=due))
+    fired = _wait_fired(timer.id)  # the running app's loop
+    assert fired.state == "fired" and fired.fired_at is not None
+    assert (fired.fired_at - due).total_seconds() < 1.0
+    # A timer that came due while no server ran fires when one starts.
+    from hifazat.app import create_app
+
+    with unit_of_work(readonly=True) as s:
+        [nxt] = escalation.pending_timers(s, a["id"])
+    with unit_of_work() as s:
+        s.execute(update(EscalationTimer).where(EscalationTimer.id == nxt.id).values(due_at=utcnow()))
+    with TestClient(create_app()):
+        assert _wait_fired(nxt.id).state == "fired"
+    with unit_of_work(readonly=True) as s:
+        levels = s.scalars(select(EscalationTimer.level).where(EscalationTimer.state == "fired")).all()
+    assert sorted(levels) == [1, 2]
