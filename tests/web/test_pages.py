@@ -1,0 +1,263 @@
+"""Dashboard pages rendered server-side: sign-in, redirects, every page for an admin, agency scoping,
+masking and redaction, escaping, cursor pagination, forms derived from the API models."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import World
+from tests.web.conftest import circle, cookie_login
+
+LIST_PAGES = ["/persons", "/sites", "/projects", "/units", "/vehicles", "/agencies", "/users", "/audit"]
+NEW_PAGES = ["/persons/new", "/sites/new", "/projects/new", "/units/new", "/vehicles/new"]
+
+
+def test_login_page_renders_with_security_headers(client: TestClient) -> None:
+    r = client.get("/login")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    assert 'id="login-form"' in r.text and 'name="password"' in r.text
+    assert '<script type="module" src="/static/js/login.js">' in r.text
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert "img-src 'self' data: https://tile.openstreetmap.org" in csp
+    assert r.headers["x-frame-options"] == "DENY"
+    assert "<script>" not in r.text  # no inline script anywhere: the CSP would block it
+
+
+def test_pages_redirect_to_login_when_signed_out(client: TestClient) -> None:
+    for path in ["/", *LIST_PAGES, *NEW_PAGES, "/persons/0000", "/sites?kind=base"]:
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303, path
+        assert r.headers["location"] == "/login?next=" + quote(path, safe=""), path
+
+
+def test_invalid_or_revoked_cookie_redirects(client: TestClient) -> None:
+    client.cookies.set("hifazat_token", "not-a-real-token")
+    r = client.get("/persons?q=li", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login?next=" + quote("/persons?q=li", safe="")
+
+
+def test_login_next_only_accepts_local_paths(admin_web: TestClient, client: TestClient) -> None:
+    for evil in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        r = client.get("/login", params={"next": evil})
+        assert 'data-next="/"' in r.text, evil
+    r = client.get("/login", params={"next": "/persons?q=a"})
+    assert 'data-next="/persons?q=a"' in r.text
+    # Already signed in: straight on to the target.
+    r = admin_web.get("/login", params={"next": "/sites"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/sites"
+    r = admin_web.get("/login", params={"next": "//evil.example"}, follow_redirects=False)
+    assert r.headers["location"] == "/"
+
+
+def test_every_page_renders_for_an_admin(
+    admin_web: TestClient, admin: dict[str, str], make: Callable[..., dict[str, Any]]
+) -> None:
+    project = make(admin, "projects", name="Karachi Coastal Power", code="KCP", province="PK-SD")
+    site = make(
+        admin,
+        "sites",
+        name="KCP camp",
+        kind="residence",
+        province="PK-SD",
+        project_id=project["id"],
+        **circle(67.01, 24.86),
+    )
+    person = make(
+        admin,
+        "persons",
+        given_name="Wei",
+        family_name="Zhang",
+        nationality="CN",
+        passport_number="E1234567",
+        residence_site_id=site["id"],
+        project_id=project["id"],
+    )
+    unit = make(admin, "units", call_sign="SPU-1", kind="police_protection", base_site_id=site["id"])
+    vehicle = make(admin, "vehicles", registration="BKA 123", armoured_level="B6", unit_id=unit["id"])
+    me = admin_web.get("/api/v1/me").json()
+
+    r = admin_web.get("/")
+    assert r.status_code == 200
+    assert 'id="map"' in r.text and "/static/leaflet/leaflet.js" in r.text
+    assert 'data-tile-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in r.text
+    assert "cdn" not in r.text.lower() and "unpkg" not in r.text
+    # header: user, agency, logout; nav filtered by role
+    assert 'data-testid="user">admin<' in r.text and "MoI" in r.text
+    assert 'action="/logout"' in r.text
+    assert 'href="/audit"' in r.text and 'href="/users"' in r.text
+
+    for path in [*LIST_PAGES, *NEW_PAGES, "/agencies/new", "/users/new"]:
+        r = admin_web.get(path)
+        assert r.status_code == 200, path
+        assert r.headers["content-security-policy"].startswith("default-src 'self'")
+    details = {
+        f"/persons/{person['id']}": "Wei Zhang",
+        f"/sites/{site['id']}": "KCP camp",
+        f"/projects/{project['id']}": "Karachi Coastal Power",
+        f"/units/{unit['id']}": "SPU-1",
+        f"/vehicles/{vehicle['id']}": "BKA 123",
+        f"/agencies/{me['agency']['id']}": "Ministry of Interior",
+        f"/users/{me['id']}": "admin",
+    }
+    for path, title in details.items():
+        r = admin_web.get(path)
+        assert r.status_code == 200, path
+        assert f"<h1>{title}</h1>" in r.text, path
+        assert 'data-api="PATCH"' in r.text, path  # the admin may edit each of these
+    # references shown by name and linked; the admin sees the passport number in full
+    r = admin_web.get(f"/persons/{person['id']}")
+    assert f'<a href="/sites/{site["id"]}">KCP camp</a>' in r.text
+    assert "E1234567" in r.text
+    r = admin_web.get("/persons")
+    assert f'<a href="/persons/{person["id"]}">Wei Zhang</a>' in r.text
+    assert f'<a href="/projects/{project["id"]}">Karachi Coastal Power</a>' in r.text
+    r = admin_web.get("/audit", params={"entity": "persons", "entity_id": person["id"]})
+    assert f'href="/persons/{person["id"]}"' in r.text and ">create<" in r.text
+
+
+def test_missing_record_is_a_404_page(admin_web: TestClient) -> None:
+    r = admin_web.get("/persons/01a00000-0000-7000-8000-000000000000")
+    assert r.status_code == 404
+    assert "person not found" in r.text
+    assert r.headers["content-type"].startswith("text/html")
+
+
+def test_other_agencies_persons_are_not_listed_and_operator_limits(
+    world: World, make: Callable[..., dict[str, Any]]
+) -> None:
+    police = world.headers["police-admin"]
+    psc = world.headers["psc-admin"]
+    theirs = make(police, "persons", given_name="Hidden", family_name="Police", nationality="CN")
+    ours = make(
+        psc,
+        "persons",
+        given_name="Visible",
+        family_name="Private",
+        nationality="CN",
+        passport_number="G55501234",
+    )
+
+    web = cookie_login(world.client, "psc-operator")
+    r = web.get("/persons")
+    assert r.status_code == 200
+    assert ours["id"] in r.text and "Visible Private" in r.text
+    assert theirs["id"] not in r.text and "Hidden" not in r.text
+    r = web.get("/persons", params={"q": "Hidden"})
+    assert "Hidden" not in r.text.replace('value="Hidden"', "") and "Nothing found" in r.text
+    # the detail page answers exactly like a record that does not exist
+    r = web.get(f"/persons/{theirs['id']}")
+    assert r.status_code == 404 and "person not found" in r.text
+    # an operator sees passport numbers masked, edits own-agency records, has no admin pages
+    r = web.get(f"/persons/{ours['id']}")
+    assert r.status_code == 200
+    assert "G55501234" not in r.text
+    assert "******234" in r.text and 'class="badge b-masked"' in r.text
+    assert 'data-api="PATCH"' in r.text
+    home = web.get("/").text
+    assert 'href="/users"' not in home and 'href="/audit"' not in home
+    r = web.get("/audit")
+    assert r.status_code == 403 and "do not allow read on audit" in r.text
+    assert web.get("/users").status_code == 403
+
+
+def test_summary_share_shows_redacted_fields(world: World, make: Callable[..., dict[str, Any]]) -> None:
+    police = world.headers["police-admin"]
+    person = make(
+        police,
+        "persons",
+        given_name="Chen",
+        family_name="Hua",
+        nationality="CN",
+        phone="+92 300 1234567",
+        passport_number="P99887766",
+    )
+    r = world.client.post(
+        "/api/v1/sharing-agreements",
+        headers=police,
+        json={
+            "name": "Embassy summary",
+            "grantor_id": world.agency["police"],
+            "grantee_id": world.agency["embassy"],
+            "entity_kinds": ["persons"],
+            "filters": {"nationality": "CN"},
+            "level": "summary",
+        },
+    )
+    assert r.status_code == 201, r.text
+    web = cookie_login(world.client, "liaison")
+    listing = web.get("/persons").text
+    assert "Chen Hua" in listing and 'class="badge b-summary"' in listing
+    r = web.get(f"/persons/{person['id']}")
+    assert r.status_code == 200
+    assert "+92 300 1234567" not in r.text and "P99887766" not in r.text
+    phone = re.search(r'<dd data-field="phone">(.*?)</dd>', r.text, re.S)
+    assert phone and 'class="badge b-redacted"' in phone.group(1)
+    assert "summary level" in r.text
+    assert 'data-api="PATCH"' not in r.text  # shared records are read-only
+    assert web.get("/persons/new").status_code == 403  # a liaison registers nothing
+    assert 'href="/persons/new"' not in listing
+
+
+def test_names_are_escaped_everywhere(admin_web: TestClient, admin: dict[str, str], make: Any) -> None:
+    evil = "<script>alert(1)</script>"
+    person = make(
+        admin, "persons", given_name=evil, family_name='"><img src=x onerror=alert(2)>', nationality="CN"
+    )
+    for path in ("/persons", f"/persons/{person['id']}", "/audit"):
+        body = admin_web.get(path).text
+        assert evil not in body, path
+        assert "<img src=x" not in body, path
+    body = admin_web.get(f"/persons/{person['id']}").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert 'value="&lt;script&gt;alert(1)&lt;/script&gt;"' in body  # inside the edit form too
+
+
+def test_list_search_filters_and_cursor_pages(
+    admin_web: TestClient, admin: dict[str, str], make: Callable[..., dict[str, Any]]
+) -> None:
+    ids = [
+        make(admin, "persons", given_name=f"Worker{i}", family_name="Lin", nationality=nat)["id"]
+        for i, nat in enumerate(["CN", "CN", "CN", "TR"])
+    ]
+    r = admin_web.get("/persons", params={"nationality": "cn", "limit": "2"})
+    first = re.findall(r'<tr data-id="([^"]+)"', r.text)
+    assert first == ids[:2]
+    nxt = re.search(r'href="(/persons\?[^"]+)" rel="next"', r.text)
+    assert nxt, "a next-page link"
+    r = admin_web.get(nxt.group(1).replace("&amp;", "&"))
+    assert re.findall(r'<tr data-id="([^"]+)"', r.text) == [ids[2]]  # TR filtered out, filter kept
+    assert 'rel="next"' not in r.text and "First page" in r.text
+    r = admin_web.get("/persons", params={"q": "worker3"})
+    assert re.findall(r'<tr data-id="([^"]+)"', r.text) == [ids[3]]
+    r = admin_web.get("/persons", params={"cursor": "!!!"})
+    assert r.status_code == 422 and "cursor" in r.text
+
+
+def test_forms_follow_the_api_models(admin_web: TestClient) -> None:
+    r = admin_web.get("/persons/new")
+    assert 'data-api="POST" data-url="/api/v1/persons"' in r.text
+    for name in (
+        "given_name",
+        "family_name",
+        "nationality",
+        "passport_number",
+        "residence_site_id",
+        "status",
+    ):
+        assert f'data-field="{name}"' in r.text, name
+    assert '<option value="in_country" selected>' in r.text
+    r = admin_web.get("/sites/new")
+    assert 'data-type="shape"' in r.text and 'data-error-for="geometry radius_m body"' in r.text
+    assert '<option value="PK-SD">Sindh</option>' in r.text
+    r = admin_web.get("/vehicles/new")
+    assert '<option value="maintenance">' in r.text  # choices from the schema's pattern
+    r = admin_web.get("/users/new")
+    assert 'data-type="multi"' in r.text and 'value="auditor"' in r.text
