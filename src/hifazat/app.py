@@ -91,6 +91,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from hifazat.tracking.api import install as install_tracking
 
     install_tracking(app)
+    from hifazat.notify.api import router as notify_router
+    from hifazat.notify.pages import router as notify_pages
+    from hifazat.notify.worker import starter as notify_worker
+
+    app.include_router(notify_router)
+    app.include_router(notify_pages)
+    app.state.background.append(notify_worker)
     _mount_web(app)
     return app
 

@@ -57,20 +57,16 @@ class DeviceInfo:
 def _device_rows(
     session: Session, owner_kind: str | None, owner_id: str | None, device_id: str | None
 ) -> list[Any]:
-    """Tracking devices, read through the tracking package when it is installed (it may land later)."""
-    try:
-        if device_id is not None:
-            from hifazat.tracking import models as tmodels
+    """Tracking devices of an owner, or one device by id."""
+    from hifazat.tracking.models import Device
+    from hifazat.tracking.service import devices_of
 
-            model = getattr(tmodels, "Device", None)
-            row = session.get(model, device_id) if model is not None else None
-            return [row] if row is not None and getattr(row, "deleted_at", None) is None else []
-        from hifazat.tracking.service import devices_of
-
-        return list(devices_of(session, owner_kind, owner_id))
-    except ImportError:
-        log.warning("tracking package not available; device recipients cannot be resolved")
+    if device_id is not None:
+        row = session.get(Device, device_id)
+        return [row] if row is not None and row.deleted_at is None else []
+    if owner_kind is None or owner_id is None:
         return []
+    return list(devices_of(session, owner_kind, owner_id))
 
 
 def devices(
@@ -83,17 +79,25 @@ def devices(
     out = []
     for d in _device_rows(session, owner_kind, owner_id, device_id):
         identifier = getattr(d, "identifier", None)
-        if not identifier or getattr(d, "active", True) is False:
-            continue
+        if not identifier or getattr(d, "status", "active") != "active":
+            continue  # suspended or lost devices are not told anything
         out.append(
             DeviceInfo(
                 id=str(d.id),
                 identifier=str(identifier),
-                protocol=getattr(d, "protocol", None),
+                protocol=_protocol(session, d),
                 agency_id=getattr(d, "agency_id", None),
             )
         )
     return out
+
+
+def _protocol(session: Session, device: Any) -> str | None:
+    """How the device last reported (`owntracks`, `osmand`, `mqtt`...), from tracking's hot row."""
+    from hifazat.tracking.models import DeviceLast
+
+    last = session.get(DeviceLast, device.id)
+    return getattr(last, "source", None) if last is not None else None
 
 
 def mqtt_topic(settings: Settings, device: DeviceInfo) -> str:
@@ -240,7 +244,19 @@ class Resolver:
             for d in devices(self.session, device_id=r.device_id):
                 self.device(d, None)
         elif r.phone:
-            self.users_where(User.phone == r.phone)
+            self.phone(r.phone)
+
+    def phone(self, phone: str) -> None:
+        """Users registered with this number, and the devices of protected persons with it."""
+        from hifazat.registry.models import Person
+
+        self.users_where(User.phone == phone)
+        persons = self.session.scalars(
+            select(Person).where(Person.phone == phone, Person.deleted_at.is_(None)).order_by(Person.id)
+        ).all()
+        for p in persons:
+            for d in devices(self.session, owner_kind="person", owner_id=p.id):
+                self.device(d, p.agency_id)
 
 
 def resolve(

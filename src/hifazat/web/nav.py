@@ -24,6 +24,7 @@ NAV: list[NavItem] = [
     NavItem("/agencies", "Agencies", order=40),
     NavItem("/users", "Users", frozenset({"admin", "auditor"}), order=41),
     NavItem("/audit", "Audit", frozenset({"admin", "auditor"}), order=50),
+    NavItem("/notifications", "Notifications", order=60),
 ]
 
 
