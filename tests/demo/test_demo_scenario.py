@@ -105,7 +105,8 @@ def test_load_twice_changes_nothing_and_the_chain_verifies(load_demo: Loader) ->
         assert all(a.parent_id == root.id for a in agencies.values() if a not in (root, embassy))
         assert agencies["Army Special Security Division"].jurisdiction == ["PK-KP", "PK-BA", "PK-GB"]
         # nothing of the passports is stored in plain
-        plain = {scenario._passport(i, p.nationality) for i, p in enumerate(scenario.PERSONS)}
+        plain = {scenario.passport_of(p) for p in scenario.PERSONS}
+        assert len(plain) == len(scenario.PERSONS)  # no two persons share a number
         stored = s.execute(select(Person.passport_enc, Person.passport_index, Person.notes)).all()
         assert not any(p in str(row) for row in stored for p in plain)
         departed = s.scalar(select(func.count()).select_from(Person).where(Person.status == "departed"))

@@ -6,9 +6,12 @@ joint strategy with the partner embassy). Agencies, sharing agreements, users, C
 sites at real coordinates (Karachi, Islamabad, Lahore, Gwadar, Dasu and the Karakoram Highway), about 40
 protected persons, security units and vehicles.
 
-Companies and every person are fictional; places are real, coordinates accurate to a few hundred metres.
+Companies and every person are fictional; places are real. Coordinates were placed from public sources:
+within a few hundred metres in the cities, within a few kilometres at the remote sites (the Dasu dam and
+camps, the new Gwadar airport). Good enough for a map and a geofence demo, not for navigation.
 The long tables (sites, persons, units, vehicles) live as CSV in `demo/data/`; passport numbers, phones
-and emergency contacts are derived deterministically from a person's row so reruns find the same record.
+and emergency contacts are derived from the person's name, so reruns (and reordered rows) find the same
+record.
 `load` is idempotent: each record is looked up by its natural key (agency name, user name, project code,
 site name within its agency, passport number, call sign within its agency, vehicle registration) and only
 created when missing, so a second run changes nothing and writes nothing to the audit log.
@@ -17,6 +20,7 @@ created when missing, so a second run changes nothing and writes nothing to the 
 from __future__ import annotations
 
 import csv
+import hashlib
 import math
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -414,24 +418,32 @@ PERSONS: tuple[PersonSpec, ...] = tuple(
 )
 _RELATIONS = ("spouse", "father", "mother", "brother", "sister")
 _HOME_GIVEN = ("Li", "Ping", "Hua", "Fang", "Jun", "Yan", "Qing", "Hong")
+_CN_MOBILE = (130, 131, 135, 136, 137, 138, 139, 150, 151, 158, 159, 186, 187, 188)
 
 
-def _passport(i: int, nationality: str) -> str:
-    n = (48_213_907 + i * 7_919_031) % 100_000_000
-    prefix = {"CN": "E", "DE": "C", "KR": "M", "TR": "U", "JP": "TK"}.get(nationality, "P")
-    digits = 7 if len(prefix) == 2 else 8
-    return f"{prefix}{n % 10**digits:0{digits}d}"
+def _seed(spec: PersonSpec) -> int:
+    """A stable number per person (from the name), so rows may be added or reordered without renumbering."""
+    digest = hashlib.sha256(f"{spec.given}|{spec.family}|{spec.nationality}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+def passport_of(spec: PersonSpec) -> str:
+    """The person's (fictional) passport number, in the style of the issuing country."""
+    prefix = {"CN": "E", "DE": "C", "KR": "M", "TR": "U", "JP": "TK"}.get(spec.nationality, "P")
+    digits = 9 - len(prefix)
+    return f"{prefix}{_seed(spec) % 10**digits:0{digits}d}"
 
 
 def _pk_mobile(i: int) -> str:
     network = (300, 301, 302, 303, 311, 312, 321, 333, 334, 345)[i % 10]
-    return f"+92 {network} {(4_730_119 + i * 371_293) % 10_000_000:07d}"
+    return f"+92 {network} {i // 10 % 10_000_000:07d}"
 
 
 def _home_contact(i: int, spec: PersonSpec) -> tuple[str, str]:
     if spec.nationality == "CN":
         name = f"{spec.family} {_HOME_GIVEN[i % len(_HOME_GIVEN)]} ({_RELATIONS[i % len(_RELATIONS)]})"
-        return name, f"+86 1{38 + i % 12} {(1000 + i * 37) % 10000:04d} {(5000 + i * 113) % 10000:04d}"
+        prefix = _CN_MOBILE[i % len(_CN_MOBILE)]
+        return name, f"+86 {prefix} {(1000 + i * 37) % 10000:04d} {(5000 + i * 113) % 10000:04d}"
     codes = {"DE": "+49 151", "KR": "+82 10", "TR": "+90 532", "JP": "+81 90"}
     number = f"{(2000 + i * 53) % 10000:04d} {(3000 + i * 71) % 10000:04d}"
     relation = _RELATIONS[i % len(_RELATIONS)]
@@ -616,14 +628,14 @@ class _Loader:
             found = registry.create(self.session, "sites", data, self.actor).id
         self.sites[spec.key] = found
 
-    def person(self, i: int, spec: PersonSpec) -> None:
-        passport = _passport(i, spec.nationality)
+    def person(self, spec: PersonSpec) -> None:
+        passport = passport_of(spec)
         exists = self.session.scalar(
             select(Person.id).where(Person.passport_index == crypto.blind_index(passport))
         )
         if exists is not None:
             return
-        contact_name, contact_phone = _home_contact(i, spec)
+        contact_name, contact_phone = _home_contact(_seed(spec) % 10_000, spec)
         company = self.agencies["company"]
         data = PersonIn(
             given_name=spec.given,
@@ -633,7 +645,7 @@ class _Loader:
             employer_agency_id=company,
             project_id=self.projects[spec.project] if spec.project else None,
             residence_site_id=self.sites[spec.residence],
-            phone=_pk_mobile(i),
+            phone=_pk_mobile(_seed(spec) >> 16),
             emergency_contact_name=contact_name,
             emergency_contact_phone=contact_phone,
             status=spec.status,
@@ -692,8 +704,8 @@ def load(session: Session, *, password: str) -> list[tuple[str, str]]:
         loader.agreement(agreement)
     for site in SITES:
         loader.site(site)
-    for i, person in enumerate(PERSONS):
-        loader.person(i, person)
+    for person in PERSONS:
+        loader.person(person)
     for unit in UNITS:
         loader.unit(unit)
     for vehicle in VEHICLES:
