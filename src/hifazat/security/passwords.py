@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()
-# A real hash to verify against when the user does not exist, so timing does not reveal user names.
-_DUMMY = _hasher.hash("hifazat-dummy-password")
+
+
+@lru_cache(maxsize=4)
+def _dummy(hasher: PasswordHasher) -> str:
+    """A real hash to verify against when the user does not exist, so timing does not reveal user names.
+
+    Made on first use (not at import: every CLI start would pay for it)."""
+    return hasher.hash("hifazat-dummy-password")
+
 
 MIN_LENGTH = 10
 
@@ -18,7 +27,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _DUMMY, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy(_hasher), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -1,0 +1,181 @@
+"""The `hifazat` command, run for real in subprocesses where it matters (init, serve, exit codes)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from hifazat.auth.models import Agency, User
+from hifazat.cli import app
+from hifazat.config import Settings, reset_settings
+from hifazat.db import unit_of_work
+
+HIFAZAT = str(Path(sys.executable).parent / "hifazat")
+PASSWORD = "correct-horse-battery"
+
+
+def _env(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HIFAZAT_")}
+    env.update(
+        HIFAZAT_DATA_DIR=str(settings.data_dir),
+        HIFAZAT_FIELD_KEY=os.environ["HIFAZAT_FIELD_KEY"],
+        HIFAZAT_LOG_LEVEL="WARNING",
+    )
+    if not settings.is_sqlite:
+        env["HIFAZAT_DATABASE_URL"] = settings.effective_database_url
+    env.update(extra)
+    return env
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [HIFAZAT, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def _commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = [prefix]
+    # Typer ships its own click: look for sub-commands by duck typing.
+    sub = getattr(group, "commands", None)
+    if sub:
+        for name, cmd in sub.items():
+            out += _commands(cmd, (*prefix, name))
+    return out
+
+
+def test_help_everywhere() -> None:
+    runner = CliRunner()
+    commands = _commands(typer.main.get_command(app))
+    names = {" ".join(c) for c in commands}
+    assert {"", "init", "serve", "demo", "audit", "audit verify", "migrate"} <= names
+    for cmd in commands:
+        for flag in ("--help", "-h"):
+            r = runner.invoke(app, [*cmd, flag])
+            assert r.exit_code == 0, (cmd, r.output)
+            assert "Usage" in r.output
+    serve_help = runner.invoke(app, ["serve", "--help"]).output
+    for opt in ("--host", "--port", "--workers"):
+        assert opt in serve_help
+    # The real executable too.
+    r = subprocess.run([HIFAZAT, "--help"], capture_output=True, text=True, timeout=60, check=False)
+    assert r.returncode == 0 and "init" in r.stdout
+
+
+def _counts() -> tuple[int, int]:
+    with unit_of_work(readonly=True) as s:
+        agencies = s.scalar(select(func.count()).select_from(Agency))
+        users = s.scalar(select(func.count()).select_from(User))
+    return int(agencies or 0), int(users or 0)
+
+
+def test_init_twice_is_harmless(settings: Settings) -> None:
+    env = _env(settings, HIFAZAT_ADMIN_PASSWORD=PASSWORD, HIFAZAT_ADMIN_USER="chief")
+    assert not (settings.data_dir / "hifazat.db").exists()
+    first = _run(["init"], env)
+    assert first.returncode == 0, first.stderr
+    assert "created" in first.stdout
+    assert _counts() == (1, 1)
+    with unit_of_work(readonly=True) as s:
+        chief = s.scalar(select(User).where(User.username == "chief"))
+        assert chief is not None and "admin" in chief.roles
+    second = _run(["init"], {**env, "HIFAZAT_ADMIN_PASSWORD": "another-password-x"})
+    assert second.returncode == 0, second.stderr
+    assert "exists" in second.stdout
+    assert _counts() == (1, 1)
+    if settings.is_sqlite:
+        assert (settings.data_dir / "hifazat.db").exists()
+
+
+def test_init_without_password_fails_clearly(settings: Settings) -> None:
+    r = _run(["init"], _env(settings))
+    assert r.returncode != 0
+    assert "HIFAZAT_ADMIN_PASSWORD" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert _counts() == (0, 0), "nothing half-created"
+    # A weak password is refused the same way (in-process: same code path, no second interpreter start).
+    os.environ["HIFAZAT_ADMIN_PASSWORD"] = "short"
+    try:
+        reset_settings()
+        weak = CliRunner().invoke(app, ["init"])
+    finally:
+        del os.environ["HIFAZAT_ADMIN_PASSWORD"]
+        reset_settings()
+    assert weak.exit_code != 0 and "at least" in weak.output
+    assert _counts() == (0, 0)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen[Any], timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)  # polling a bounded deadline, not hoping
+    raise AssertionError("server did not come up")
+
+
+def test_serve_answers_health_and_login(settings: Settings, initialised: Any) -> None:
+    env = _env(settings)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [HIFAZAT, "serve", "--port", str(port), "--host", "127.0.0.1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base + "/healthz", proc)
+        r = httpx.get(base + "/readyz", timeout=5)
+        assert r.status_code == 200 and r.json()["database"] == "ok"
+        r = httpx.post(
+            base + "/api/v1/auth/token", data={"username": "admin", "password": PASSWORD}, timeout=10
+        )
+        assert r.status_code == 200, r.text
+        token = r.json()["access_token"]
+        me = httpx.get(base + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        assert me.status_code == 200 and me.json()["username"] == "admin"
+        assert me.headers["x-request-id"]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            proc.kill()
+            proc.wait(timeout=10)
+    assert proc.returncode is not None
+
+
+def test_migrate_and_verify_commands(settings: Settings, initialised: Any) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["migrate"])
+    assert r.exit_code == 0 and "migrations applied" in r.output
+    r = runner.invoke(app, ["audit", "verify"])
+    assert r.exit_code == 0 and "intact: 2 entries" in r.output
