@@ -22,9 +22,14 @@ class _TomlFileSource(PydanticBaseSettingsSource):
         path = os.environ.get("HIFAZAT_CONFIG_FILE")
         if not path:
             return {}
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"HIFAZAT_CONFIG_FILE={path} cannot be read: {exc}") from exc
         section = data.get("hifazat", data)
+        if not isinstance(section, dict):
+            raise ValueError(f"HIFAZAT_CONFIG_FILE={path}: [hifazat] must be a table")
         return {str(k).lower(): v for k, v in section.items()}
 
 
@@ -55,7 +60,9 @@ class Settings(BaseSettings):
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         description="Map tile template; the shipped outline layer shows when tiles cannot be reached.",
     )
-    tile_attribution: str = Field(default="&copy; OpenStreetMap contributors")
+    tile_attribution: str = Field(
+        default="&copy; OpenStreetMap contributors", description="Attribution shown under the map tiles."
+    )
     log_level: str = Field(default="INFO", description="Root log level.")
     log_json: bool = Field(default=True, description="Structured JSON logs (one object per line).")
     nats_url: str | None = Field(default=None, description="NATS JetStream URL; unset = in-process bus.")
@@ -73,7 +80,8 @@ class Settings(BaseSettings):
         default=0.2, gt=0, le=1.0, description="Longest sleep of the escalation timer loop between checks."
     )
     sms_webhook_token: SecretStr | None = Field(
-        default=None, description="Shared secret the SMS gateway sends (X-Hifazat-Token or ?token=); unset = off."
+        default=None,
+        description="Shared secret the SMS gateway sends (X-Hifazat-Token or ?token=); unset = off.",
     )
     smtp_host: str | None = Field(
         default=None, description="SMTP server for email notifications; unset = no email."
@@ -84,7 +92,8 @@ class Settings(BaseSettings):
     smtp_from: str = Field(default="hifazat@localhost", description="Sender address of notification email.")
     smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS.")
     notify_mqtt_prefix: str = Field(
-        default="hifazat/notify", description="MQTT topic prefix for device notifications (<prefix>/<device>)."
+        default="hifazat/notify",
+        description="MQTT topic prefix for device notifications (<prefix>/<device>).",
     )
     notify_max_attempts: int = Field(default=8, ge=1, le=100, description="Delivery attempts before failed.")
     notify_backoff_base_seconds: float = Field(
@@ -92,7 +101,9 @@ class Settings(BaseSettings):
     )
     notify_backoff_max_seconds: float = Field(default=600.0, gt=0, description="Longest retry delay.")
     notify_lease_seconds: float = Field(
-        default=60.0, gt=0, description="How long a worker holds a claimed delivery before others may retry it."
+        default=60.0,
+        gt=0,
+        description="How long a worker holds a claimed delivery before others may retry it.",
     )
     notify_send_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Timeout of one send (SMTP, webhook, MQTT)."

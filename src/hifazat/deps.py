@@ -9,7 +9,9 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from hifazat.auth.policy import Principal
+from hifazat.config import get_settings
 from hifazat.db import read_only, session_factory
+from hifazat.errors import invalid
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -44,11 +46,16 @@ CurrentUser = Annotated[Principal, Depends(_current)]
 class PageParams:
     def __init__(
         self,
-        limit: Annotated[int, Query(ge=1, le=500, description="Items per page (1-500)")] = 50,
+        limit: Annotated[
+            int, Query(ge=1, description="Items per page (1 to HIFAZAT_PAGE_SIZE_MAX, default 500)")
+        ] = 50,
         cursor: Annotated[
             str | None, Query(max_length=200, description="next_cursor of the previous page")
         ] = None,
     ) -> None:
+        largest = get_settings().page_size_max
+        if limit > largest:
+            raise invalid("limit", f"must be at most {largest}")
         self.limit = limit
         self.cursor = cursor
 
