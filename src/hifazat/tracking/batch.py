@@ -24,6 +24,8 @@ from hifazat.tracking.protocols.osmand import parse_time
 
 MAX_ERRORS = 50
 _NUM = (int, float)
+NUM_TYPES = {int, float}
+NUM_OR_NONE = {int, float, type(None)}
 
 
 def _fail(errors: list[dict[str, str]], status: int = 422) -> Problem:
@@ -54,6 +56,62 @@ def _time(v: Any) -> int:
     raise ValueError("must be an ISO 8601 string or epoch seconds/milliseconds")
 
 
+def _fast(items: list[Any], state: TrackingState, principal: Principal) -> Fixes | None:
+    """Column-wise path for well-formed batches (C-level loops); None sends the batch to `parse_slow`,
+    which names every offending item."""
+    if set(map(type, items)) != {dict}:
+        return None
+    by_ident = state.by_identifier
+    devs = [by_ident.get(it.get("device")) for it in items]
+    if None in devs or any(it.get("device_id") is not None for it in items):
+        return None
+    agencies = {d.agency_id for d in devs if d is not None}
+    if not all(d is not None and d.active for d in devs) or not all(
+        can_write_agency(principal, a) for a in agencies
+    ):
+        return None
+    lats = [it.get("lat") for it in items]
+    lons = [it.get("lon") for it in items]
+    ats = [it.get("at") for it in items]
+    if not set(map(type, lats)) <= NUM_TYPES or not set(map(type, lons)) <= NUM_TYPES:
+        return None
+    at_types = set(map(type, ats))
+    if at_types == {int}:
+        t = np.array(ats, dtype=np.int64)
+        t_ms = np.where(np.abs(t) < 2**31 - 1, t * 1000, t)
+    else:
+        try:
+            t_ms = np.array([_time(v) for v in ats], dtype=np.int64)
+        except ValueError:
+            return None
+    numeric = {}
+    for key in NUMERIC:
+        col = [it.get(key) for it in items]
+        kinds = set(map(type, col))
+        if kinds == {type(None)}:
+            numeric[key] = np.full(len(items), np.nan)
+        elif kinds <= NUM_OR_NONE:
+            numeric[key] = np.array([np.nan if v is None else v for v in col], dtype=np.float64)
+        else:
+            return None
+    alarms = [it.get("alarm") for it in items]
+    if not set(map(type, alarms)) <= {str, type(None)} or any(a is not None and len(a) > 40 for a in alarms):
+        return None
+    attrs = [it.get("attributes") for it in items]
+    if not set(map(type, attrs)) <= {dict, type(None)} or any(a is not None and len(a) > 50 for a in attrs):
+        return None
+    return Fixes(
+        device_ids=[d.id for d in devs],  # type: ignore[union-attr]
+        t_ms=t_ms,
+        lat=np.array(lats, dtype=np.float64),
+        lon=np.array(lons, dtype=np.float64),
+        numeric=numeric,
+        sources=["api"] * len(items),
+        alarms=alarms,
+        attributes=attrs,
+    )
+
+
 def parse(body: bytes, state: TrackingState, principal: Principal) -> Fixes:
     settings = get_settings()
     try:
@@ -68,6 +126,9 @@ def parse(body: bytes, state: TrackingState, principal: Principal) -> Fixes:
         raise _fail(
             [{"field": "body", "reason": f"at most {settings.tracking_max_batch} positions per batch"}], 413
         )
+    fast = _fast(items, state, principal)
+    if fast is not None:
+        return _check_ranges(fast, [])
     n = len(items)
     errors: list[dict[str, str]] = []
     dev_ids: list[str] = [""] * n
@@ -139,7 +200,27 @@ def parse(body: bytes, state: TrackingState, principal: Principal) -> Fixes:
             attrs[i] = at
     if errors:
         raise _fail(errors)
-    # vectorised range checks
+    fixes = Fixes(
+        device_ids=dev_ids,
+        t_ms=t_ms,
+        lat=lat,
+        lon=lon,
+        numeric=numeric,
+        sources=["api"] * n,
+        alarms=alarms,
+        attributes=attrs,
+    )
+    return _check_ranges(fixes, errors)
+
+
+def _check_ranges(fx: Fixes, errors: list[dict[str, str]]) -> Fixes:
+    """Vectorised range checks over the whole batch."""
+    settings = get_settings()
+    lat, lon, t_ms, numeric = fx.lat, fx.lon, fx.t_ms, fx.numeric
+
+    def err(i: int, field: str, reason: str) -> None:
+        errors.append({"field": f"[{i}].{field}", "reason": reason})
+
     now_ms = round(utcnow().timestamp() * 1000)
     limit = now_ms + settings.tracking_future_tolerance_seconds * 1000
     checks = (
@@ -156,16 +237,7 @@ def parse(body: bytes, state: TrackingState, principal: Principal) -> Fixes:
             err(int(i), field, reason)
     if errors:
         raise _fail(errors)
-    return Fixes(
-        device_ids=dev_ids,
-        t_ms=t_ms,
-        lat=lat,
-        lon=lon,
-        numeric=numeric,
-        sources=["api"] * n,
-        alarms=alarms,
-        attributes=attrs,
-    )
+    return fx
 
 
 def ingest_batch(body: bytes, principal: Principal) -> Stored:

@@ -76,7 +76,6 @@ class GeofenceEngine:
     candidate (point, shape) pairs expanded with numpy, then tested exactly with shapely's
     `intersects_xy` on prepared geometries. No geometry object is created per point."""
 
-    CELL_DEG = 0.02  # about 2 km
     MAX_CELLS = 4096  # shapes covering more cells are tested by bounding box instead
 
     def __init__(self, shapes: Sequence[Shape]) -> None:
@@ -88,6 +87,12 @@ class GeofenceEngine:
             self.bounds = shapely.bounds(self.geoms)
         else:
             self.bounds = np.empty((0, 4))
+        # Cell size follows the shapes: about the median shape extent (0.001 to 0.05 degrees).
+        if len(self.bounds):
+            ext = np.maximum(self.bounds[:, 2] - self.bounds[:, 0], self.bounds[:, 3] - self.bounds[:, 1])
+            self.CELL_DEG = float(np.clip(np.median(ext), 0.001, 0.05))
+        else:
+            self.CELL_DEG = 0.02
         cells: list[np.ndarray] = []
         owners: list[np.ndarray] = []
         big: list[int] = []
@@ -165,6 +170,10 @@ class GeofenceEngine:
         cp, cs = self.candidates(lon, lat)
         if len(cp) == 0:
             return cp, cs
+        b = self.bounds[cs]
+        x, y = lon[cp], lat[cp]
+        inbox = (x >= b[:, 0]) & (x <= b[:, 2]) & (y >= b[:, 1]) & (y <= b[:, 3])
+        cp, cs = cp[inbox], cs[inbox]
         ok = shapely.intersects_xy(self.geoms[cs], lon[cp], lat[cp])
         cp, cs = cp[ok], cs[ok]
         order = np.lexsort((cs, cp))

@@ -25,14 +25,13 @@ from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from hifazat.config import Settings, get_settings
 from hifazat.db import new_id, utcnow
-from hifazat.outbox import emit
+from hifazat.outbox import _PENDING as OUTBOX_PENDING
+from hifazat.outbox import OutboxEvent
 from hifazat.tracking.cache import TrackingState
 from hifazat.tracking.geofence import haversine_m
 from hifazat.tracking.hooks import TrackingEventData, run_hooks
@@ -135,13 +134,6 @@ def iso_ms(t_ms: int) -> str:
     return datetime.fromtimestamp(t_ms / 1000, UTC).isoformat().replace("+00:00", "Z")
 
 
-def _db_times(t_ms: np.ndarray, dialect: str) -> list[str]:
-    """The text each backend stores (SQLAlchemy's SQLite format 'YYYY-MM-DD HH:MM:SS.ffffff')."""
-    s = np.datetime_as_string(t_ms.astype("datetime64[ms]"), unit="us")
-    suffix = "+00" if dialect == "postgresql" else ""
-    return [x[:10] + " " + x[11:] + suffix for x in s.tolist()]
-
-
 def _ms(dt: datetime | None) -> int | None:
     if dt is None:
         return None
@@ -175,7 +167,7 @@ def _event(kind: str, dev: Any, lat: float, lon: float, t_ms: int, **extra: Any)
 class Hot:
     """Scratch copy of a `device_last` row for the walk (the ORM row is detached at once)."""
 
-    at: datetime | None
+    at_ms: int | None
     lat: float | None
     lon: float | None
     battery: float | None
@@ -183,29 +175,47 @@ class Hot:
     separated: bool
 
 
+def _raw(session: Session) -> Any:
+    return session.connection().connection.driver_connection
+
+
 def _lock_last(session: Session, device_ids: list[str]) -> dict[str, Hot]:
-    dialect = session.get_bind().dialect.name
-    t: Any = DeviceLast.__table__
-    cols = (t.c.device_id, t.c.at, t.c.lat, t.c.lon, t.c.battery, t.c.inside, t.c.separated)
-    ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(t)
+    """Read (PostgreSQL: lock, in id order) the hot rows of these devices; create missing ones."""
+    pg = session.get_bind().dialect.name == "postgresql"
+    raw = _raw(session)
+    cols = "device_id, at, lat, lon, battery, inside, separated"
     rows: dict[str, Hot] = {}
 
     def read(ids: list[str]) -> None:
-        q = select(*cols).where(t.c.device_id.in_(ids)).order_by(t.c.device_id)
-        if dialect == "postgresql":
-            q = q.with_for_update()
-        for r in session.execute(q):
-            rows[r[0]] = Hot(r[1], r[2], r[3], r[4], list(r[5] or []), bool(r[6]))
+        cur = raw.cursor()
+        try:
+            if pg:
+                lock = "ORDER BY device_id FOR UPDATE"
+                sql = f"SELECT {cols} FROM device_last WHERE device_id = ANY(%s) {lock}"  # noqa: S608
+                cur.execute(sql, (ids,))
+            else:
+                marks = ",".join("?" * len(ids))
+                cur.execute(f"SELECT {cols} FROM device_last WHERE device_id IN ({marks})", ids)  # noqa: S608
+            for d, at, lat, lon, batt, inside, sep in cur.fetchall():
+                if isinstance(inside, str | bytes):
+                    inside = orjson.loads(inside)
+                rows[d] = Hot(at, lat, lon, batt, list(inside or []), bool(sep))
+        finally:
+            cur.close()
 
     for start in range(0, len(device_ids), 5000):
         chunk = device_ids[start : start + 5000]
         read(chunk)
         missing = [d for d in chunk if d not in rows]
         if missing:
-            session.execute(
-                ins.on_conflict_do_nothing(index_elements=["device_id"]),
-                [{"device_id": d, "inside": [], "stale": False, "separated": False} for d in missing],
-            )
+            cur = raw.cursor()
+            try:
+                mark = "%s" if pg else "?"
+                ins = "INSERT INTO device_last (device_id, inside, stale, separated)"
+                vals = f"VALUES ({mark}, '[]', {mark}, {mark}) ON CONFLICT (device_id) DO NOTHING"
+                cur.executemany(f"{ins} {vals}", [(d, False, False) for d in missing])
+            finally:
+                cur.close()
             read(missing)
     return rows
 
@@ -243,14 +253,14 @@ def store(
     devs_in_batch = sorted(codes)
     last = _lock_last(session, devs_in_batch)
     last_ms = np.array(
-        [(_ms(last[d].at) if last[d].at is not None else -(2**62)) for d in code_to_dev], dtype=np.int64
+        [(last[d].at_ms if last[d].at_ms is not None else -(2**62)) for d in code_to_dev], dtype=np.int64
     )
 
     # 3. late rows: drop those already stored
     late = fx.t_ms <= last_ms[dc]
     if late.any():
         li = np.flatnonzero(late).tolist()
-        pairs = [(fx.device_ids[i], datetime.fromtimestamp(int(fx.t_ms[i]) / 1000, UTC)) for i in li]
+        pairs = [(fx.device_ids[i], int(fx.t_ms[i])) for i in li]
         existing: set[tuple[str, int | None]] = set()
         for s in range(0, len(pairs), 500):
             q = select(Position.device_id, Position.at).where(
@@ -334,8 +344,7 @@ def store(
     # 6. write
     _insert_positions(session, fx, now, dialect)
     _upsert_last(session, fx, final_row, code_to_dev, last, separated, now, dialect)
-    for ev in events:
-        emit(session, ev.subject, ev.payload())
+    emit_many(session, events)
     run_hooks(session, events)
     result.events = events
     for c, i in final_row.items():
@@ -357,6 +366,25 @@ def store(
             "course": _none(float(fx.numeric["course"][i])),
         }
     return result
+
+
+def emit_many(session: Session, events: list[TrackingEventData]) -> None:
+    """Outbox rows for many events in one INSERT (the event id doubles as the outbox id, so the bus and
+    every consumer see the same id); published after commit exactly like `outbox.emit`."""
+    if not events:
+        return
+    now = utcnow()
+    values = [
+        {"id": ev.id, "subject": ev.subject, "payload": ev.payload(), "created_at": now} for ev in events
+    ]
+    session.execute(insert(OutboxEvent), values)  # executemany; no per-row RETURNING round trips
+    ids = [v["id"] for v in values]
+    seq_of: dict[str, int] = {}
+    for start in range(0, len(ids), 1000):
+        q = select(OutboxEvent.id, OutboxEvent.seq).where(OutboxEvent.id.in_(ids[start : start + 1000]))
+        seq_of.update({i: s for i, s in session.execute(q)})
+    pending = session.info.setdefault(OUTBOX_PENDING, [])
+    pending.extend(OutboxEvent(seq=seq_of[v["id"]], **v) for v in values)
 
 
 def _escort_events(
@@ -442,14 +470,13 @@ def _escort_events(
 
 
 def _insert_positions(session: Session, fx: Fixes, now: datetime, dialect: str) -> None:
-    times = _db_times(fx.t_ms, dialect)
-    recv = _db_times(np.array([_ms(now)], dtype=np.int64), dialect)[0]
+    recv = _ms(now)
     num = [[None if x != x else x for x in fx.numeric[k].tolist()] for k in NUMERIC]  # NaN -> NULL
     attrs = [None if a is None else orjson.dumps(a).decode() for a in fx.attributes]
     rows = list(
         zip(
             fx.device_ids,
-            times,
+            fx.t_ms.tolist(),
             [recv] * len(fx),
             fx.lat.tolist(),
             fx.lon.tolist(),
@@ -459,17 +486,18 @@ def _insert_positions(session: Session, fx: Fixes, now: datetime, dialect: str) 
             strict=True,
         )
     )
-    raw = session.connection().connection.driver_connection
+    raw = _raw(session)
     cols = ", ".join(COLUMNS)
     if dialect == "postgresql":
-        with raw.cursor() as cur, cur.copy(f"COPY positions ({cols}) FROM STDIN") as copy:  # type: ignore[union-attr]
+        with raw.cursor() as cur, cur.copy(f"COPY positions ({cols}) FROM STDIN") as copy:
             for r in rows:
                 copy.write_row(r)
     else:
         marks = ", ".join("?" for _ in COLUMNS)
-        cur = raw.cursor()  # type: ignore[union-attr]
+        cur = raw.cursor()
         try:
-            cur.executemany(f"INSERT INTO positions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows)  # noqa: S608
+            sql = f"INSERT INTO positions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+            cur.executemany(sql, rows)
         finally:
             cur.close()
 
@@ -486,45 +514,37 @@ def _upsert_last(
 ) -> None:
     if not final_row:
         return
+    recv = _ms(now)
+    t_l = fx.t_ms.tolist()
+    lat_l, lon_l = fx.lat.tolist(), fx.lon.tolist()
+    sp, co, ac = (fx.numeric[k].tolist() for k in ("speed_kmh", "course", "accuracy"))
     params = []
     for c, i in final_row.items():
         d = code_to_dev[c]
         row = last[d]
         params.append(
-            {
-                "b_id": d,
-                "b_at": datetime.fromtimestamp(int(fx.t_ms[i]) / 1000, UTC),
-                "b_recv": now,
-                "b_lat": float(fx.lat[i]),
-                "b_lon": float(fx.lon[i]),
-                "b_speed": _none(float(fx.numeric["speed_kmh"][i])),
-                "b_course": _none(float(fx.numeric["course"][i])),
-                "b_acc": _none(float(fx.numeric["accuracy"][i])),
-                "b_batt": row.battery,
-                "b_src": fx.sources[i],
-                "b_inside": row.inside or [],
-                "b_sep": separated.get(d, bool(row.separated)),
-            }
+            (
+                t_l[i],
+                recv,
+                lat_l[i],
+                lon_l[i],
+                None if sp[i] != sp[i] else sp[i],
+                None if co[i] != co[i] else co[i],
+                None if ac[i] != ac[i] else ac[i],
+                row.battery,
+                fx.sources[i],
+                orjson.dumps(row.inside or []).decode(),
+                separated.get(d, row.separated),
+                d,
+            )
         )
-    from sqlalchemy import bindparam, update
-
-    t: Any = DeviceLast.__table__
-    stmt = (
-        update(t)
-        .where(t.c.device_id == bindparam("b_id"))
-        .values(
-            at=bindparam("b_at"),
-            received_at=bindparam("b_recv"),
-            lat=bindparam("b_lat"),
-            lon=bindparam("b_lon"),
-            speed_kmh=bindparam("b_speed"),
-            course=bindparam("b_course"),
-            accuracy=bindparam("b_acc"),
-            battery=bindparam("b_batt"),
-            source=bindparam("b_src"),
-            inside=bindparam("b_inside", type_=t.c.inside.type),
-            stale=False,
-            separated=bindparam("b_sep"),
-        )
-    )
-    session.connection().execute(stmt, params)
+    m = "%s" if dialect == "postgresql" else "?"
+    cast = "::json" if dialect == "postgresql" else ""
+    names = ("at", "received_at", "lat", "lon", "speed_kmh", "course", "accuracy", "battery", "source")
+    sets = ", ".join(f"{c}={m}" for c in names) + f", inside={m}{cast}, stale=false, separated={m}"
+    sql = f"UPDATE device_last SET {sets} WHERE device_id={m}"  # noqa: S608
+    cur = _raw(session).cursor()
+    try:
+        cur.executemany(sql, params)
+    finally:
+        cur.close()

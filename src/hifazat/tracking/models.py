@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, PrimaryKeyConstraint, String, Text
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from hifazat.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin
+
+
+class EpochMs(TypeDecorator[datetime]):
+    """A UTC instant stored as integer epoch milliseconds (BIGINT): compact keys, no text formatting on
+    the bulk-ingest path, identical on SQLite and PostgreSQL. Python sees aware datetimes."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | int | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, int):
+            return value
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return round(value.timestamp() * 1000)
+
+    def process_result_value(self, value: int | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.fromtimestamp(value / 1000, UTC)
 
 
 class DeviceKind(enum.StrEnum):
@@ -63,8 +86,8 @@ class DeviceLast(Base):
     __tablename__ = "device_last"
 
     device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    at: Mapped[datetime | None] = mapped_column(default=None)
-    received_at: Mapped[datetime | None] = mapped_column(default=None)
+    at: Mapped[datetime | None] = mapped_column(EpochMs, default=None)
+    received_at: Mapped[datetime | None] = mapped_column(EpochMs, default=None)
     lat: Mapped[float | None] = mapped_column(Float, default=None)
     lon: Mapped[float | None] = mapped_column(Float, default=None)
     speed_kmh: Mapped[float | None] = mapped_column(Float, default=None)
@@ -81,11 +104,14 @@ class Position(Base):
     """Append-only. One row per (device, fix time): a repeat of the same fix is a duplicate, stored once."""
 
     __tablename__ = "positions"
-    __table_args__ = (PrimaryKeyConstraint("device_id", "at"), {"sqlite_with_rowid": False})
+    __table_args__ = (Index("ux_positions_device_at", "device_id", "at", unique=True),)
 
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
     device_id: Mapped[str] = mapped_column(String(36))
-    at: Mapped[datetime] = mapped_column()
-    received_at: Mapped[datetime] = mapped_column()
+    at: Mapped[datetime] = mapped_column(EpochMs)
+    received_at: Mapped[datetime] = mapped_column(EpochMs)
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     altitude: Mapped[float | None] = mapped_column(Float, default=None)

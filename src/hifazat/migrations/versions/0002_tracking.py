@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import hifazat.db
+import hifazat.tracking.models
 
 revision: str = "0002_tracking"
 down_revision: str | Sequence[str] | None = "0001_foundation"
@@ -19,6 +20,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 UTC = hifazat.db.UTCDateTime(timezone=True)
+EPOCH_MS = hifazat.tracking.models.EpochMs()
 
 
 def _stamps() -> list[sa.Column]:
@@ -60,8 +62,8 @@ def upgrade() -> None:
     op.create_table(
         "device_last",
         sa.Column("device_id", sa.String(length=36), nullable=False),
-        sa.Column("at", UTC, nullable=True),
-        sa.Column("received_at", UTC, nullable=True),
+        sa.Column("at", EPOCH_MS, nullable=True),
+        sa.Column("received_at", EPOCH_MS, nullable=True),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("lon", sa.Float(), nullable=True),
         sa.Column("speed_kmh", sa.Float(), nullable=True),
@@ -79,9 +81,10 @@ def upgrade() -> None:
 
     op.create_table(
         "positions",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("device_id", sa.String(length=36), nullable=False),
-        sa.Column("at", UTC, nullable=False),
-        sa.Column("received_at", UTC, nullable=False),
+        sa.Column("at", EPOCH_MS, nullable=False),
+        sa.Column("received_at", EPOCH_MS, nullable=False),
         sa.Column("lat", sa.Float(), nullable=False),
         sa.Column("lon", sa.Float(), nullable=False),
         sa.Column("altitude", sa.Float(), nullable=True),
@@ -91,9 +94,9 @@ def upgrade() -> None:
         sa.Column("battery", sa.Float(), nullable=True),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("attributes", sa.JSON(), nullable=True),
-        sa.PrimaryKeyConstraint("device_id", "at"),
-        sqlite_with_rowid=False,
+        sa.PrimaryKeyConstraint("id"),
     )
+    op.create_index("ux_positions_device_at", "positions", ["device_id", "at"], unique=True)
 
     op.create_table(
         "zones",
