@@ -92,7 +92,9 @@ def field_for(name: str, info: FieldInfo) -> FormField | None:
     if name == "password":
         return FormField(name, label, "password", required)
     if name == "passport_number":
-        return FormField(name, label, "text", required, help="stored encrypted; shown masked")
+        return FormField(
+            name, label, "text", required, help="stored encrypted; masked for roles that do not need it"
+        )
     base = _unwrap(info.annotation)
     origin = typing.get_origin(base)
     if base is bool:

@@ -203,13 +203,17 @@ def _display_rows(kind: str, rec: views.Record, names: dict[str, dict[str, str]]
             "value": value,
             "href": None,
             "badge": None,
+            "muted": False,
         }
         if key in rec.redacted:
             row.update(value="", badge="redacted")
         elif key in views.REFS and isinstance(value, str):
             ref_kind = views.REFS[key]
             name = names.get(ref_kind, {}).get(value)
-            row.update(value=name or value, href=f"/{ref_kind}/{value}" if name else None)
+            if name:
+                row.update(value=name, href=f"/{ref_kind}/{value}")
+            else:
+                row.update(value="not visible to you", muted=True)
         elif key == "passport_number" and isinstance(value, str) and value.startswith("*"):
             row["badge"] = "masked"
         elif key.endswith("_at"):
@@ -224,6 +228,17 @@ def _display_rows(kind: str, rec: views.Record, names: dict[str, dict[str, str]]
             row["value"] = "—" if row["badge"] is None else ""
         rows.append(row)
     return rows
+
+
+def _readonly_reason(kind: str, rec: views.Record, principal: Principal) -> str:
+    if rec.writable:
+        return ""
+    if kind in views.REGISTRY and rec.data.get("agency_id") not in principal.tree:
+        return (
+            "This record belongs to another agency; yours sees it through its jurisdiction "
+            "or a sharing agreement, and only the owning agency may change it."
+        )
+    return "Your roles allow reading this record, not changing it."
 
 
 def _initial_for(f: FormField, data: dict[str, Any]) -> str:
@@ -284,6 +299,7 @@ def _detail_page(kind: str) -> Callable[..., HTMLResponse]:
             title=views.label_of(kind, rec.data),
             rows=_display_rows(kind, rec, names),
             saved=request.query_params.get("saved") == "1",
+            readonly_reason=_readonly_reason(kind, rec, principal),
             can_audit=views.may(principal, "audit", "read"),
             form=_form_context(session, principal, kind, fields, rec.data, "edit"),
         )

@@ -43,7 +43,21 @@ def add_template_dir(path: Path) -> None:
         env.loader = ChoiceLoader(list(_loaders))
 
 
+LABELS = {
+    "id": "ID",
+    "cctv": "CCTV",
+    "cpec": "CPEC",
+    "center_lat": "Centre latitude",
+    "center_lon": "Centre longitude",
+    "radius_m": "Radius (m)",
+    "agency_id": "Agency",
+    "employer_agency_id": "Employer",
+}
+
+
 def humanize(name: str) -> str:
+    if name in LABELS:
+        return LABELS[name]
     label = name.removesuffix("_id").replace("_", " ").strip()
     return (label[:1].upper() + label[1:]) if label else name
 

@@ -18,6 +18,8 @@ export const SITE_COLOURS = {
 };
 export const OUTLINE_URL = '/static/geo/pakistan.geojson';
 const PAKISTAN = [[23.6, 60.8], [37.1, 77.9]];
+// Map labels: short where the area is small; none for the capital territory (it would cover its neighbours).
+const LABELS = { 'PK-JK': 'AJK', 'PK-KP': 'Khyber Pakhtunkhwa', 'PK-IS': null };
 let current = null;
 
 /** A map in `el` with the configured tile layer. Returns {map, L, layers, addLayer, removeLayer}. */
@@ -90,8 +92,9 @@ export async function loadOutline(handle, { labels = true } = {}) {
       ? { color: '#14324f', weight: 2.5, fill: false }
       : { color: '#4b6a88', weight: 1, dashArray: '4 3', fillColor: '#f4f1e8', fillOpacity: 0.85 }),
     onEachFeature: (f, l) => {
-      if (labels && f.properties.level === 'province') {
-        l.bindTooltip(f.properties.name, { permanent: true, direction: 'center', className: 'province-label' });
+      const label = f.properties.code in LABELS ? LABELS[f.properties.code] : f.properties.name;
+      if (labels && f.properties.level === 'province' && label) {
+        l.bindTooltip(label, { permanent: true, direction: 'center', className: 'province-label' });
       }
     },
   });
@@ -153,6 +156,6 @@ export function showGeometry(handle, geometry, radius, kind) {
   const site = { id: '', name: '', kind, geometry, radius_m: radius };
   const layer = siteLayer(site).unbindPopup();
   handle.addLayer('Site', layer);
-  handle.map.fitBounds(layer.getBounds(), { maxZoom: 16, padding: [20, 20] });
+  handle.map.fitBounds(layer.getBounds(), { maxZoom: 15, padding: [70, 70] });
   return layer;
 }
