@@ -165,3 +165,18 @@ def test_deliveries_for_lists_state(org: Org, notify_env: Settings) -> None:
     with unit_of_work(readonly=True) as s:
         rows: list[Any] = service.deliveries_for(s, "alert", "x1")
     assert [(d.channel, d.status) for d in rows] == [("stream", "delivered")]
+
+
+def test_transition_table_forbids_leaving_a_final_state() -> None:
+    import pytest
+
+    from hifazat.notify.models import Delivery, DeliveryStatus, move
+
+    d = Delivery(id="d1", status="delivered")
+    with pytest.raises(ValueError, match="delivered -> sending"):
+        move(d, DeliveryStatus.sending)
+    d.status = "retrying"
+    with pytest.raises(ValueError):
+        move(d, DeliveryStatus.delivered)  # a retry must be claimed (sending) first
+    move(d, DeliveryStatus.sending)
+    assert d.status == "sending"

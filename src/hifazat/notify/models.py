@@ -37,6 +37,15 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     DeliveryStatus.delivered: frozenset(),
     DeliveryStatus.failed: frozenset(),
 }
+
+
+def move(delivery: Delivery, to: DeliveryStatus) -> None:
+    """Change a delivery's status along TRANSITIONS; anything else is a programming error."""
+    if to not in TRANSITIONS[DeliveryStatus(delivery.status)]:
+        raise ValueError(f"delivery {delivery.id}: {delivery.status} -> {to} is not a transition")
+    delivery.status = to.value
+
+
 OPEN_STATUSES = (DeliveryStatus.pending.value, DeliveryStatus.sending.value, DeliveryStatus.retrying.value)
 
 

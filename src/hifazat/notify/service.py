@@ -6,12 +6,11 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
 import orjson
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,9 +19,9 @@ from hifazat.auth.models import User
 from hifazat.auth.policy import Principal, can_administer, system_actor, view_of
 from hifazat.config import get_settings
 from hifazat.db import new_id, utcnow
-from hifazat.errors import Problem, forbidden, invalid, not_found
+from hifazat.errors import forbidden, invalid, not_found
 from hifazat.notify.channels import stream as _stream_channel  # noqa: F401  (SSE routes)
-from hifazat.notify.models import Channel, Delivery, DeliveryStatus, NotificationPreference, Webhook
+from hifazat.notify.models import Channel, Delivery, DeliveryStatus, NotificationPreference, Webhook, move
 from hifazat.notify.recipients import Target, resolve
 from hifazat.notify.schemas import (
     DEFAULT_CHANNELS,
@@ -198,7 +197,7 @@ def enqueue(
     for d in fresh:
         if d.channel == Channel.stream:
             emit(session, NOTIFICATION_SUBJECT, notification_payload(d))
-            d.status = DeliveryStatus.delivered.value
+            move(d, DeliveryStatus.delivered)
             d.attempts = 1
             d.last_attempt_at = d.delivered_at = now
         emit(session, DELIVERY_SUBJECT, delivery_event(d))
@@ -450,19 +449,3 @@ def delete_webhook(session: Session, principal: Principal, hook_id: str) -> None
         before={"deleted_at": None},
         after={"deleted_at": audit.snapshot(hook)["deleted_at"]},
     )
-
-
-def due_count(session: Session, now: datetime | None = None) -> int:
-    """Deliveries the worker still has to send (pending/retrying, or sending with an expired lease)."""
-    now = now or utcnow()
-    rows = session.scalars(
-        select(Delivery.id).where(
-            Delivery.status.in_(["pending", "retrying", "sending"]),
-            or_(Delivery.locked_until.is_(None), Delivery.locked_until < now),
-        )
-    ).all()
-    return len(rows)
-
-
-class DeliveryError(Problem):
-    pass

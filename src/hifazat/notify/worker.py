@@ -35,7 +35,7 @@ from hifazat.notify.channels import Job, SendError
 from hifazat.notify.channels import email as email_channel
 from hifazat.notify.channels import mqtt as mqtt_channel
 from hifazat.notify.channels import webhook as webhook_channel
-from hifazat.notify.models import Channel, Delivery, DeliveryStatus, Webhook
+from hifazat.notify.models import Channel, Delivery, DeliveryStatus, Webhook, move
 from hifazat.notify.service import DELIVERY_SUBJECT, WAKE_SUBJECT, delivery_event
 from hifazat.outbox import emit
 from hifazat.security import crypto
@@ -142,16 +142,16 @@ def finish(
     if d is None or d.status in (DeliveryStatus.delivered.value, DeliveryStatus.failed.value):
         return None
     if error is None:
-        d.status = DeliveryStatus.delivered.value
+        move(d, DeliveryStatus.delivered)
         d.delivered_at = now
     elif d.locked_by != worker_id or d.status != DeliveryStatus.sending.value:
         return None  # our lease ran out and another worker retries it; its outcome decides
     elif error.permanent or d.attempts >= d.max_attempts:
-        d.status = DeliveryStatus.failed.value
+        move(d, DeliveryStatus.failed)
         d.failed_at = now
         d.last_error = str(error)[:2000]
     else:
-        d.status = DeliveryStatus.retrying.value
+        move(d, DeliveryStatus.retrying)
         d.last_error = str(error)[:2000]
         d.next_attempt_at = now + timedelta(seconds=backoff_seconds(d.attempts, settings))
     d.locked_until = None
