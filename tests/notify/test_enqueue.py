@@ -24,6 +24,18 @@ def _user(session: Any, username: str) -> User:
     return u
 
 
+def _quiet_now() -> dict[str, str]:
+    """Quiet hours from an hour ago to an hour ahead (UTC): now is always inside."""
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    return {
+        "start": (now - timedelta(hours=1)).strftime("%H:%M"),
+        "end": (now + timedelta(hours=1)).strftime("%H:%M"),
+        "timezone": "UTC",
+    }
+
+
 def _alert_payload(org: Org, severity: str = "critical") -> dict[str, Any]:
     return {
         "id": "a1",
@@ -97,7 +109,7 @@ def test_preferences_choose_channels_and_quiet_hours_hold_non_critical(
                     "email": {"enabled": True, "min_severity": "low"},
                 },
                 topics={},
-                quiet_hours={"start": "00:00", "end": "23:59", "timezone": "UTC"},
+                quiet_hours=_quiet_now(),
             )
         )
     with unit_of_work() as s:
