@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import World
@@ -261,3 +262,16 @@ def test_forms_follow_the_api_models(admin_web: TestClient) -> None:
     assert '<option value="maintenance">' in r.text  # choices from the schema's pattern
     r = admin_web.get("/users/new")
     assert 'data-type="multi"' in r.text and 'value="auditor"' in r.text
+
+
+def test_map_page_loads_scripts_other_domains_register(
+    admin_web: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hifazat.web import hooks
+
+    monkeypatch.setattr(hooks, "MAP_SCRIPTS", [])
+    hooks.add_map_script("/static/js/live-devices.js")
+    hooks.add_map_script("/static/js/live-devices.js")
+    body = admin_web.get("/").text
+    assert body.count('<script type="module" src="/static/js/live-devices.js"></script>') == 1
+    assert body.index("map-page.js") < body.index("live-devices.js")  # after the map exists

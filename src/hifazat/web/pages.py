@@ -19,7 +19,7 @@ from hifazat.auth.policy import Principal
 from hifazat.deps import DbSession
 from hifazat.errors import Problem
 from hifazat.registry.models import SiteKind
-from hifazat.web import views
+from hifazat.web import hooks, views
 from hifazat.web.forms import FormField, fields_for, initial
 from hifazat.web.session import PageUser, cookie_principal, safe_next
 from hifazat.web.templating import env, humanize, render
@@ -112,6 +112,8 @@ def map_page(request: Request, session: DbSession, principal: PageUser) -> HTMLR
         principal=principal,
         session=session,
         site_kinds=[k.value for k in SiteKind],
+        map_scripts=list(hooks.MAP_SCRIPTS),
+        map_styles=list(hooks.MAP_STYLES),
         can_add_site=views.may(principal, "sites", "write"),
     )
 
