@@ -152,6 +152,23 @@ class Resolver:
             now,
         )
         self.targets: dict[tuple[str, str, str], Target] = {}
+        self.prefs: dict[str, NotificationPreference | None] = {}
+
+    def pref(self, user_id: str) -> NotificationPreference | None:
+        if user_id not in self.prefs:
+            self.prefs[user_id] = self.session.get(NotificationPreference, user_id)
+        return self.prefs[user_id]
+
+    def load_prefs(self, user_ids: list[str]) -> None:
+        """One query for many users' preferences (a role or an agency can be dozens of people)."""
+        missing = [u for u in user_ids if u not in self.prefs]
+        if not missing:
+            return
+        found = self.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id.in_(missing))
+        ).all()
+        self.prefs.update(dict.fromkeys(missing))
+        self.prefs.update({p.user_id: p for p in found})
 
     def add(self, t: Target) -> None:
         self.targets.setdefault(t.identity, t)
@@ -160,7 +177,7 @@ class Resolver:
     def user(self, user: User) -> None:
         if not user.active or user.deleted_at is not None:
             return
-        pref = self.session.get(NotificationPreference, user.id)
+        pref = self.pref(user.id)
         hold = None
         if severity_rank(self.severity) < severity_rank("critical"):
             hold = quiet_until(pref.quiet_hours if pref else None, self.now)
@@ -180,9 +197,10 @@ class Resolver:
         rows = self.session.scalars(
             select(User).where(User.deleted_at.is_(None), User.active.is_(True), *clauses).order_by(User.id)
         ).all()
-        for u in rows:
-            if role is None or role in (u.roles or []):
-                self.user(u)
+        chosen = [u for u in rows if role is None or role in (u.roles or [])]
+        self.load_prefs([u.id for u in chosen])
+        for u in chosen:
+            self.user(u)
 
     # --- other recipients --------------------------------------------------------------------------
     def webhook(self, hook: Webhook, *, explicit: bool) -> None:
