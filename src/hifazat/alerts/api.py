@@ -39,8 +39,8 @@ def create_alert(body: AlertIn, session: DbSession, principal: CurrentUser) -> d
     """`kind=sos` needs `lat`/`lon` and one of `person_id`, `device_id` or `for_self`; anyone signed in may
     raise one. Other kinds are manual alerts by operators. Answered only after the alert is committed."""
     alert = service.create(session, body, principal)
-    _, view = service.get_alert(session, alert.id, principal)
-    return service.present(session, alert, view)
+    # The creator always sees its alert in full and may act on it (owner, or shared with its agency).
+    return service.present(session, alert, service.FULL_RW_SHARED, assignments=[])
 
 
 @router.get("/alerts", tags=TAG, summary="Alerts visible to you, newest first")

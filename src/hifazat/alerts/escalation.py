@@ -64,15 +64,23 @@ def default_levels(session: Session, alert: Alert) -> list[dict[str, Any]]:
 
 
 def select_policy(session: Session, alert: Alert) -> EscalationPolicy | None:
+    return select_policy_for(
+        session, agency_id=alert.agency_id, site_id=alert.site_id, severity=alert.severity
+    )
+
+
+def select_policy_for(
+    session: Session, *, agency_id: str, site_id: str | None, severity: str
+) -> EscalationPolicy | None:
     """The most specific active policy: site and severity matches first, then the nearest agency."""
-    chain = _ancestors(session, alert.agency_id)
+    chain = _ancestors(session, agency_id)
     rows = session.scalars(
         select(EscalationPolicy).where(
             EscalationPolicy.agency_id.in_(chain),
             EscalationPolicy.active.is_(True),
             EscalationPolicy.deleted_at.is_(None),
-            or_(EscalationPolicy.site_id.is_(None), EscalationPolicy.site_id == alert.site_id),
-            or_(EscalationPolicy.severity.is_(None), EscalationPolicy.severity == alert.severity),
+            or_(EscalationPolicy.site_id.is_(None), EscalationPolicy.site_id == site_id),
+            or_(EscalationPolicy.severity.is_(None), EscalationPolicy.severity == severity),
         )
     ).all()
     if not rows:
@@ -253,7 +261,15 @@ def _target_agencies(session: Session, targets: list[dict[str, Any]]) -> list[st
     return out
 
 
-def notify_level(session: Session, alert: Alert, level: int, actor: Principal, reason: str) -> dict[str, Any]:
+def notify_level(
+    session: Session,
+    alert: Alert,
+    level: int,
+    actor: Principal,
+    reason: str,
+    *,
+    generation: int | None = None,
+) -> dict[str, Any]:
     """Tell the targets of one level: share the alert with their agencies and queue their notifications."""
     from hifazat.alerts import notifications
     from hifazat.alerts.service import add_event, share
@@ -261,7 +277,9 @@ def notify_level(session: Session, alert: Alert, level: int, actor: Principal, r
     levels = levels_for(session, alert)
     targets = levels[level]["targets"] if level < len(levels) else []
     added = share(session, alert, _target_agencies(session, targets), f"escalation level {level}")
-    deliveries = notifications.notify_targets(session, alert, targets, level=level, reason=reason)
+    deliveries = notifications.notify_targets(
+        session, alert, targets, level=level, reason=reason, generation=generation
+    )
     info = {"level": level, "targets": targets, "shared_with": added, "deliveries": deliveries}
     add_event(
         session,
@@ -274,16 +292,26 @@ def notify_level(session: Session, alert: Alert, level: int, actor: Principal, r
     return info
 
 
-def start(session: Session, alert: Alert, actor: Principal, *, now: datetime | None = None) -> None:
-    """Pick the policy, tell level 0, and arm the timer that climbs to level 1."""
+def start(
+    session: Session,
+    alert: Alert,
+    actor: Principal,
+    *,
+    now: datetime | None = None,
+    policy: EscalationPolicy | None = None,
+    fresh: bool = False,
+) -> None:
+    """Pick the policy, tell level 0, and arm the timer that climbs to level 1. `fresh`: the alert was just
+    created with `policy` already chosen, so there is nothing to cancel and no earlier round."""
     now = now or utcnow()
-    policy = select_policy(session, alert)
-    alert.escalation_policy_id = policy.id if policy else None
-    alert.escalation_level = 0
-    cancel(session, alert)
+    if not fresh:
+        policy = select_policy(session, alert)
+        alert.escalation_policy_id = policy.id if policy else None
+        alert.escalation_level = 0
+        cancel(session, alert)
     levels = levels_for(session, alert)
     reason = f"alert raised ({policy.name})" if policy else "alert raised (built-in escalation)"
-    notify_level(session, alert, 0, actor, reason)
+    notify_level(session, alert, 0, actor, reason, generation=0 if fresh else None)
     if len(levels) > 1:
         _arm(session, alert, 1, now + timedelta(seconds=int(levels[0]["timeout_s"])))
 

@@ -68,7 +68,13 @@ def _generation(session: Session, alert: Alert) -> int:
 
 
 def notify_targets(
-    session: Session, alert: Alert, targets: list[dict[str, Any]], *, level: int, reason: str
+    session: Session,
+    alert: Alert,
+    targets: list[dict[str, Any]],
+    *,
+    level: int,
+    reason: str,
+    generation: int | None = None,
 ) -> int:
     """Queue deliveries to the targets of one escalation level; returns how many were written."""
     notify = _notify()
@@ -76,7 +82,8 @@ def notify_targets(
         return 0
     from hifazat.alerts.service import alert_json
 
-    generation = _generation(session, alert)
+    if generation is None:
+        generation = _generation(session, alert)
     key = f"level-{level}" + (f"-round-{generation}" if generation else "")
     payload = alert_json(alert)
     payload["escalation_reason"] = reason

@@ -40,8 +40,17 @@ stream.register(SUBJECT, "alert", KIND)
 # --- reading --------------------------------------------------------------------------------------------
 
 
+_SHARES = "hifazat_alert_shares"
+
+
 def shared_with(session: Session, alert_id: str) -> list[str]:
-    return list(session.scalars(select(AlertShare.agency_id).where(AlertShare.alert_id == alert_id)))
+    """Agencies the alert is explicitly shared with; cached per session (every share goes through `share`)."""
+    cache: dict[str, list[str]] = session.info.setdefault(_SHARES, {})
+    if alert_id not in cache:
+        cache[alert_id] = list(
+            session.scalars(select(AlertShare.agency_id).where(AlertShare.alert_id == alert_id))
+        )
+    return list(cache[alert_id])
 
 
 def alert_scope(principal: Principal) -> ColumnElement[bool]:
@@ -152,10 +161,11 @@ def alert_json(
     return data
 
 
-def present(session: Session, alert: Alert, view: View) -> dict[str, Any]:
-    data = alert_json(
-        alert, shares=shared_with(session, alert.id), assignments=assignments_of(session, alert.id)
-    )
+def present(
+    session: Session, alert: Alert, view: View, *, assignments: Iterable[Assignment] | None = None
+) -> dict[str, Any]:
+    assigned = assignments_of(session, alert.id) if assignments is None else assignments
+    data = alert_json(alert, shares=shared_with(session, alert.id), assignments=assigned)
     data["view"] = view.level
     data["writable"] = view.writable
     if view.level != "full":
@@ -239,7 +249,7 @@ def share(session: Session, alert: Alert, agency_ids: Iterable[str], reason: str
             added.append(agency_id)
             have.add(agency_id)
     if added:
-        session.flush()
+        session.info[_SHARES][alert.id].extend(added)
     return added
 
 
@@ -275,7 +285,9 @@ def raise_alert(
     from hifazat.alerts import escalation
 
     now = utcnow()
+    policy = escalation.select_policy_for(session, agency_id=agency_id, site_id=site_id, severity=severity)
     alert = Alert(
+        escalation_policy_id=policy.id if policy else None,
         agency_id=agency_id,
         province=province,
         nationality=nationality,
@@ -304,6 +316,7 @@ def raise_alert(
     )
     session.add(alert)
     session.flush([alert])
+    session.info.setdefault(_SHARES, {})[alert.id] = []  # a fresh alert has no shares yet
     add_event(
         session, alert, actor, "created", to_status=alert.status, data={"source": source, **(data or {})}
     )
@@ -311,7 +324,7 @@ def raise_alert(
         session, actor=actor, action="create", entity=KIND, entity_id=alert.id, after=audit.snapshot(alert)
     )
     share(session, alert, share_with, "raised by this agency")
-    escalation.start(session, alert, actor, now=now)
+    escalation.start(session, alert, actor, now=now, policy=policy, fresh=True)
     emit_changed(session, alert, "created", assignments=[])
     return alert
 

@@ -1,0 +1,368 @@
+"""Benchmark: SOS POST -> `alert` event on an SSE client, under a background load of positions.
+
+  1. one worker (the embedded default: SQLite + in-process bus, or --pg-url): p50/p99 of SOS -> stream over
+     --sos alerts, one at a time, while a loader posts --rate positions/s through POST /api/v1/positions;
+  2. two workers sharing PostgreSQL + NATS JetStream: SOS posted to A, event read from B's stream;
+  3. baseline: GET /healthz round trip on the same server in the same run.
+
+Prints its figures, then as the LAST line one JSON object. `--quick` is a smoke run for the test suite.
+Everything runs on 127.0.0.1 with bounded loops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+PASSWORD = "bench-password-123"
+NATS_URL = os.environ.get("HIFAZAT_TEST_NATS_URL", "nats://127.0.0.1:4222")
+PG_URL = os.environ.get("HIFAZAT_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/hifazat_bench")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    xs = sorted(values)
+    k = min(len(xs) - 1, max(0, round(p / 100 * (len(xs) - 1))))
+    return xs[k]
+
+
+class Worker:
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        cmd = [sys.executable, "-m", "hifazat.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.log = log
+        with log.open("wb") as fh:
+            self.proc = subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, limit_s: float = 120) -> None:
+        deadline = time.monotonic() + limit_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"worker exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise SystemExit("worker did not become ready")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def base_env(data_dir: Path, db_url: str | None, nats: bool) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "HIFAZAT_DATA_DIR": str(data_dir),
+        "HIFAZAT_ADMIN_PASSWORD": PASSWORD,
+        "HIFAZAT_LOG_LEVEL": "WARNING",
+        "HIFAZAT_LOG_JSON": "true",
+    }
+    env.pop("HIFAZAT_DATABASE_URL", None)
+    env.pop("HIFAZAT_NATS_URL", None)
+    if db_url:
+        env["HIFAZAT_DATABASE_URL"] = db_url
+    if nats:
+        env["HIFAZAT_NATS_URL"] = NATS_URL
+    return env
+
+
+RESET_PG = """
+import sqlalchemy as sa, sys
+url = sys.argv[1]
+root, name = url.rsplit("/", 1)
+e = sa.create_engine(root + "/postgres", isolation_level="AUTOCOMMIT")
+with e.connect() as c:
+    if not c.execute(sa.text("SELECT 1 FROM pg_database WHERE datname=:n"), {"n": name}).first():
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+e = sa.create_engine(url)
+with e.begin() as c:
+    c.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+    c.execute(sa.text("CREATE SCHEMA public"))
+"""
+
+
+def init_db(env: dict[str, str], db_url: str | None) -> subprocess.Popen[bytes]:
+    """Start preparing a database (fresh PostgreSQL schema, migrated, admin user); returns the process."""
+    script = ""
+    if db_url:
+        script = "import subprocess, sys\n"
+        script += f"subprocess.run([sys.executable, '-c', {RESET_PG!r}, {db_url!r}], check=True)\n"
+    script += "from hifazat.cli import app\napp(['init'])\n"
+    return subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.DEVNULL)
+
+
+def finish(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.wait(300) != 0:
+            raise SystemExit("database initialisation failed")
+
+
+class Stream:
+    """An SSE reader that timestamps every `alert` event by id (first arrival)."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.arrived: dict[str, float] = {}
+        self.cond = threading.Condition()
+        self.ready = threading.Event()
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, args=(base, token), daemon=True)
+        self.thread.start()
+        if not self.ready.wait(20):
+            raise SystemExit("stream did not connect")
+
+    def _run(self, base: str, token: str) -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.stream(
+            "GET", f"{base}/api/v1/stream?events=alert", headers=headers, timeout=httpx.Timeout(5, read=None)
+        ) as r:
+            for line in r.iter_lines():
+                if line.startswith(": connected"):
+                    self.ready.set()
+                elif line.startswith("data: "):
+                    now = time.perf_counter()
+                    data = json.loads(line[6:])
+                    if data.get("change") == "created":
+                        with self.cond:
+                            self.arrived.setdefault(data["id"], now)
+                            self.cond.notify_all()
+                if self.stop:
+                    return
+
+    def wait_for(self, alert_id: str, timeout: float = 10.0) -> float | None:
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while alert_id not in self.arrived:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+            return self.arrived[alert_id]
+
+
+class Loader:
+    """Posts positions in batches at a target rate through POST /api/v1/positions."""
+
+    def __init__(
+        self, base: str, token: str, devices: list[str], rate: int, batch_every_s: float = 0.1
+    ) -> None:
+        self.base, self.token, self.devices, self.rate = base, token, devices, rate
+        self.every = batch_every_s
+        self.sent = 0
+        self.errors = 0
+        self.running = True
+        self.started = time.monotonic()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        per_batch = max(1, int(self.rate * self.every))
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
+        with httpx.Client(timeout=30) as client:
+            tick = time.monotonic()
+            i = 0
+            while self.running:
+                now = datetime.now(UTC).isoformat()
+                batch = [
+                    {
+                        "device": self.devices[(i + k) % len(self.devices)],
+                        "lat": 24.80 + ((i + k) % 500) * 1e-4,
+                        "lon": 67.00 + ((i + k) % 700) * 1e-4,
+                        "at": now,
+                    }
+                    for k in range(per_batch)
+                ]
+                i += per_batch
+                try:
+                    r = client.post(
+                        f"{self.base}/api/v1/positions", headers=headers, content=json.dumps(batch)
+                    )
+                    if r.status_code == 200:
+                        self.sent += per_batch
+                    else:
+                        self.errors += 1
+                except httpx.HTTPError:
+                    self.errors += 1
+                tick += self.every
+                delay = tick - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+                else:
+                    tick = time.monotonic()
+
+    def achieved(self) -> float:
+        return self.sent / max(time.monotonic() - self.started, 1e-6)
+
+    def stop(self) -> None:
+        self.running = False
+        self.thread.join(30)
+
+
+def token_of(base: str) -> str:
+    r = httpx.post(f"{base}/api/v1/auth/token", data={"username": "admin", "password": PASSWORD})
+    r.raise_for_status()
+    return str(r.json()["access_token"])
+
+
+def make_devices(base: str, token: str, n: int) -> list[str]:
+    h = {"Authorization": f"Bearer {token}"}
+    tag = secrets.token_hex(3)
+    out = []
+    with httpx.Client(timeout=30) as c:
+        for i in range(n):
+            ident = f"bench-{tag}-{i}"
+            r = c.post(f"{base}/api/v1/devices", headers=h, json={"identifier": ident, "kind": "tracker"})
+            if r.status_code != 201:
+                raise SystemExit(f"cannot create devices (tracking): {r.status_code} {r.text[:300]}")
+            out.append(ident)
+    return out
+
+
+def measure(
+    post_base: str, stream: Stream, token: str, n: int, health_base: str | None
+) -> tuple[list[float], list[float], int]:
+    h = {"Authorization": f"Bearer {token}"}
+    lat: list[float] = []
+    empty: list[float] = []
+    lost = 0
+    body = {"kind": "sos", "lat": 24.86, "lon": 67.0, "for_self": True}
+    with httpx.Client(timeout=30) as c:
+        for _ in range(n):
+            t0 = time.perf_counter()
+            r = c.post(f"{post_base}/api/v1/alerts", headers=h, json=body)
+            if r.status_code != 201:
+                lost += 1
+                continue
+            arrived = stream.wait_for(r.json()["id"])
+            if arrived is None:
+                lost += 1
+                continue
+            lat.append((arrived - t0) * 1000)
+            if health_base:
+                t1 = time.perf_counter()
+                c.get(f"{health_base}/healthz")
+                empty.append((time.perf_counter() - t1) * 1000)
+    return lat, empty, lost
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--quick", action="store_true", help="smoke run: few alerts, light load")
+    ap.add_argument("--sos", type=int, default=1000, help="SOS alerts per scenario")
+    ap.add_argument("--rate", type=int, default=5000, help="background positions per second")
+    ap.add_argument("--pg-url", default=None, help="run the single worker on PostgreSQL too")
+    ap.add_argument("--no-cross", action="store_true", help="skip the two-worker scenario")
+    ap.add_argument("--cross", action="store_true", help="with --quick: run the two-worker scenario too")
+    args = ap.parse_args()
+    if args.quick and not args.cross:
+        args.no_cross = True  # the smoke run stays fast; tests/integration/test_two_workers.py covers it
+    n = 30 if args.quick else args.sos
+    rate = 500 if args.quick else args.rate
+    tmp = Path(tempfile.mkdtemp(prefix="hifazat-bench-"))
+    workers: list[Worker] = []
+    result: dict[str, Any] = {}
+    try:
+        # Prepare both databases and start all three workers at once: start-up dominates a quick run.
+        env = base_env(tmp / "single", args.pg_url, nats=False)
+        env2 = base_env(tmp / "pair", PG_URL, nats=True)
+        finish([init_db(env, args.pg_url)] + ([] if args.no_cross else [init_db(env2, PG_URL)]))
+        w = Worker(env, tmp / "single.log")
+        workers.append(w)
+        if not args.no_cross:
+            a, b = Worker(env2, tmp / "a.log"), Worker(env2, tmp / "b.log")
+            workers += [a, b]
+        for worker in workers:
+            worker.wait_ready()
+        # 1 + 3: one worker, background load, SOS -> stream, and the empty round trip.
+        token = token_of(w.base)
+        devices = make_devices(w.base, token, 20 if args.quick else 100)
+        stream = Stream(w.base, token)
+        loader = Loader(w.base, token, devices, rate)
+        time.sleep(0.5)
+        lat, empty, lost = measure(w.base, stream, token, n, w.base)
+        achieved = loader.achieved()
+        loader.stop()
+        stream.stop = True
+        backend = "postgresql" if args.pg_url else "sqlite"
+        print(
+            f"one worker ({backend}, in-process bus): {len(lat)} SOS, lost {lost}, "
+            f"background {achieved:.0f} positions/s (target {rate}, {loader.errors} failed batches)"
+        )
+        print(
+            f"  SOS -> stream  p50 {pct(lat, 50):7.2f} ms   p99 {pct(lat, 99):7.2f} ms"
+            f"   max {max(lat, default=0):7.2f} ms"
+        )
+        print(f"  GET /healthz   p50 {pct(empty, 50):7.2f} ms   p99 {pct(empty, 99):7.2f} ms")
+        w.stop()
+        workers.remove(w)
+        result.update(
+            sos_to_stream_p50_ms=round(pct(lat, 50), 3),
+            sos_to_stream_p99_ms=round(pct(lat, 99), 3),
+            empty_roundtrip_p50_ms=round(pct(empty, 50), 3),
+            empty_roundtrip_p99_ms=round(pct(empty, 99), 3),
+            sos_count=len(lat),
+            sos_lost=lost,
+            background_positions_per_s=round(achieved),
+            background_target_per_s=rate,
+            single_backend=backend,
+        )
+        # 2: two workers on PostgreSQL + NATS JetStream.
+        if not args.no_cross:
+            token = token_of(a.base)
+            devices = make_devices(a.base, token, 20 if args.quick else 100)
+            stream_b = Stream(b.base, token)
+            loader = Loader(a.base, token, devices, rate)
+            time.sleep(0.5)
+            xlat, _, xlost = measure(a.base, stream_b, token, n, None)
+            achieved = loader.achieved()
+            loader.stop()
+            stream_b.stop = True
+            print(
+                f"two workers (postgresql + NATS): {len(xlat)} SOS, lost {xlost}, "
+                f"background {achieved:.0f} positions/s"
+            )
+            print(f"  SOS on A -> stream of B  p50 {pct(xlat, 50):7.2f} ms   p99 {pct(xlat, 99):7.2f} ms")
+            result.update(
+                cross_worker_p50_ms=round(pct(xlat, 50), 3),
+                cross_worker_p99_ms=round(pct(xlat, 99), 3),
+                cross_worker_lost=xlost,
+                cross_background_positions_per_s=round(achieved),
+            )
+        else:
+            result.update(cross_worker_p50_ms=None, cross_worker_p99_ms=None, cross_worker_skipped=True)
+    finally:
+        for w in workers:
+            w.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
