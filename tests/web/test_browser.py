@@ -174,3 +174,14 @@ def test_create_site_by_drawing_on_the_map(tab: Tab, api: httpx.Client) -> None:
     assert site["geometry"]["type"] == "Polygon" and len(ring) == 5 and ring[0] == ring[-1]
     page.wait_for_selector("form[data-ready=true]")
     assert page.locator(".shape-map svg path").count() >= 1  # the edit form draws the saved shape
+
+    # Redraw it as a circle: centre click + radius, sent as a PATCH.
+    page.check("input[name=shape-mode][value=circle]")
+    box = page.locator(".shape-map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.fill(".shape-radius", "250")
+    page.click("button:has-text('Save changes')")
+    page.wait_for_selector(".notice.ok:has-text('Saved.')")
+    site = api.get(f"/api/v1/sites/{site_id}").json()
+    assert site["geometry"]["type"] == "Point" and site["radius_m"] == 250

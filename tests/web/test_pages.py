@@ -91,7 +91,7 @@ def test_every_page_renders_for_an_admin(
     assert 'data-tile-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in r.text
     assert "cdn" not in r.text.lower() and "unpkg" not in r.text
     # header: user, agency, logout; nav filtered by role
-    assert 'data-testid="user">admin<' in r.text and "MoI" in r.text
+    assert f'data-testid="user" href="/users/{me["id"]}">admin<' in r.text and "MoI" in r.text
     assert 'action="/logout"' in r.text
     assert 'href="/audit"' in r.text and 'href="/users"' in r.text
 
