@@ -182,10 +182,8 @@ def test_cli_verify_intact_then_tampered(client: TestClient, busy: Any, settings
     cols = [c for c in a if c != "seq"]
     with unit_of_work() as s:
         # Hashes are unique: move them aside first so the swap does not trip the constraint midway.
-        s.execute(
-            text("UPDATE audit_log SET hash = 'x' || hash WHERE seq IN (:a, :b)"),
-            {"a": a["seq"], "b": b["seq"]},
-        )
+        for seq, placeholder in ((a["seq"], "e" * 64), (b["seq"], "f" * 64)):
+            s.execute(text("UPDATE audit_log SET hash = :h WHERE seq = :s"), {"h": placeholder, "s": seq})
         for src, dst in ((a, b), (b, a)):
             values = {c: src[c] for c in cols}
             s.query(AuditEntry).filter(AuditEntry.seq == dst["seq"]).update(values)
