@@ -88,6 +88,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(alerts_root_router)
     app.include_router(sms_router)
     app.state.background.append(escalation_loop)
+    from hifazat.alerts.pages import router as alerts_pages_router
+
+    app.include_router(alerts_pages_router)
     from hifazat.tracking.api import install as install_tracking
 
     install_tracking(app)

@@ -25,6 +25,9 @@ NAV: list[NavItem] = [
     NavItem("/users", "Users", frozenset({"admin", "auditor"}), order=41),
     NavItem("/audit", "Audit", frozenset({"admin", "auditor"}), order=50),
     NavItem("/notifications", "Notifications", order=60),
+    NavItem("/alerts", "Alerts", order=20),
+    NavItem("/polls", "Safety polls", order=21),
+    NavItem("/alerts/policies", "Escalation", frozenset({"admin", "operator", "auditor"}), order=22),
 ]
 
 

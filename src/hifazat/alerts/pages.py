@@ -1,0 +1,170 @@
+"""Dashboard pages: the live alert inbox (/alerts), an alert (/alerts/{id}), the escalation-policy editor
+(/alerts/policies) and safety polls (/polls, /polls/{id}). Data is read through the same services and
+policy as the API; every button writes through the JSON API (static/js/alerts.js)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+
+from hifazat.alerts import dispatch, escalation, lifecycle, notifications, polls, service
+from hifazat.alerts.models import AlertKind, Severity
+from hifazat.auth.models import Agency
+from hifazat.auth.policy import Principal
+from hifazat.crud import visible_select
+from hifazat.deps import DbSession
+from hifazat.errors import Problem
+from hifazat.registry.models import Person, Site, Unit
+from hifazat.web.session import PageUser
+from hifazat.web.templating import env, render
+
+router = APIRouter(include_in_schema=False)
+# Badge colours from the shared stylesheet's palette.
+env.globals["ALERT_STATUS_BADGE"] = {
+    "new": "b-alert",
+    "acknowledged": "b-maintenance",
+    "responding": "b-assigned",
+    "resolved": "b-ok",
+    "false_alarm": "b-false",
+}
+env.globals["SEVERITY_BADGE"] = {
+    "critical": "b-alert",
+    "high": "b-maintenance",
+    "medium": "b-assigned",
+    "low": "b-false",
+}
+
+
+def _error(request: Request, p: Problem, principal: Principal, session: Any) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        principal=principal,
+        session=session,
+        status_code=p.status,
+        title=p.title,
+        detail=p.detail or p.title,
+        status=p.status,
+    )
+
+
+def _names(session: Any, model: Any, ids: set[str], label: Any) -> dict[str, str]:
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {r.id: label(r) for r in session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+@router.get("/alerts")
+def inbox(request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
+    rows, _ = service.list_alerts(session, principal, limit=100)
+    items = []
+    for a in rows:
+        view = service.view_for(session, a, principal)
+        if view is not None:
+            items.append(service.present(session, a, view))
+    persons = list(
+        session.scalars(visible_select(Person, "persons", principal).order_by(Person.family_name).limit(500))
+    )
+    sites = list(session.scalars(visible_select(Site, "sites", principal).order_by(Site.name).limit(500)))
+    return render(
+        request,
+        "alerts/inbox.html",
+        principal=principal,
+        session=session,
+        alerts=items,
+        persons=persons,
+        sites=sites,
+        kinds=[k.value for k in AlertKind if k != AlertKind.sos],
+        severities=[s.value for s in Severity],
+        can_write=principal.has("admin", "operator", "responder"),
+    )
+
+
+@router.get("/alerts/policies")
+def policies_page(request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
+    try:
+        rows = escalation.list_policies(session, principal)
+    except Problem as p:
+        return _error(request, p, principal, session)
+    sites = list(session.scalars(visible_select(Site, "sites", principal).order_by(Site.name).limit(500)))
+    agencies = list(session.scalars(select(Agency).where(Agency.deleted_at.is_(None)).order_by(Agency.name)))
+    return render(
+        request,
+        "alerts/policies.html",
+        principal=principal,
+        session=session,
+        policies=rows,
+        sites=sites,
+        agencies=agencies,
+        severities=[s.value for s in Severity],
+        can_write=principal.has("admin"),
+    )
+
+
+@router.get("/alerts/{alert_id}")
+def alert_page(alert_id: str, request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
+    try:
+        alert, view = service.get_alert(session, alert_id, principal)
+    except Problem as p:
+        return _error(request, p, principal, session)
+    data = service.present(session, alert, view)
+    full = view.level == "full"
+    timeline = [service.event_json(e) for e in service.timeline(session, alert.id)] if full else []
+    recs = dispatch.recommend(session, alert, principal, 8) if full and view.writable else []
+    deliveries = notifications.deliveries(session, alert.id) if full else []
+    unit_names = _names(session, Unit, {a["unit_id"] for a in data["assignments"]}, lambda u: u.call_sign)
+    agency_names = _names(
+        session, Agency, {alert.agency_id, *data["shared_with"]}, lambda a: a.short_name or a.name
+    )
+    person = session.get(Person, alert.person_id) if alert.person_id and full else None
+    return render(
+        request,
+        "alerts/alert.html",
+        principal=principal,
+        session=session,
+        alert=data,
+        timeline=timeline,
+        recommendations=recs,
+        deliveries=deliveries,
+        unit_names=unit_names,
+        agency_names=agency_names,
+        person=person,
+        writable=view.writable,
+        actions=lifecycle.allowed_actions(alert.status) if view.writable else [],
+    )
+
+
+@router.get("/polls")
+def polls_page(request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
+    rows = [polls.poll_json(session, p) for p in polls.list_polls(session, principal)]
+    sites = list(session.scalars(visible_select(Site, "sites", principal).order_by(Site.name).limit(500)))
+    return render(
+        request,
+        "alerts/polls.html",
+        principal=principal,
+        session=session,
+        polls=rows,
+        sites=sites,
+        can_write=principal.has("admin", "operator"),
+    )
+
+
+@router.get("/polls/{poll_id}")
+def poll_page(poll_id: str, request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
+    try:
+        poll = polls.get(session, poll_id, principal)
+    except Problem as p:
+        return _error(request, p, principal, session)
+    return render(
+        request,
+        "alerts/poll.html",
+        principal=principal,
+        session=session,
+        poll=polls.poll_json(session, poll),
+        recipients=polls.recipients_json(session, poll),
+        can_write=principal.has("admin", "operator"),
+    )
