@@ -35,6 +35,7 @@ LABELS = {
     "base_site_id": "Base site",
     "radius_m": "Radius (m)",
     "cpec": "CPEC project",
+    "cctv": "CCTV",
     "sponsor_country": "Sponsor country",
     "contact_email": "Contact e-mail",
     "email": "E-mail",
