@@ -376,3 +376,26 @@ def test_agency_admin_cannot_widen_its_own_powers(client: TestClient, world: Any
         f"/api/v1/agencies/{world.agency['police']}", headers=police, json={"kind": "federal_ministry"}
     )
     assert r.status_code == 403
+
+
+def test_retiring_a_middle_agency_keeps_its_subtree_visible_above(
+    client: TestClient, world: Any, admin: dict[str, str]
+) -> None:
+    police = world.headers["police-admin"]
+    r = client.post(
+        "/api/v1/agencies",
+        headers=police,
+        json={"name": "Police middle", "kind": "provincial_police", "parent_id": world.agency["police"]},
+    )
+    middle = r.json()["id"]
+    r = client.post(
+        "/api/v1/agencies",
+        headers=police,
+        json={"name": "Police leaf", "kind": "provincial_police", "parent_id": middle},
+    )
+    leaf = r.json()["id"]
+    v = _post(client, police, "vehicles", {"registration": "LEAF-1", "agency_id": leaf})
+    assert client.delete(f"/api/v1/agencies/{middle}", headers=police).status_code == 204
+    for h in (police, admin):
+        assert client.get(f"/api/v1/vehicles/{v['id']}", headers=h).status_code == 200
+    assert client.get(f"/api/v1/vehicles/{v['id']}", headers=world.headers["psc-admin"]).status_code == 404

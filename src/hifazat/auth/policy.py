@@ -97,7 +97,9 @@ def system_actor(name: str = "system", agency_id: str | None = None) -> Principa
 
 
 def descendants(session: Session, root_id: str) -> frozenset[str]:
-    rows = session.execute(select(Agency.id, Agency.parent_id).where(Agency.deleted_at.is_(None))).all()
+    """The agency and every agency below it. Retired agencies stay in the walk: their records and the
+    agencies under them remain their parent's, instead of falling out of everyone's sight."""
+    rows = session.execute(select(Agency.id, Agency.parent_id)).all()
     children: dict[str | None, list[str]] = {}
     for aid, parent in rows:
         children.setdefault(parent, []).append(aid)
