@@ -75,8 +75,9 @@ def test_readyz_503_when_database_unreachable(settings: Settings, monkeypatch: p
     app = create_app()
     client = TestClient(app, raise_server_exceptions=False)  # no lifespan: nothing else touches the database
     r = client.get("/readyz")
-    assert r.status_code == 503
-    assert r.json()["status"] == "unavailable" and r.json()["database"] == "error"
+    body = _problem(r, 503)
+    assert body["title"] == "Service Unavailable" and body["database"] == "error"
+    assert r.headers["retry-after"] == "5"
     assert client.get("/healthz").status_code == 200  # liveness does not depend on the database
     assert "x-request-id" in r.headers
 

@@ -8,13 +8,15 @@ import time
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hifazat import __version__
 from hifazat.db import get_engine
+from hifazat.errors import Problem, problem_response
 from hifazat.logs import request_id_var
 
 log = logging.getLogger("hifazat.access")
@@ -35,15 +37,24 @@ def healthz() -> dict[str, Any]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/readyz")
-def readyz(response: Response) -> dict[str, Any]:
-    """Readiness: the database answers a query."""
+@router.get("/readyz", response_model=None)
+def readyz(request: Request) -> dict[str, Any] | JSONResponse:
+    """Readiness: the database answers a query. Otherwise 503 problem+json, so balancers stop routing here."""
     try:
         with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
-        response.status_code = 503
-        return {"status": "unavailable", "database": "error", "detail": type(exc).__name__}
+        log.warning("not ready: database unreachable", extra={"error": type(exc).__name__})
+        return problem_response(
+            request,
+            Problem(
+                503,
+                "Service Unavailable",
+                f"the database does not answer ({type(exc).__name__})",
+                headers={"Retry-After": "5"},
+                database="error",
+            ),
+        )
     return {"status": "ready", "database": "ok"}
 
 
