@@ -175,3 +175,21 @@ def test_background_loop_fires_within_a_second_and_survives_restart(scene: Scene
     with unit_of_work(readonly=True) as s:
         levels = s.scalars(select(EscalationTimer.level).where(EscalationTimer.state == "fired")).all()
     assert sorted(levels) == [1, 2]
+
+
+def test_levels_are_notified_through_notify_and_listed_on_the_alert(scene: Scene) -> None:
+    policy(scene)
+    a = scene.sos()
+    h = scene.h("psc-operator")
+    got = scene.client.get(f"/api/v1/alerts/{a['id']}/deliveries", headers=h).json()
+    assert got["available"] is True
+    level0 = [d for d in got["items"] if d["reason"] == "level-0"]
+    assert level0 and {d["recipient_kind"] for d in level0} >= {"user"}
+    with unit_of_work() as s:
+        escalation.fire_due(s, now=utcnow() + timedelta(seconds=61))
+    got = scene.client.get(f"/api/v1/alerts/{a['id']}/deliveries", headers=h).json()
+    assert any(d["reason"] == "level-1" for d in got["items"])
+    assert (
+        scene.client.get(f"/api/v1/alerts/{a['id']}/deliveries", headers=scene.h("liaison")).status_code
+        == 404
+    )
