@@ -399,3 +399,77 @@ def test_retiring_a_middle_agency_keeps_its_subtree_visible_above(
     for h in (police, admin):
         assert client.get(f"/api/v1/vehicles/{v['id']}", headers=h).status_code == 200
     assert client.get(f"/api/v1/vehicles/{v['id']}", headers=world.headers["psc-admin"]).status_code == 404
+
+
+def test_district_jurisdiction(client: TestClient, world: Any, admin: dict[str, str], login_as: Any) -> None:
+    r = client.post(
+        "/api/v1/agencies",
+        headers=world.headers["police-admin"],
+        json={
+            "name": "Karachi South Police",
+            "kind": "provincial_police",
+            "parent_id": world.agency["police"],
+            "jurisdiction": ["PK-SD:Karachi South"],
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = client.post(
+        "/api/v1/users",
+        headers=admin,
+        json={
+            "username": "ks-operator",
+            "password": "correct-horse-battery",
+            "full_name": "KS",
+            "agency_id": r.json()["id"],
+            "roles": ["operator"],
+        },
+    )
+    assert r.status_code == 201
+    ks = login_as("ks-operator")
+    psc = world.headers["psc-admin"]
+    inside = _post(
+        client,
+        psc,
+        "sites",
+        {
+            "name": "Clifton residence",
+            "kind": "residence",
+            "geometry": {"type": "Point", "coordinates": [67.03, 24.81]},
+            "radius_m": 100,
+            "province": "PK-SD",
+            "district": "karachi south ",
+        },
+    )
+    outside = _post(
+        client,
+        psc,
+        "sites",
+        {
+            "name": "Hyderabad camp",
+            "kind": "residence",
+            "geometry": {"type": "Point", "coordinates": [68.37, 25.39]},
+            "radius_m": 100,
+            "province": "PK-SD",
+            "district": "Hyderabad",
+        },
+    )
+    p_in = _person(client, psc, "Inside", "CN", inside["id"])
+    p_out = _person(client, psc, "Outside", "CN", outside["id"])
+    u_in = _post(client, psc, "units", {"call_sign": "KS-1", "kind": "escort", "base_site_id": inside["id"]})
+    _post(client, psc, "units", {"call_sign": "HY-1", "kind": "escort", "base_site_id": outside["id"]})
+    ids = lambda kind: {i["id"] for i in client.get(f"/api/v1/{kind}", headers=ks).json()["items"]}  # noqa: E731
+    assert ids("sites") == {inside["id"]}
+    assert ids("persons") == {p_in["id"]}
+    assert ids("units") == {u_in["id"]}
+    assert client.get(f"/api/v1/persons/{p_in['id']}", headers=ks).status_code == 200
+    assert client.get(f"/api/v1/persons/{p_out['id']}", headers=ks).status_code == 404
+    assert client.get(f"/api/v1/sites/{outside['id']}", headers=ks).status_code == 404
+    # The province-wide police sees both.
+    assert {p_in["id"], p_out["id"]} <= {
+        i["id"]
+        for i in client.get("/api/v1/persons", headers=world.headers["police-operator"]).json()["items"]
+    }
+    # Moving the person to the other district takes them out of the district police's view.
+    r = client.patch(f"/api/v1/persons/{p_in['id']}", headers=psc, json={"residence_site_id": outside["id"]})
+    assert r.status_code == 200
+    assert client.get(f"/api/v1/persons/{p_in['id']}", headers=ks).status_code == 404

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.elements import ColumnElement
 
 from hifazat.auth.models import Agency, Role, ShareLevel, SharingAgreement
@@ -169,17 +169,70 @@ def require(principal: Principal, kind: str, action: str) -> None:
         raise forbidden(f"your roles do not allow {action} on {kind}")
 
 
-def _in_jurisdiction(province: str | None, jurisdiction: tuple[str, ...]) -> bool:
+# Jurisdiction entries are "PK" (the whole country), a province "PK-SD", or a district "PK-SD:Karachi South".
+# A record's province is its own column; its district is a site's `district` column: the site itself, the
+# residence site of a person, the base site of a unit. Records without a site (projects) match provinces only.
+_SITE_REFS = ("residence_site_id", "base_site_id", "site_id")
+
+
+def _site_ref(model_or_row: Any) -> str | None:
+    return next((name for name in _SITE_REFS if hasattr(model_or_row, name)), None)
+
+
+def _district_of(row: Any) -> str | None:
+    if hasattr(row, "district"):
+        return getattr(row, "district", None)
+    ref = _site_ref(row)
+    site_id = getattr(row, ref, None) if ref else None
+    session = object_session(row)
+    if not site_id or session is None:
+        return None
+    from hifazat.registry.models import Site
+
+    site = session.get(Site, site_id)
+    return site.district if site is not None else None
+
+
+def _in_jurisdiction(row: Any, jurisdiction: tuple[str, ...]) -> bool:
+    province = getattr(row, "province", None)
     if not province:
         return False
-    return any(j == WHOLE_COUNTRY or province == j or province.startswith(j + ":") for j in jurisdiction)
+    for j in jurisdiction:
+        if j == WHOLE_COUNTRY:
+            return True
+        prov, _, district = j.partition(":")
+        if province != prov and not province.startswith(prov + ":"):
+            continue
+        if not district:
+            return True
+        have = _district_of(row)
+        if have and have.strip().casefold() == district.strip().casefold():
+            return True
+    return False
 
 
 def _jurisdiction_clause(model: Any, jurisdiction: tuple[str, ...]) -> ColumnElement[bool]:
     col = model.province
     if WHOLE_COUNTRY in jurisdiction:
         return col.is_not(None)
-    return or_(*(or_(col == j, col.like(j + ":%")) for j in jurisdiction))
+    parts: list[ColumnElement[bool]] = []
+    for j in jurisdiction:
+        prov, _, district = j.partition(":")
+        if not district:
+            parts.append(or_(col == prov, col.like(prov + ":%")))
+            continue
+        wanted = district.strip().lower()
+        if hasattr(model, "district"):
+            parts.append(and_(col == prov, func.lower(func.trim(model.district)) == wanted))
+            continue
+        ref = _site_ref(model)
+        if ref is None:
+            continue
+        from hifazat.registry.models import Site
+
+        sites = select(Site.id).where(Site.province == prov, func.lower(func.trim(Site.district)) == wanted)
+        parts.append(and_(col == prov, getattr(model, ref).in_(sites)))
+    return or_(*parts) if parts else false()
 
 
 def _matches_filters(row: Any, filters: dict[str, Any]) -> bool:
@@ -229,7 +282,7 @@ def view_of(row: Any, kind: str, principal: Principal) -> View | None:
     owner = getattr(row, "agency_id", None)
     if owner in principal.tree:
         return FULL_RW
-    if principal.jurisdiction and _in_jurisdiction(getattr(row, "province", None), principal.jurisdiction):
+    if principal.jurisdiction and _in_jurisdiction(row, principal.jurisdiction):
         return FULL_RO
     best: View | None = None
     for g in principal.grants:
