@@ -180,3 +180,24 @@ def test_transition_table_forbids_leaving_a_final_state() -> None:
         move(d, DeliveryStatus.delivered)  # a retry must be claimed (sending) first
     move(d, DeliveryStatus.sending)
     assert d.status == "sending"
+
+
+def test_webhook_changes_after_enqueue(org: Org, notify_env: Settings, receiver: Receiver) -> None:
+    from hifazat.notify.models import Webhook
+
+    moved = add_webhook(org.agency["police"], "http://127.0.0.1:9/old-endpoint", receiver.secret)
+    gone = add_webhook(org.agency["police"], receiver.url, receiver.secret)
+    _enqueue(org, "c1", [Recipient(webhook_id=moved), Recipient(webhook_id=gone)])
+    with unit_of_work() as s:
+        m, g = s.get(Webhook, moved), s.get(Webhook, gone)
+        assert m is not None and g is not None
+        m.url = receiver.url  # the partner moved its endpoint: the current URL is used
+        g.active = False  # deactivated: nothing is sent
+    run_worker_until_settled(notify_env)
+    by_hook = {d.recipient_id: d for d in deliveries(ref_id="c1")}
+    assert (by_hook[moved].status, by_hook[moved].address) == ("delivered", receiver.url)
+    assert (by_hook[gone].status, by_hook[gone].last_error) == (
+        "failed",
+        "webhook was deactivated or removed",
+    )
+    assert list(receiver.processed) == [by_hook[moved].idempotency_key]

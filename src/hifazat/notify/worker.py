@@ -121,10 +121,40 @@ def claim(
         secret = None
         if d.channel == Channel.webhook:
             hook = session.get(Webhook, d.recipient_id)
-            secret = crypto.decrypt(hook.secret_enc) if hook is not None else None
+            problem = None
+            if hook is None or hook.deleted_at is not None or not hook.active:
+                problem = "webhook was deactivated or removed"
+            else:
+                try:
+                    secret = crypto.decrypt(hook.secret_enc)
+                except crypto.KeyMissingError:
+                    problem = "webhook secret cannot be decrypted with the configured field key"
+                d.address = hook.url  # the endpoint as it is now (it may have moved since enqueue)
+            if problem is not None:
+                _fail_now(session, d, problem, now)
+                continue
         emit(session, DELIVERY_SUBJECT, delivery_event(d))
         jobs.append(_job(d, secret))
     return jobs
+
+
+def _fail_now(session: Session, d: Delivery, reason: str, now: datetime) -> None:
+    """A claimed delivery that cannot be sent at all: failed without a send."""
+    move(d, DeliveryStatus.failed)
+    d.failed_at = now
+    d.last_error = reason
+    d.locked_until = None
+    d.locked_by = None
+    session.flush([d])
+    emit(session, DELIVERY_SUBJECT, delivery_event(d))
+    audit.record(
+        session,
+        actor=system_actor("notify-worker", d.ref_agency_id),
+        action="delivery_failed",
+        entity="deliveries",
+        entity_id=d.id,
+        after={"channel": d.channel, "attempts": d.attempts, "last_error": reason},
+    )
 
 
 def finish(
