@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 from typing import Any
 
@@ -141,3 +142,29 @@ def test_random_patches_never_5xx(client: TestClient) -> None:
     after = client.get(f"/api/v1/sites/{site['id']}", headers=h).json()
     assert after["geometry"]["type"] in ("Point", "Polygon")
     assert not math.isnan(after["center_lat"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80) | st.binary(max_size=60).map(lambda b: base64.urlsafe_b64encode(b).decode()))
+def test_decode_cursor_total(raw: str) -> None:
+    from hifazat.errors import Problem
+    from hifazat.pagination import decode_cursor, encode_cursor
+
+    try:
+        key = decode_cursor(raw)
+    except Problem as exc:
+        assert exc.status == 422 and exc.errors == [
+            {"field": "cursor", "reason": "is not a cursor this API returned"}
+        ]
+        return
+    # Only what encode_cursor produces is accepted, and it decodes to a bounded, harmless key.
+    assert 1 <= len(key) <= 64 and key.isascii() and key.isprintable()
+    assert decode_cursor(encode_cursor(key)) == key
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.from_regex(r"[A-Za-z0-9_.:\-]{1,64}", fullmatch=True))
+def test_cursor_round_trip(key: str) -> None:
+    from hifazat.pagination import decode_cursor, encode_cursor
+
+    assert decode_cursor(encode_cursor(key)) == key
