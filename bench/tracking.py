@@ -42,6 +42,7 @@ PASSWORD = "bench-password-123"
 LON0, LON1, LAT0, LAT1 = 66.95, 67.25, 24.80, 25.05
 N_SHAPES = 2000
 N_DEVICES = 1000
+QUICK = {"shapes": 300, "devices": 200}
 
 
 def free_port() -> int:
@@ -87,7 +88,9 @@ def shapes_spec(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
     return out
 
 
-def setup_database(env: dict[str, str], rng: np.random.Generator, pg: bool) -> list[str]:
+def setup_database(
+    env: dict[str, str], rng: np.random.Generator, pg: bool, shapes: int = N_SHAPES, devices: int = N_DEVICES
+) -> list[str]:
     """Fresh schema, admin, 2,000 zones, 1,000 devices (in-process, through the services)."""
     os.environ.update(env)
     from hifazat import bootstrap
@@ -107,9 +110,9 @@ def setup_database(env: dict[str, str], rng: np.random.Generator, pg: bool) -> l
     res = bootstrap.init(get_settings(), PASSWORD)
     actor = system_actor("bench", res.agency_id)
     with unit_of_work() as session:
-        for spec in shapes_spec(rng, N_SHAPES):
+        for spec in shapes_spec(rng, shapes):
             service.create_zone(session, data=schemas.ZoneIn(**spec), principal=actor)
-    idents = [f"bench-{i:05d}" for i in range(N_DEVICES)]
+    idents = [f"bench-{i:05d}" for i in range(devices)]
     with unit_of_work() as session:
         for ident in idents:
             service.create_device(
@@ -131,7 +134,7 @@ class Server:
             [str(BIN / "hifazat"), "serve", "--workers", str(workers), "--port", str(self.port)],
             env=full,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "ab"),  # noqa: SIM115
             start_new_session=True,
         )
         deadline = time.monotonic() + 60
@@ -232,8 +235,9 @@ def post_all(base: str, token: str, batches: list[bytes], clients: int) -> tuple
 
 def bench_ingest(label: str, env: dict[str, str], pg: bool, quick: bool, seed: int) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
-    idents = setup_database(env, rng, pg)
-    n_batches = 4 if quick else 60
+    shapes = QUICK["shapes"] if quick else N_SHAPES
+    idents = setup_database(env, rng, pg, shapes, QUICK["devices"] if quick else N_DEVICES)
+    n_batches = 3 if quick else 60
     batches = make_batches(idents, n_batches, 5000, rng)
     server = Server(env)
     try:
@@ -276,7 +280,7 @@ def bench_geofence(quick: bool) -> dict[str, Any]:
     best = 1e9
     for _ in range(3):
         t = time.perf_counter()
-        pi, _si = engine.membership(lon, lat)
+        engine.membership(lon, lat)
         best = min(best, time.perf_counter() - t)
     engine_rate = n * N_SHAPES / best
     m = 100 if quick else 400
@@ -335,7 +339,7 @@ def bench_osmand(env: dict[str, str], quick: bool, seed: int) -> dict[str, Any]:
         print("osmand: wrk not installed (apt-get install wrk); skipped")
         return {"rate": None}
     rng = np.random.default_rng(seed)
-    setup_database(env, rng, False)
+    setup_database(env, rng, False, 10, QUICK["devices"] if quick else N_DEVICES)
     server = Server(env)
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(WRK_LUA.replace("local tid = 0\n", ""))
@@ -431,8 +435,9 @@ def main() -> None:
             "geofence_naive_checks_per_s": round(gf["naive_checks_per_s"]),
             "ingest_events_emitted_sqlite": sq["events"],
             "ingest_batch_size": 5000,
-            "shapes": N_SHAPES,
-            "devices": N_DEVICES,
+            "shapes": QUICK["shapes"] if args.quick else N_SHAPES,
+            "geofence_shapes": N_SHAPES,
+            "devices": QUICK["devices"] if args.quick else N_DEVICES,
             "targets": {
                 "ingest_sqlite_positions_per_s": 50_000,
                 "ingest_postgres_positions_per_s": 30_000,

@@ -11,7 +11,7 @@ from datetime import datetime
 from hashlib import sha256
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from hifazat.db import utcnow
@@ -89,14 +89,15 @@ def bump(session: Session) -> None:
         session.flush()
 
 
+FINGERPRINT_SQL = (
+    "SELECT (SELECT version FROM tracking_config WHERE name = 'tracking'),"
+    " (SELECT count(*) FROM sites), (SELECT max(updated_at) FROM sites)"
+)
+
+
 def fingerprint(session: Session) -> tuple[Any, ...]:
-    row = session.execute(
-        select(
-            select(TrackingConfig.version).where(TrackingConfig.name == CONFIG_ROW).scalar_subquery(),
-            select(func.count(Site.id)).scalar_subquery(),
-            select(func.max(Site.updated_at)).scalar_subquery(),
-        )
-    ).one()
+    """Cheap per-batch check (one raw statement) that nobody changed devices, zones, escorts or sites."""
+    row = session.connection().exec_driver_sql(FINGERPRINT_SQL).one()
     return (row[0], row[1], str(row[2]))
 
 

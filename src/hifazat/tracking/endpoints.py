@@ -163,7 +163,8 @@ async def owntracks_app(scope: Scope, receive: Receive, send: Send) -> None:
     try:
         if creds is None:
             raise Rejected(401, "HTTP Basic credentials of the device are required", "authorization")
-        dev = await _device(creds[0])
+        # Always against the current configuration: a rotated secret or a suspended device stops at once.
+        dev = await run_in_threadpool(accept.lookup_fresh, creds[0])
         if dev is None or not dev.active or not dev.check_secret(creds[1]):
             raise Rejected(401, "unknown device or wrong secret", "authorization")
         headers = _headers(scope)

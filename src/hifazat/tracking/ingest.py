@@ -384,7 +384,7 @@ def emit_many(session: Session, events: list[TrackingEventData]) -> None:
         q = select(OutboxEvent.id, OutboxEvent.seq).where(OutboxEvent.id.in_(ids[start : start + 1000]))
         seq_of.update({i: s for i, s in session.execute(q)})
     pending = session.info.setdefault(OUTBOX_PENDING, [])
-    pending.extend(OutboxEvent(seq=seq_of[v["id"]], **v) for v in values)
+    pending.extend(OutboxEvent(seq=seq_of[str(v["id"])], **v) for v in values)
 
 
 def _escort_events(

@@ -1,0 +1,271 @@
+"""The native batch API and the events the ingest path emits (through the outbox and the hooks)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hifazat.db import unit_of_work, utcnow
+from hifazat.outbox import OutboxEvent
+from hifazat.tracking import hooks, jobs
+from hifazat.tracking.models import DeviceLast, Position
+from tests.conftest import ADMIN_PASSWORD, World, login
+
+NOW = lambda: int(time.time() * 1000)  # noqa: E731
+
+
+def events(kind: str | None = None) -> list[dict[str, Any]]:
+    with unit_of_work(readonly=True) as s:
+        q = select(OutboxEvent).where(OutboxEvent.subject.like("tracking.%")).order_by(OutboxEvent.seq)
+        rows = [{"subject": e.subject, **e.payload} for e in s.scalars(q)]
+    return [r for r in rows if kind is None or r["subject"] == f"tracking.{kind}"]
+
+
+def stored(device_id: str) -> int:
+    with unit_of_work(readonly=True) as s:
+        return int(
+            s.scalar(select(func.count()).select_from(Position).where(Position.device_id == device_id)) or 0
+        )
+
+
+@pytest.fixture
+def captured() -> Iterator[list[Any]]:
+    seen: list[Any] = []
+
+    def hook(session: Session, evs: list[hooks.TrackingEventData]) -> None:
+        assert session.in_transaction()  # inside the ingest transaction
+        seen.extend(evs)
+
+    hooks.register_tracking_hook(hook)
+    yield seen
+    hooks.TRACKING_HOOKS.remove(hook)
+
+
+def post(client: TestClient, headers: dict[str, str], items: Any) -> Any:
+    return client.post("/api/v1/positions", headers=headers, json=items)
+
+
+def test_batch_is_all_or_nothing(client: TestClient, admin: dict[str, str], make_device: Any) -> None:
+    d = make_device()
+    t = NOW() - 60_000
+    good = [{"device": d["identifier"], "lat": 24.9, "lon": 67.1, "at": t + i * 1000} for i in range(5)]
+    bad = [*good, {"device": d["identifier"], "lat": 91.0, "lon": 67.1, "at": t + 9000}]
+    r = post(client, admin, bad)
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "[5].lat", "reason": "must be between -90 and 90"}]
+    assert stored(d["id"]) == 0
+    r = post(client, admin, [*good, {"device": "nobody", "lat": 1.0, "lon": 1.0, "at": t}])
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "[5].device"
+    r = post(client, admin, [*good, {"device": d["identifier"], "lat": "x", "lon": 1.0, "at": t}])
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "[5].lat"
+    r = post(client, admin, [{"device": d["identifier"], "lat": 1.0, "lon": 1.0, "at": NOW() + 3_600_000}])
+    assert r.status_code == 422 and "future" in r.json()["errors"][0]["reason"]
+    assert post(client, admin, []).status_code == 422
+    assert post(client, admin, {"device": d["identifier"]}).status_code == 422
+    r = client.post("/api/v1/positions", headers=admin, content=b"[{not json")
+    assert r.status_code == 422
+    assert stored(d["id"]) == 0
+    r = post(client, admin, good)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"received": 5, "stored": 5, "duplicates": 0, "late": 0, "events": 0}
+    assert stored(d["id"]) == 5
+
+
+def test_batch_limits_and_auth(
+    client: TestClient, admin: dict[str, str], make_device: Any, monkeypatch: Any
+) -> None:
+    d = make_device()
+    monkeypatch.setenv("HIFAZAT_TRACKING_MAX_BATCH", "3")
+    from hifazat.config import reset_settings
+
+    reset_settings()
+    items = [{"device": d["identifier"], "lat": 1.0, "lon": 1.0, "at": NOW() - i * 1000} for i in range(4)]
+    assert post(client, admin, items).status_code == 413
+    assert client.post("/api/v1/positions", json=items[:1]).status_code == 401
+
+
+def test_duplicates_and_late_positions(client: TestClient, admin: dict[str, str], make_device: Any) -> None:
+    d = make_device()
+    t = NOW() - 100_000
+    first = [{"device": d["identifier"], "lat": 24.9, "lon": 67.1, "at": t + i * 1000} for i in range(3)]
+    assert post(client, admin, first).json()["stored"] == 3
+    again = [*first, first[0]]  # stored ones and an in-batch repeat
+    r = post(client, admin, again).json()
+    assert r["stored"] == 0 and r["duplicates"] == 4
+    late = [{"device": d["identifier"], "lat": 24.8, "lon": 67.0, "at": t - 5000}]
+    r = post(client, admin, late).json()
+    assert r["stored"] == 1 and r["late"] == 1
+    got = client.get(f"/api/v1/devices/{d['id']}", headers=admin).json()
+    assert got["last_position"]["lat"] == 24.9  # a late fix does not move the last known position
+    assert stored(d["id"]) == 4
+
+
+def test_zone_events_sos_low_battery(
+    client: TestClient, admin: dict[str, str], make_device: Any, captured: list[Any]
+) -> None:
+    r = client.post(
+        "/api/v1/zones",
+        headers=admin,
+        json={
+            "name": "Market",
+            "kind": "red_zone",
+            "geometry": {"type": "Point", "coordinates": [67.0, 24.86]},
+            "radius_m": 500,
+        },
+    )
+    zone = r.json()
+    d = make_device()
+    t = NOW() - 60_000
+    path = [(24.80, 67.0, 80), (24.861, 67.001, 50), (24.862, 67.0, 15), (24.90, 67.0, 10)]
+    items = [
+        {"device": d["identifier"], "lat": la, "lon": lo, "at": t + i * 1000, "battery": b}
+        for i, (la, lo, b) in enumerate(path)
+    ]
+    items[2]["alarm"] = "sos"
+    r = post(client, admin, items)
+    assert r.status_code == 200 and r.json()["events"] == 5
+    kinds = [e["subject"] for e in events() if e["subject"] != "tracking.device.created"]
+    kinds = [k for k in kinds if not k.startswith("tracking.zone.")]
+    assert kinds.count("tracking.zone_enter") == 1 and kinds.count("tracking.red_zone_entry") == 1
+    assert kinds.count("tracking.zone_exit") == 1 and kinds.count("tracking.sos") == 1
+    assert kinds.count("tracking.low_battery") == 1
+    enter = events("zone_enter")[0]
+    assert (
+        enter["zone_id"] == zone["id"] and enter["zone_kind"] == "red_zone" and enter["zone_name"] == "Market"
+    )
+    assert enter["device_id"] == d["id"] and enter["device_identifier"] == d["identifier"]
+    assert enter["agency_id"] == d["agency_id"] and "lat" in enter and enter["at"].endswith("Z")
+    assert events("low_battery")[0]["battery"] == 15
+    assert sorted(e.kind for e in captured) == sorted(
+        ["zone_enter", "red_zone_entry", "sos", "low_battery", "zone_exit"]
+    )
+    # the same positions again change nothing and emit nothing
+    assert post(client, admin, items).json()["events"] == 0
+
+
+def _person_unit(world: World) -> tuple[dict[str, Any], dict[str, Any]]:
+    c, h = world.client, world.headers["police-admin"]
+    p = c.post(
+        "/api/v1/persons", headers=h, json={"given_name": "Wang", "family_name": "Fang", "nationality": "CN"}
+    )
+    u = c.post("/api/v1/units", headers=h, json={"call_sign": "ESC-1", "kind": "escort"})
+    assert p.status_code == 201 and u.status_code == 201, (p.text, u.text)
+    return p.json(), u.json()
+
+
+def test_unaccompanied(world: World, make_device: Any) -> None:
+    c, h = world.client, world.headers["police-admin"]
+    person, unit = _person_unit(world)
+    r = c.post(
+        "/api/v1/escorts",
+        headers=h,
+        json={"person_id": person["id"], "unit_id": unit["id"], "max_distance_m": 300},
+    )
+    assert r.status_code == 201, r.text
+    pd = make_device(headers=h, owner_kind="person", owner_id=person["id"])
+    ud = make_device(headers=h, owner_kind="unit", owner_id=unit["id"], kind="tracker")
+    t = NOW() - 60_000
+
+    def at(dev: dict[str, Any], lat: float, lon: float, k: int) -> dict[str, Any]:
+        return {"device": dev["identifier"], "lat": lat, "lon": lon, "at": t + k * 1000}
+
+    assert post(c, h, [at(ud, 24.900, 67.100, 0), at(pd, 24.901, 67.100, 0)]).json()["events"] == 0
+    r = post(c, h, [at(pd, 24.910, 67.100, 1)])  # ~1 km from the escort
+    assert r.json()["events"] == 1
+    ev = events("unaccompanied")[0]
+    assert ev["owner_kind"] == "person" and ev["owner_id"] == person["id"] and ev["distance_m"] > 1000
+    assert post(c, h, [at(pd, 24.920, 67.100, 2)]).json()["events"] == 0  # still apart: once per episode
+    assert post(c, h, [at(ud, 24.9205, 67.100, 3), at(pd, 24.920, 67.100, 3)]).json()["events"] == 0
+    assert post(c, h, [at(pd, 24.940, 67.100, 4)]).json()["events"] == 1  # a new episode
+
+
+def test_stale_job_emits_once(
+    client: TestClient, admin: dict[str, str], make_device: Any, captured: list[Any]
+) -> None:
+    d = make_device()
+    post(client, admin, [{"device": d["identifier"], "lat": 24.9, "lon": 67.1, "at": NOW() - 3_600_000}])
+    with unit_of_work() as s:
+        assert [e.kind for e in jobs.mark_stale(s)] == ["device_stale"]
+    with unit_of_work() as s:
+        assert jobs.mark_stale(s) == []
+    assert len(events("device_stale")) == 1 and captured[-1].kind == "device_stale"
+    listed = client.get(f"/api/v1/devices/{d['id']}", headers=admin).json()
+    assert listed["stale"] is True
+    post(client, admin, [{"device": d["identifier"], "lat": 24.9, "lon": 67.1, "at": NOW() - 1000}])
+    with unit_of_work(readonly=True) as s:
+        assert s.get(DeviceLast, d["id"]).stale is False  # type: ignore[union-attr]
+
+
+def test_retention_purge(
+    client: TestClient, admin: dict[str, str], make_device: Any, monkeypatch: Any
+) -> None:
+    d = make_device()
+    old = int((utcnow() - timedelta(days=40)).timestamp() * 1000)
+    post(
+        client,
+        admin,
+        [
+            {"device": d["identifier"], "lat": 1.0, "lon": 1.0, "at": old},
+            {"device": d["identifier"], "lat": 1.0, "lon": 1.0, "at": NOW() - 1000},
+        ],
+    )
+    monkeypatch.setenv("HIFAZAT_TRACKING_RETENTION_DAYS", "30")
+    from hifazat.config import reset_settings
+
+    reset_settings()
+    assert jobs.purge_expired() == 1
+    assert stored(d["id"]) == 1
+
+
+def test_history_geojson_and_coarse_positions(world: World, make_device: Any) -> None:
+    c, h = world.client, world.headers["police-admin"]
+    d = make_device(headers=h)
+    t = NOW() - 10_000
+    post(
+        c,
+        h,
+        [
+            {"device": d["identifier"], "lat": 24.861234, "lon": 67.012345, "at": t + i * 1000}
+            for i in range(3)
+        ],
+    )
+    r = c.get(f"/api/v1/devices/{d['id']}/positions", headers=h)
+    assert [p["lat"] for p in r.json()["items"]] == [24.861234] * 3
+    r = c.get(f"/api/v1/devices/{d['id']}/track.geojson", headers=h)
+    assert r.headers["content-type"].startswith("application/geo+json")
+    fc = r.json()
+    assert fc["type"] == "FeatureCollection" and fc["features"][0]["geometry"]["type"] == "LineString"
+    assert len(fc["features"][0]["geometry"]["coordinates"]) == 3
+    r = c.get(
+        f"/api/v1/devices/{d['id']}/positions",
+        headers=h,
+        params={"from": "2030-01-01T00:00:00Z", "to": "2029-01-01T00:00:00Z"},
+    )
+    assert r.status_code == 422
+    # a liaison officer granted the police agency's devices sees them coarsened
+    r = c.post(
+        "/api/v1/sharing-agreements",
+        headers=world.root_admin,
+        json={
+            "name": "Devices of Chinese nationals' escorts",
+            "grantor_id": world.agency["police"],
+            "grantee_id": world.agency["embassy"],
+            "entity_kinds": ["devices"],
+            "level": "full",
+        },
+    )
+    assert r.status_code == 201, r.text
+    liaison = login(c, "liaison", ADMIN_PASSWORD)
+    r = c.get(f"/api/v1/devices/{d['id']}/positions", headers=liaison)
+    assert r.status_code == 200, r.text
+    assert [p["lat"] for p in r.json()["items"]] == [24.86] * 3
+    assert r.json()["items"][0]["attributes"] is None
+    assert c.get(f"/api/v1/devices/{d['id']}", headers=liaison).json()["last_position"]["lon"] == 67.01
+    assert c.post("/api/v1/positions", headers=liaison, json=[]).status_code == 403
