@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -23,6 +22,7 @@ from hifazat.web import hooks, views
 from hifazat.web.forms import FormField, fields_for, initial
 from hifazat.web.session import PageUser, cookie_principal, safe_next
 from hifazat.web.templating import env, humanize, render
+from hifazat.web.templating import when as _when
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,17 +31,6 @@ MAX_CURSOR = 200
 PAGE_SIZE = 50
 
 
-def _when(value: Any) -> str:
-    if not value:
-        return "—"
-    try:
-        dt = datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    return dt.strftime("%Y-%m-%d %H:%M UTC")
-
-
-env.filters["when"] = _when
 env.globals["label_of"] = views.label_of
 
 

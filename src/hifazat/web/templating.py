@@ -7,6 +7,7 @@ templates in their own folder and register it with `add_template_dir(path)`.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -62,6 +63,17 @@ def humanize(name: str) -> str:
     return (label[:1].upper() + label[1:]) if label else name
 
 
+def when(value: Any) -> str:
+    """An ISO timestamp as "YYYY-MM-DD HH:MM UTC" (the `when` filter)."""
+    if not value:
+        return "—"
+    try:
+        dt = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return dt.strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _json_attr(value: Any) -> str:
     """Serialise for a data-* attribute (autoescape then escapes the quotes)."""
     return json.dumps(value, separators=(",", ":"), default=str)
@@ -69,6 +81,7 @@ def _json_attr(value: Any) -> str:
 
 env.filters["humanize"] = humanize
 env.filters["json_attr"] = _json_attr
+env.filters["when"] = when
 env.globals["PROVINCES"] = PROVINCES
 env.globals["version"] = __version__
 
