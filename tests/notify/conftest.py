@@ -139,11 +139,16 @@ def _handler(rec: Receiver) -> type[BaseHTTPRequestHandler]:
     return H
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a burst of concurrent sends must not be refused
+    daemon_threads = True
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     port = free_port()
     rec = Receiver(url=f"http://127.0.0.1:{port}/hook")
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(rec))
+    server = _Server(("127.0.0.1", port), _handler(rec))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield rec

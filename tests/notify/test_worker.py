@@ -201,3 +201,25 @@ def test_webhook_changes_after_enqueue(org: Org, notify_env: Settings, receiver:
         "webhook was deactivated or removed",
     )
     assert list(receiver.processed) == [by_hook[moved].idempotency_key]
+
+
+def test_two_workers_never_send_the_same_delivery(org: Org, notify_env: Settings, receiver: Receiver) -> None:
+    import asyncio
+
+    from hifazat.notify.worker import Worker
+
+    hook = add_webhook(org.agency["police"], receiver.url, receiver.secret)
+    for i in range(30):
+        _enqueue(org, f"tw-{i}", [Recipient(webhook_id=hook)])
+
+    async def work(name: str) -> int:
+        async with Worker(notify_env, worker_id=name) as w:
+            return await w.drain()
+
+    async def both() -> list[int]:
+        return list(await asyncio.gather(work("w-a"), work("w-b")))
+
+    counts = asyncio.run(both())
+    assert sum(counts) == 30
+    assert len(receiver.requests) == 30 and receiver.duplicates == []  # each claimed by exactly one worker
+    assert {d.status for d in deliveries()} == {"delivered"}
