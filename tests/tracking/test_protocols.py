@@ -36,7 +36,8 @@ def test_osmand_timestamp_forms() -> None:
 
 
 def test_osmand_parameters() -> None:
-    q = "deviceid=abc&location=24.5,67.25&speed=10&heading=90&altitude=12&accuracy=5&hdop=0.8&batt=55&charge=true"
+    q = "deviceid=abc&location=24.5,67.25&speed=10&heading=90&altitude=12&accuracy=5"
+    q += "&hdop=0.8&batt=55&charge=true"
     d = osmand.decode(q.encode() + b"&alarm=sos&driverUniqueId=77&custom=hello&flag=true", b"", "")
     assert (d.identifier, d.lat, d.lon, d.course, d.altitude, d.accuracy, d.battery) == (
         "abc",
