@@ -66,6 +66,7 @@ def _states() -> dict[str, int]:
         return out
 
 
+@pytest.mark.slow
 def test_sigkill_mid_delivery_loses_nothing_and_duplicates_nothing(
     org: Org, notify_env: Settings, receiver: Receiver, procs: list[subprocess.Popen[bytes]], tmp_path: Path
 ) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiomqtt
 import pytest
@@ -19,11 +21,12 @@ from tests.notify.conftest import Org
 from tests.notify.helpers import deliveries
 
 pytestmark = pytest.mark.integration
+MQTT_URL = os.environ.get("HIFAZAT_TEST_MQTT_URL", "mqtt://127.0.0.1:1883")
 
 
 @pytest.fixture
 def mqtt_env(notify_env: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("HIFAZAT_MQTT_URL", "mqtt://127.0.0.1:1883")
+    monkeypatch.setenv("HIFAZAT_MQTT_URL", MQTT_URL)
     monkeypatch.setenv("HIFAZAT_NOTIFY_MQTT_PREFIX", f"hifazat-test/{new_id()}")
     reset_settings()
     return get_settings()
@@ -64,7 +67,10 @@ def test_devices_get_qos1_messages(org: Org, mqtt_env: Settings) -> None:
 
     async def go() -> list[Any]:
         got: list[Any] = []
-        async with aiomqtt.Client("127.0.0.1", 1883, identifier=f"test-{new_id()[:12]}") as sub:
+        broker = urlsplit(MQTT_URL)
+        async with aiomqtt.Client(
+            broker.hostname or "127.0.0.1", broker.port or 1883, identifier=f"test-{new_id()[:12]}"
+        ) as sub:
             await sub.subscribe(f"{mqtt_env.notify_mqtt_prefix}/#", qos=1)
             async with Worker(mqtt_env, worker_id="mqtt-test") as w:
                 assert await w.tick() == 2
