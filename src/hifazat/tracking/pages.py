@@ -1,0 +1,92 @@
+"""Dashboard pages: the live map of devices (/live) and the device list, stale devices first (/devices)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from hifazat.auth.policy import view_of
+from hifazat.crud import visible_select
+from hifazat.deps import DbSession
+from hifazat.tracking import service
+from hifazat.tracking.models import Device
+from hifazat.web.nav import NAV, NavItem
+from hifazat.web.session import PageUser
+from hifazat.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+OWNER_COLOURS = {
+    "person": "#1f6feb",
+    "unit": "#2f7d32",
+    "vehicle": "#d9822b",
+    "user": "#7048c8",
+    None: "#555",
+}
+
+for _item in (NavItem("/live", "Live", order=11), NavItem("/devices", "Devices", order=35)):
+    if all(n.path != _item.path for n in NAV):
+        NAV.append(_item)
+
+
+def _devices(session: Any, principal: Any) -> list[dict[str, Any]]:
+    rows = list(session.scalars(visible_select(Device, "devices", principal).order_by(Device.id).limit(5000)))
+    last = service.last_rows(session, [r.id for r in rows])
+    out = []
+    for r in rows:
+        view = view_of(r, "devices", principal)
+        if view is not None:
+            out.append(service.present_device(r, view, principal, last.get(r.id)))
+    return out
+
+
+def _order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stale first (longest silent first), then never seen, then the rest by name."""
+
+    def key(d: dict[str, Any]) -> tuple[int, float, str]:
+        seen = d.get("last_seen_at")
+        ts = seen.timestamp() if seen is not None else 0.0
+        if d.get("stale"):
+            return (0, ts, d.get("name") or "")
+        if seen is None:
+            return (1, 0.0, d.get("name") or "")
+        return (2, 0.0, d.get("name") or "")
+
+    return sorted(items, key=key)
+
+
+@router.get("/devices")
+def devices_page(request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
+    items = _order(_devices(session, principal))
+    return render(request, "tracking/devices.html", principal=principal, session=session, devices=items)
+
+
+@router.get("/live")
+def live_page(request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
+    items = _devices(session, principal)
+    initial = [
+        {
+            "device_id": d["id"],
+            "device_identifier": d.get("identifier"),
+            "name": d.get("name"),
+            "kind": d.get("kind"),
+            "owner_kind": d.get("owner_kind"),
+            "lat": d["last_position"]["lat"],
+            "lon": d["last_position"]["lon"],
+            "at": d["last_position"]["at"].isoformat().replace("+00:00", "Z"),
+            "battery": d.get("battery"),
+            "stale": d.get("stale"),
+        }
+        for d in items
+        if d.get("last_position")
+    ]
+    return render(
+        request,
+        "tracking/live.html",
+        principal=principal,
+        session=session,
+        initial=initial,
+        colours={str(k): v for k, v in OWNER_COLOURS.items()},
+        total=len(items),
+    )
