@@ -200,7 +200,8 @@ def enqueue(
             move(d, DeliveryStatus.delivered)
             d.attempts = 1
             d.last_attempt_at = d.delivered_at = now
-        emit(session, DELIVERY_SUBJECT, delivery_event(d))
+        else:
+            emit(session, DELIVERY_SUBJECT, delivery_event(d))  # the alert page shows it pending
     if any(d.channel != Channel.stream for d in fresh):
         emit(session, WAKE_SUBJECT, {"id": new_id(), "agency_id": None, "count": len(fresh)})
     if fresh:
