@@ -109,6 +109,12 @@ def demo(
     typer.echo("")
     if load_only:
         return
+    import os
+
+    from hifazat.config import reset_settings
+
+    os.environ["HIFAZAT_DEMO_SIMULATE"] = "true"  # the app moves the demo devices (hifazat.demo.simulator)
+    reset_settings()
     uvicorn.run("hifazat.app:create_app", factory=True, host=h, port=p, log_config=None, access_log=False)
 
 
