@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,7 @@ from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from hifazat.alerts.models import EscalationTimer
 from hifazat.db import unit_of_work
 from hifazat.security import passwords
 from tests.conftest import World
@@ -42,12 +44,32 @@ class Scene:
 
     def sos(self, user: str = "psc-operator", person: str = "li", **extra: Any) -> dict[str, Any]:
         body = {"kind": "sos", "lat": KHI[0] + 0.001, "lon": KHI[1], "person_id": self.ids[person], **extra}
-        return self.post(user, "/api/v1/alerts", body)
+        alert = self.post(user, "/api/v1/alerts", body)
+        settle(alert["id"])
+        return alert
 
     def act(self, user: str, alert_id: str, action: str, status: int = 200) -> dict[str, Any]:
         r = self.client.post(f"/api/v1/alerts/{alert_id}/actions/{action}", headers=self.h(user), json={})
         assert r.status_code == status, r.text
         return dict(r.json())
+
+
+def settle(alert_id: str, limit_s: float = 10.0) -> None:
+    """Wait until the running app's escalation loop has told level 0 (the SOS lane defers it)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        with unit_of_work(readonly=True) as s:
+            pending = s.scalar(
+                select(func.count()).where(
+                    EscalationTimer.alert_id == alert_id,
+                    EscalationTimer.level == 0,
+                    EscalationTimer.state == "pending",
+                )
+            )
+        if not pending:
+            return
+        time.sleep(0.02)
+    raise AssertionError("level 0 of the alert was never notified")
 
 
 def count(model: Any, *where: Any) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -70,7 +70,7 @@ def test_unacknowledged_alert_climbs_once_per_level_and_shares_with_targets(scen
     assert a["escalation_level"] == 0
     liaison = scene.h("liaison")
     assert scene.client.get(f"/api/v1/alerts/{a['id']}", headers=liaison).status_code == 404
-    now = utcnow()
+    now = datetime.fromisoformat(a["created_at"])  # the climb counts from the alert's creation
     with unit_of_work() as s:
         assert escalation.fire_due(s, now=now + timedelta(seconds=59)) == []
     with unit_of_work() as s:
@@ -174,7 +174,7 @@ def test_background_loop_fires_within_a_second_and_survives_restart(scene: Scene
         assert _wait_fired(nxt.id).state == "fired"
     with unit_of_work(readonly=True) as s:
         levels = s.scalars(select(EscalationTimer.level).where(EscalationTimer.state == "fired")).all()
-    assert sorted(levels) == [1, 2]
+    assert sorted(levels) == [0, 1, 2]  # level 0 (told at once), then two climbs, each once
 
 
 def test_levels_are_notified_through_notify_and_listed_on_the_alert(scene: Scene) -> None:

@@ -24,9 +24,10 @@ def test_sos_for_a_person_is_owned_by_their_agency_and_durable(scene: Scene) -> 
         audit = s.scalars(select(AuditEntry).where(AuditEntry.entity_id == a["id"])).all()
         assert [e.action for e in audit][:1] == ["create"]
         out = s.scalars(select(OutboxEvent).where(OutboxEvent.subject == "alerts.changed")).all()
-        payload = out[-1].payload
+        assert [o.payload["change"] for o in out] == ["created", "notified"]
+        payload = out[0].payload
         assert payload["id"] == a["id"] and payload["agency_id"] == a["agency_id"]
-        assert payload["province"] == "PK-SD" and payload["change"] == "created"
+        assert payload["province"] == "PK-SD" and payload["status"] == "new"
 
 
 def test_sos_for_self_from_the_dashboard(scene: Scene) -> None:

@@ -11,6 +11,7 @@ import httpx
 
 from hifazat.alerts import escalation
 from hifazat.db import unit_of_work, utcnow
+from tests.alerts.conftest import settle
 from tests.conftest import ADMIN_PASSWORD
 
 
@@ -89,6 +90,7 @@ def test_alert_events_on_the_stream_follow_visibility_and_shares(live_server: st
     )
     assert r.status_code == 201, r.text
     alert_id = r.json()["id"]
+    settle(alert_id)
     with unit_of_work() as s:
         assert escalation.fire_due(s, now=utcnow() + timedelta(seconds=61)) == [(alert_id, 1)]
     # the acknowledgement is the last event both readers wait for
@@ -96,8 +98,9 @@ def test_alert_events_on_the_stream_follow_visibility_and_shares(live_server: st
     for t in threads:
         t.join(10)
     changes = [(e["event"], e["data"]["id"], e["data"]["change"]) for e in got_admin]
-    assert changes[:3] == [
+    assert changes[:4] == [
         ("alert", alert_id, "created"),
+        ("alert", alert_id, "notified"),
         ("alert", alert_id, "escalated"),
         ("alert", alert_id, "acknowledge"),
     ]

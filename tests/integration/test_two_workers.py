@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select, text, update
+from tests.alerts.conftest import settle
 from tests.conftest import ADMIN_PASSWORD, FIELD_KEY, PG_URL, free_port
 
 from hifazat import bootstrap, migrate
@@ -143,6 +144,8 @@ def test_sos_crosses_workers_and_escalation_fires_once(pg_world: str, tmp_path: 
         assert got[0]["event"] == "alert" and got[0]["data"]["id"] == alert_id
         assert got[0]["data"]["change"] == "created" and got[0]["t"] - t0 < 5
 
+        # Level 0 is told by one of the workers' timer loops right after the SOS commits.
+        settle(alert_id)
         # Both workers' timer loops now race for the level-1 timer once it comes due.
         with unit_of_work() as s:
             [timer_id] = s.scalars(
@@ -155,7 +158,7 @@ def test_sos_crosses_workers_and_escalation_fires_once(pg_world: str, tmp_path: 
                 .where(EscalationTimer.id == timer_id)
                 .values(due_at=utcnow() + timedelta(milliseconds=300))
             )
-        reader.join(15)
+        reader.join(30)
         assert done(got), "the escalation never reached worker B's stream"
         # Give the loser a few poll periods to (wrongly) fire again, then count.
         time.sleep(1.0)

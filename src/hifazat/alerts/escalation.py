@@ -10,7 +10,6 @@ so a level fires once, however many workers race for it, and a restart loses not
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -301,19 +300,29 @@ def start(
     policy: EscalationPolicy | None = None,
     fresh: bool = False,
 ) -> None:
-    """Pick the policy, tell level 0, and arm the timer that climbs to level 1. `fresh`: the alert was just
-    created with `policy` already chosen, so there is nothing to cancel and no earlier round."""
+    """Begin an alert's escalation.
+
+    `fresh` (the SOS lane): the alert was just created with `policy` already chosen. Only a level-0 timer due
+    now is written, in the alert's transaction, so the SOS commits fast; the escalation loop (woken by the
+    alert's own event) tells level 0 a moment later in its own transaction, exactly once, and arms level 1
+    from the alert's creation time. Otherwise (a false alarm reopened) level 0 is told at once.
+    """
     now = now or utcnow()
-    if not fresh:
-        policy = select_policy(session, alert)
-        alert.escalation_policy_id = policy.id if policy else None
-        alert.escalation_level = 0
-        cancel(session, alert)
+    if fresh:
+        _arm(session, alert, 0, now)
+        return
+    policy = select_policy(session, alert)
+    alert.escalation_policy_id = policy.id if policy else None
+    alert.escalation_level = 0
+    cancel(session, alert)
     levels = levels_for(session, alert)
-    reason = f"alert raised ({policy.name})" if policy else "alert raised (built-in escalation)"
-    notify_level(session, alert, 0, actor, reason, generation=0 if fresh else None)
+    notify_level(session, alert, 0, actor, _raised_reason(policy))
     if len(levels) > 1:
         _arm(session, alert, 1, now + timedelta(seconds=int(levels[0]["timeout_s"])))
+
+
+def _raised_reason(policy: EscalationPolicy | None) -> str:
+    return f"alert raised ({policy.name})" if policy else "alert raised (built-in escalation)"
 
 
 def _arm(session: Session, alert: Alert, level: int, due: datetime) -> EscalationTimer:
@@ -382,6 +391,10 @@ def fire_due(
         levels = levels_for(session, alert)
         if timer.level >= len(levels):
             continue
+        if timer.level == 0:
+            _fire_first(session, alert, levels, actor)
+            fired.append((alert.id, 0))
+            continue
         late_ms = (utcnow() - timer.due_at).total_seconds() * 1000
         alert.escalation_level = timer.level
         alert.updated_at = utcnow()
@@ -422,6 +435,18 @@ def fire_due(
     return fired
 
 
+def _fire_first(session: Session, alert: Alert, levels: list[dict[str, Any]], actor: Principal) -> None:
+    """Level 0 of a fresh alert: tell its first targets; the climb to level 1 counts from its creation."""
+    from hifazat.alerts.service import emit_changed
+
+    policy = session.get(EscalationPolicy, alert.escalation_policy_id) if alert.escalation_policy_id else None
+    notify_level(session, alert, 0, actor, _raised_reason(policy), generation=0)
+    if len(levels) > 1:
+        _arm(session, alert, 1, alert.created_at + timedelta(seconds=int(levels[0]["timeout_s"])))
+    session.flush()
+    emit_changed(session, alert, "notified")
+
+
 def next_due(session: Session) -> datetime | None:
     return session.scalar(
         select(func.min(EscalationTimer.due_at)).where(EscalationTimer.state == TimerState.pending.value)
@@ -444,16 +469,34 @@ def tick(worker: str) -> float:
 
 
 async def escalation_loop(stop: asyncio.Event) -> None:
-    """Background starter (app.state.background): runs in every worker for the app's lifetime."""
+    """Background starter (app.state.background): runs in every worker for the app's lifetime. A new alert's
+    event wakes it at once (its level-0 timer is due); otherwise it sleeps until the next due time."""
+    from hifazat.bus import Event, get_bus
+
     worker = worker_name()
-    while not stop.is_set():
-        try:
-            delay = await asyncio.to_thread(tick, worker)
-        except Exception:
-            log.exception("escalation tick failed")
-            delay = 1.0
-        if delay <= 0:
-            await asyncio.sleep(0)
-            continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=delay)
+    wake = asyncio.Event()
+
+    def on_alert(event: Event) -> None:
+        if event.payload.get("change") == "created":
+            wake.set()
+
+    unsubscribe = get_bus().subscribe("alerts.changed", on_alert)
+    try:
+        while not stop.is_set():
+            wake.clear()
+            try:
+                delay = await asyncio.to_thread(tick, worker)
+            except Exception:
+                log.exception("escalation tick failed")
+                delay = 1.0
+            if delay <= 0 or wake.is_set():
+                await asyncio.sleep(0)
+                continue
+            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+            try:
+                await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waiters:
+                    w.cancel()
+    finally:
+        unsubscribe()
