@@ -161,3 +161,17 @@ def test_bad_input_is_rejected_and_writes_nothing(org: Org, notify_env: Settings
         )
     with unit_of_work() as s:
         assert s.scalar(select(func.count()).select_from(Delivery)) == 0
+
+
+def test_key_parts_are_bounded(org: Org, notify_env: Settings) -> None:
+    for field, value in (
+        ("ref_kind", "k" * 41),
+        ("ref_id", "i" * 65),
+        ("topic", "t" * 61),
+        ("reason", "two words"),
+    ):
+        kwargs: dict[str, Any] = dict(ref_kind="alert", ref_id="a9", topic="alert", reason="raised")
+        kwargs[field] = value
+        with pytest.raises(Problem) as exc, unit_of_work() as s:
+            service.enqueue(s, payload={}, recipients=[Recipient(agency_id=org.agency["police"])], **kwargs)
+        assert exc.value.errors is not None and exc.value.errors[0]["field"] == field

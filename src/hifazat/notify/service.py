@@ -41,7 +41,6 @@ __all__ = ["Recipient", "deliveries_for", "enqueue"]
 NOTIFICATION_SUBJECT = "notify.notification"  # SSE event `notification`, to one user (or one agency)
 DELIVERY_SUBJECT = "notify.delivery"  # SSE event `delivery`: a delivery's state changed
 WAKE_SUBJECT = "notify.enqueued"  # wakes the delivery workers right after commit
-_KEY_PART_MAX = 120
 
 # ref_kind -> fn(session, ref_id, principal) -> bool: may the caller see the referenced record?
 RefVisibility = Callable[[Session, str, Principal], bool]
@@ -57,11 +56,15 @@ def idempotency_key(ref_kind: str, ref_id: str, reason: str, target: Target) -> 
     return f"{ref_kind}:{ref_id}:{reason}:{target.recipient_kind}:{target.recipient_id}:{target.channel}"
 
 
+_PART_MAX = {"ref_kind": 40, "ref_id": 64, "topic": 60, "reason": 120}
+
+
 def _check_part(field: str, value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise invalid(field, "must be a non-empty string")
-    if len(value) > _KEY_PART_MAX or any(c.isspace() for c in value):
-        raise invalid(field, f"must be at most {_KEY_PART_MAX} characters without spaces")
+    limit = _PART_MAX[field]
+    if len(value) > limit or any(c.isspace() for c in value):
+        raise invalid(field, f"must be at most {limit} characters without spaces")
 
 
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
