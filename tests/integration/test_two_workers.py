@@ -171,7 +171,10 @@ def test_sos_crosses_workers_and_escalation_fires_once(pg_world: str, tmp_path: 
             escalated = s.scalar(
                 select(func.count()).where(AlertEvent.alert_id == alert_id, AlertEvent.action == "escalated")
             )
-        assert escalations == 1 and escalated == 1
+            notified = s.scalar(
+                select(func.count()).where(AlertEvent.alert_id == alert_id, AlertEvent.action == "notified")
+            )
+        assert escalations == 1 and escalated == 1 and notified == 1
         assert [e["data"]["change"] for e in got].count("escalated") == 1
     finally:
         for p in procs:

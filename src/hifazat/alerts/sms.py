@@ -54,13 +54,12 @@ def find_sender(session: Session, phone: str) -> Sender | None:
     want = normalise(phone)
     if len(want) < 6:
         return None
-    tail = "%" + want[-7:]
     for p in session.scalars(
         select(Person).where(
             Person.phone.is_not(None),
             Person.deleted_at.is_(None),
             Person.status == PersonStatus.in_country.value,
-            Person.phone.like("%" + want[-1]),
+            Person.phone.like("%" + want[-1]),  # cheap pre-filter: stored numbers end in the same digit
         )
     ):
         if p.phone and normalise(p.phone) == want:
@@ -70,7 +69,6 @@ def find_sender(session: Session, phone: str) -> Sender | None:
     ):
         if u.phone and normalise(u.phone) == want:
             return Sender("user", u.id, u.agency_id, u.full_name or u.username)
-    del tail
     return None
 
 
