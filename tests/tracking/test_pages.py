@@ -57,6 +57,7 @@ def test_position_stream_is_throttled(live_server: str, make_device: Any) -> Non
     ).json()
     got: list[dict[str, Any]] = []
     ready = threading.Event()
+    final = 24.9 + 49 * 1e-4
 
     def collect() -> None:
         with httpx.stream("GET", f"{base}/api/v1/stream?events=position", headers=headers, timeout=15) as r:
@@ -68,7 +69,7 @@ def test_position_stream_is_throttled(live_server: str, make_device: Any) -> Non
                     name = line[7:]
                 elif line.startswith("data: ") and name == "position":
                     got.append(json.loads(line[6:]))
-                    if len(got) >= 2:
+                    if abs(got[-1]["lat"] - final) < 1e-9:
                         return
 
     t = threading.Thread(target=collect, daemon=True)
@@ -88,6 +89,7 @@ def test_position_stream_is_throttled(live_server: str, make_device: Any) -> Non
         ]
         assert httpx.post(f"{base}/api/v1/positions", headers=headers, json=body).status_code == 200
     t.join(10)
-    assert len(got) == 2
+    # 50 positions, but at most one event per batch here (throttled), and the newest one always arrives
+    assert 2 <= len(got) <= 5
     assert got[0]["device_id"] == d["id"] and got[0]["agency_id"] == d["agency_id"]
-    assert abs(got[1]["lat"] - (24.9 + 49 * 1e-4)) < 1e-9  # the newest position, not every one
+    assert abs(got[-1]["lat"] - final) < 1e-9

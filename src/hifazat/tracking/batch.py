@@ -17,6 +17,7 @@ from hifazat.config import get_settings
 from hifazat.db import unit_of_work, utcnow
 from hifazat.errors import Problem
 from hifazat.tracking.cache import TrackingState, get_cache
+from hifazat.tracking.gate import write_gate
 from hifazat.tracking.ingest import NUMERIC, Fixes, Stored, store
 from hifazat.tracking.live import publisher
 from hifazat.tracking.protocols import Rejected
@@ -248,7 +249,8 @@ def ingest_batch(body: bytes, principal: Principal) -> Stored:
         with unit_of_work(readonly=True) as session:
             state = cache.fresh(session)
     fixes = parse(body, state, principal)
-    with unit_of_work() as session:
+    fixes.precompute(state.engine)
+    with write_gate(), unit_of_work() as session:
         fresh = cache.fresh(session)
         if fresh is not state:  # configuration changed meanwhile: re-resolve against the new one
             gone = sorted({d for d in fixes.device_ids if d not in fresh.by_id or not fresh.by_id[d].active})

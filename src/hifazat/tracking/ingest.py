@@ -83,6 +83,9 @@ class Fixes:
     sources: list[str]
     alarms: list[str | None]
     attributes: list[dict[str, Any] | None]
+    # geofence membership computed before the write transaction, and the engine it was computed with
+    inside: list[tuple[str, ...]] | None = None
+    engine: Any = None
 
     def __len__(self) -> int:
         return len(self.device_ids)
@@ -116,7 +119,14 @@ class Fixes:
             sources=[self.sources[i] for i in il],
             alarms=[self.alarms[i] for i in il],
             attributes=[self.attributes[i] for i in il],
+            inside=[self.inside[i] for i in il] if self.inside is not None else None,
+            engine=self.engine,
         )
+
+    def precompute(self, engine: Any) -> None:
+        """Evaluate the geofences outside the write transaction (keeps SQLite's lock short)."""
+        self.inside = engine.inside_sets(self.lon, self.lat)
+        self.engine = engine
 
 
 @dataclass
@@ -282,7 +292,10 @@ def store(
         return result
 
     # 4. geofence + walk
-    inside = state.engine.inside_sets(fx.lon, fx.lat)
+    if fx.inside is not None and fx.engine is state.engine:
+        inside = fx.inside
+    else:
+        inside = state.engine.inside_sets(fx.lon, fx.lat)
     shapes = state.shapes_by_key
     threshold = settings.tracking_low_battery_percent
     battery = fx.numeric["battery"]

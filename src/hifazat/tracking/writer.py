@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from hifazat.db import unit_of_work
 from hifazat.tracking.cache import get_cache
+from hifazat.tracking.gate import write_gate
 from hifazat.tracking.ingest import Fix, Fixes, Stored, store
 from hifazat.tracking.live import publisher
 from hifazat.tracking.protocols import Rejected
@@ -29,7 +30,7 @@ class _Item:
 
 def ingest_now(fixes: list[Fix]) -> Stored:
     """Store fixes of known devices in one transaction (rejects fixes of devices no longer active)."""
-    with unit_of_work() as session:
+    with write_gate(), unit_of_work() as session:
         state = get_cache().fresh(session)
         for f in fixes:
             dev = state.by_id.get(f.device_id)
