@@ -122,3 +122,26 @@ def test_poll_to_a_list_counts_no_answers_after_the_deadline(scene: Scene) -> No
         "pending": 0,
     }
     assert scene.client.get(f"/api/v1/polls/{poll['id']}", headers=scene.h("liaison")).status_code == 404
+
+
+def test_poll_by_site_and_by_polygon(scene: Scene) -> None:
+    by_site = scene.post("psc-operator", "/api/v1/polls", {"area": {"site_id": scene.ids["residence"]}})
+    assert by_site["tally"]["total"] == 2 and by_site["site_id"] == scene.ids["residence"]
+    assert by_site["province"] == "PK-SD"
+    lat, lon = KHI
+    ring = [
+        [lon - 0.01, lat - 0.01],
+        [lon + 0.01, lat - 0.01],
+        [lon + 0.01, lat + 0.01],
+        [lon - 0.01, lat + 0.01],
+    ]
+    polygon = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+    by_shape = scene.post("psc-operator", "/api/v1/polls", {"area": {"geometry": polygon}})
+    assert by_shape["tally"]["total"] == 2
+    open_ring = {"type": "Polygon", "coordinates": [ring]}
+    r = scene.client.post(
+        "/api/v1/polls", headers=scene.h("psc-operator"), json={"area": {"geometry": open_ring}}
+    )
+    assert r.status_code == 422 and "not closed" in r.text
+    r = scene.client.post("/api/v1/polls", headers=scene.h("liaison"), json={"area": {"geometry": polygon}})
+    assert r.status_code == 403
