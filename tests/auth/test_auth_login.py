@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -143,8 +145,13 @@ def test_sliding_window_limiter_unit() -> None:
     assert len(small._hits) <= 2
 
 
-def test_tokens_are_stored_only_as_sha256(client: TestClient) -> None:
+def test_tokens_are_stored_only_as_sha256(client: TestClient, settings: Any) -> None:
     token = _token(client, "admin", PASSWORD).json()["access_token"]
+    if settings.is_sqlite:
+        db = settings.effective_database_url.split("///", 1)[1]
+        raw = b"".join(Path(p).read_bytes() for p in (db, db + "-wal") if os.path.exists(p))
+        assert hashlib.sha256(token.encode()).hexdigest().encode() in raw
+        assert token.encode() not in raw
     with unit_of_work() as s:
         rows = s.scalars(select(AccessToken)).all()
         assert len(rows) == 1
