@@ -163,7 +163,9 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-def make_batches(idents: list[str], n_batches: int, size: int, rng: np.random.Generator) -> list[bytes]:
+def make_batches(
+    idents: list[str], n_batches: int, size: int, rng: np.random.Generator, t_end_ms: int | None = None
+) -> list[bytes]:
     """Devices moving smoothly: each batch holds `size // len(idents)` consecutive fixes per device."""
     n = len(idents)
     per = max(1, size // n)
@@ -171,7 +173,8 @@ def make_batches(idents: list[str], n_batches: int, size: int, rng: np.random.Ge
     lat = rng.uniform(LAT0, LAT1, n)
     heading = rng.uniform(0, 2 * np.pi, n)
     speed = rng.uniform(5, 15, n)  # m/s
-    t0 = int(time.time() * 1000) - (n_batches * per + 10) * 1000
+    t_end = t_end_ms if t_end_ms is not None else int(time.time() * 1000) - 10_000
+    t0 = t_end - n_batches * per * 1000
     t = t0
     out = []
     for _ in range(n_batches):
@@ -243,7 +246,10 @@ def bench_ingest(label: str, env: dict[str, str], pg: bool, quick: bool, seed: i
     try:
         token = server.token()
         # warm-up: every worker loads its device map and geofence engine
-        warm = make_batches(idents, 2, 1000, np.random.default_rng(seed + 99))
+        # (older than the measured batches, so those are all new fixes that drive zone transitions)
+        warm = make_batches(
+            idents, 2, 1000, np.random.default_rng(seed + 99), int(time.time() * 1000) - 7_200_000
+        )
         post_all(server.base, token, warm, 2)
         elapsed, n, events = post_all(server.base, token, batches, 3)
     finally:
@@ -294,7 +300,8 @@ def bench_geofence(quick: bool) -> dict[str, Any]:
     assert len(pi_m) == hits, (len(pi_m), hits)
     speedup = engine_rate / naive_rate
     print(
-        f"geofence: engine {n:,} points x {N_SHAPES} shapes in {best * 1000:.1f} ms = {engine_rate:,.0f} checks/s "
+        f"geofence: engine {n:,} points x {N_SHAPES} shapes in {best * 1000:.1f} ms = "
+        f"{engine_rate:,.0f} checks/s "
         f"({n / best:,.0f} points/s); naive loop {m} points in {naive_s:.2f} s = {naive_rate:,.0f} checks/s; "
         f"speedup {speedup:,.0f}x (same {hits} hits on the naive sample)"
     )
@@ -346,9 +353,8 @@ def bench_osmand(env: dict[str, str], quick: bool, seed: int) -> dict[str, Any]:
     try:
         # warm both workers' caches
         for i in range(20):
-            httpx.get(
-                f"{server.base}/ingest/osmand?id=bench-{i:05d}&lat=24.9&lon=67.1&timestamp={int(time.time()) - 3600}"
-            )
+            ts = int(time.time()) - 3600
+            httpx.get(f"{server.base}/ingest/osmand?id=bench-{i:05d}&lat=24.9&lon=67.1&timestamp={ts}")
         duration = 3 if quick else 15
         base_ms = int(time.time() * 1000) - 3 * 3600 * 1000
         out = subprocess.run(
