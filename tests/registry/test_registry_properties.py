@@ -28,7 +28,11 @@ anything = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=20,
 )
-lonlat = st.lists(st.floats(-190, 190, allow_nan=False) | st.integers(-200, 200), min_size=0, max_size=3)
+lonlat = st.lists(
+    st.floats(-190, 190, allow_nan=False, allow_infinity=False) | st.integers(-200, 200),
+    min_size=0,
+    max_size=3,
+)
 geometry = (
     st.fixed_dictionaries(
         {
@@ -50,7 +54,7 @@ site_bodies = (
             "name": st.text(max_size=210) | anything,
             "kind": st.sampled_from(["project_site", "residence", "office", "hotel", "castle"]) | anything,
             "geometry": geometry,
-            "radius_m": st.floats(allow_nan=False) | st.integers() | anything,
+            "radius_m": st.floats(allow_nan=False, allow_infinity=False) | st.integers() | anything,
             "province": st.sampled_from(["PK-SD", "PK-PB", "pk-is", "PK-XX", ""]) | anything,
             "district": st.text(max_size=120),
             "guard_posts": st.integers() | anything,
@@ -168,3 +172,20 @@ def test_cursor_round_trip(key: str) -> None:
     from hifazat.pagination import decode_cursor, encode_cursor
 
     assert decode_cursor(encode_cursor(key)) == key
+
+
+def test_non_finite_numbers_in_raw_json(client: TestClient) -> None:
+    """Python's JSON parser accepts NaN/Infinity literals; they must end in a 422, never a 500."""
+    h = {**_token(client), "content-type": "application/json"}
+    bodies = [
+        b'{"name": "N", "kind": "office", "province": "PK-SD", "radius_m": Infinity,'
+        b' "geometry": {"type": "Point", "coordinates": [67.0, 24.8]}}',
+        b'{"name": "N", "kind": "office", "province": "PK-SD", "radius_m": 50,'
+        b' "geometry": {"type": "Point", "coordinates": [NaN, 24.8]}}',
+        b'{"name": "N", "kind": "office", "province": "PK-SD", "radius_m": NaN,'
+        b' "geometry": {"type": "Point", "coordinates": [67.0, -Infinity]}}',
+    ]
+    for body in bodies:
+        r = client.post("/api/v1/sites", headers=h, content=body)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] in ("geometry", "radius_m")
