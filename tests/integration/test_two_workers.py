@@ -22,14 +22,14 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select, text, update
-from tests.alerts.conftest import settle
-from tests.conftest import ADMIN_PASSWORD, FIELD_KEY, PG_URL, free_port
 
 from hifazat import bootstrap, migrate
 from hifazat.alerts.models import AlertEvent, EscalationTimer
 from hifazat.audit.models import AuditEntry
 from hifazat.config import Settings, get_settings, reset_settings
 from hifazat.db import dispose_engines, get_engine, unit_of_work, utcnow
+from tests.alerts.conftest import settle
+from tests.conftest import ADMIN_PASSWORD, FIELD_KEY, PG_URL, free_port
 
 NATS_URL = os.environ.get("HIFAZAT_TEST_NATS_URL", "nats://127.0.0.1:4222")
 TWO_WORKERS_PG = os.environ.get(
