@@ -11,10 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.demo.conftest import DEMO_PASSWORD
-
 from hifazat.config import Settings
 from hifazat.demo import scenario
+from tests.demo.conftest import DEMO_PASSWORD
 
 CHEAP_ARGON2_THEN_CLI = (
     "import sys\n"

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.demo.conftest import DEMO_PASSWORD
 
 from hifazat.audit.models import AuditEntry
 from hifazat.audit.service import verify
@@ -15,6 +14,7 @@ from hifazat.auth.models import Agency, SharingAgreement, User
 from hifazat.db import unit_of_work
 from hifazat.demo import scenario
 from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
+from tests.demo.conftest import DEMO_PASSWORD
 
 Loader = Callable[[], list[tuple[str, str]]]
 MODELS = (Agency, User, SharingAgreement, Project, Site, Person, Unit, Vehicle, AuditEntry)
