@@ -283,6 +283,10 @@ def test_agreement_rules(client: TestClient, world: Any, records: dict[str, dict
         ({"valid_from": "2030-01-02T00:00:00Z", "valid_to": "2030-01-01T00:00:00Z"}, "body"),
         ({"level": "everything"}, "level"),
         ({"grantee_id": new_id()}, "grantee_id"),
+        # A filter the kind cannot match would silently share nothing: refused.
+        ({"filters": {"nationalty": "CN"}}, "filters"),
+        ({"entity_kinds": ["persons", "sites"], "filters": {"nationality": "CN"}}, "filters"),
+        ({"filters": {"passport_enc": "x"}}, "filters"),
     ]
     for extra, field in bad:
         body = {

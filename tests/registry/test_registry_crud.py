@@ -466,9 +466,10 @@ def test_users_crud(
             "full_name": "Guard Lead",
             "email": "lead@psc.example.org",
             "agency_id": world.agency["psc"],
-            "roles": ["responder", "operator"],
+            "roles": ["responder", "operator", "responder"],
         },
     )
+    assert u["roles"] == ["operator", "responder"]
     assert u["username"] == "guard.lead" and "password" not in u and "password_hash" not in u
     assert client.get(f"/api/v1/users/{u['id']}", headers=psc_admin).status_code == 200
     # Another agency's admin: 404, like a missing user.

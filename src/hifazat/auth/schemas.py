@@ -119,6 +119,11 @@ class UserIn(Strict):
     def _password(cls, v: str) -> str:
         return _check_password(v)
 
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, v: list[Role]) -> list[Role]:
+        return sorted(set(v))
+
 
 class UserPatch(Strict):
     full_name: Name | None = None
@@ -132,6 +137,11 @@ class UserPatch(Strict):
     @classmethod
     def _password(cls, v: str | None) -> str | None:
         return v if v is None else _check_password(v)
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, v: list[Role] | None) -> list[Role] | None:
+        return v if v is None else sorted(set(v))
 
 
 class UserOut(BaseModel):

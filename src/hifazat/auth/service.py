@@ -383,6 +383,7 @@ def create_agreement(session: Session, *, data: AgreementIn, principal: Principa
             raise invalid(field, "no such agency")
     if not can_administer(principal, data.grantor_id):
         raise forbidden("only the grantor agency (or one above it) may share its records")
+    _check_filters(data)
     taken = session.scalar(
         select(SharingAgreement.id).where(
             SharingAgreement.grantor_id == data.grantor_id,
@@ -395,6 +396,21 @@ def create_agreement(session: Session, *, data: AgreementIn, principal: Principa
     row = SharingAgreement(**data.model_dump(mode="python"))
     row.level = data.level.value
     return audited_create(session, row, kind="agreements", principal=principal)
+
+
+def _check_filters(data: AgreementIn) -> None:
+    """A filter on a field a shared kind lacks would silently share nothing: refuse it instead."""
+    from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
+
+    models = {"persons": Person, "projects": Project, "sites": Site, "units": Unit, "vehicles": Vehicle}
+    for kind in data.entity_kinds:
+        model = models.get(kind)
+        if model is None:
+            continue  # kinds of later domains: their columns are checked when the grant is applied
+        columns = set(model.__table__.columns.keys()) - audit.SECRET_COLUMNS
+        unknown = sorted(set(data.filters) - columns)
+        if unknown:
+            raise invalid("filters", f"{kind} have no field {', '.join(unknown)}")
 
 
 def agreement_query(principal: Principal) -> Any:
