@@ -23,6 +23,7 @@ from hifazat.tracking.models import Device, DeviceLast, Position
 log = logging.getLogger("hifazat.tracking.jobs")
 STALE_EVERY_S = 30.0
 RETENTION_EVERY_S = 6 * 3600.0
+RETENTION_FIRST_S = 60.0
 
 
 def mark_stale(session: Session, now: datetime | None = None) -> list[TrackingEventData]:
@@ -108,6 +109,9 @@ def _stale_tick() -> None:
 
 
 async def retention_job(stop: asyncio.Event) -> None:
+    # first purge a minute after start: a restart under load should not begin with a burst of deletes
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=RETENTION_FIRST_S)
     while not stop.is_set():
         try:
             n = await asyncio.to_thread(purge_expired)
