@@ -57,6 +57,7 @@ def audited_create(
         action="create",
         entity=kind,
         entity_id=getattr(row, "id", None),
+        owner_agency_id=getattr(row, "agency_id", None),
         after=after,
     )
     emit(session, f"registry.{kind}.created", {"id": getattr(row, "id", None), "kind": kind})
@@ -86,6 +87,7 @@ def audited_update(
             action="update",
             entity=kind,
             entity_id=getattr(row, "id", None),
+            owner_agency_id=getattr(row, "agency_id", None),
             before=b,
             after=a,
         )
@@ -106,6 +108,7 @@ def audited_delete(session: Session, row: T, *, kind: str, principal: Principal)
         action="delete",
         entity=kind,
         entity_id=getattr(row, "id", None),
+        owner_agency_id=getattr(row, "agency_id", None),
         before={"deleted_at": None},
         after={"deleted_at": audit.snapshot(row)["deleted_at"]},
     )

@@ -107,10 +107,36 @@ def test_audit_is_for_auditors_and_admins(client: TestClient, busy: Any, admin: 
         assert r.status_code == 403, user
         assert r.headers["content-type"].startswith("application/problem+json")
     assert client.get("/api/v1/audit").status_code == 401
-    # An agency admin reads its own tree's entries only.
+    # An agency admin reads what its tree did and what was done to its records, nothing else.
+    police = busy.agency["police"]
     items = client.get("/api/v1/audit?limit=500", headers=busy.headers["police-admin"]).json()["items"]
-    assert items and all(e["agency_id"] in (busy.agency["police"], None) for e in items)
+    assert items and all(police in (e["agency_id"], e["owner_agency_id"]) for e in items)
     assert not any(e["entity"] == "vehicles" for e in items)
+
+
+def test_system_changes_reach_only_the_owning_agency(
+    client: TestClient, busy: Any, admin: dict[str, str]
+) -> None:
+    """A change by the system (demo loader, init) is shown to the owner's auditors, not to every agency."""
+    psc = busy.agency["psc"]
+    with unit_of_work() as s:
+        audit.record(
+            s,
+            actor=system_actor("demo"),
+            action="create",
+            entity="vehicles",
+            entity_id="v-sys",
+            after={"agency_id": psc, "registration": "SYS-1"},
+        )
+        audit.record(s, actor=system_actor("demo"), action="note", entity="system", entity_id=None)
+    mine = client.get("/api/v1/audit?limit=500", headers=busy.headers["psc-admin"]).json()["items"]
+    assert any(e["entity_id"] == "v-sys" and e["owner_agency_id"] == psc for e in mine)
+    assert not any(e["entity"] == "system" for e in mine)
+    theirs = client.get("/api/v1/audit?limit=500", headers=busy.headers["police-admin"]).json()["items"]
+    assert not any(e["entity_id"] == "v-sys" or e["entity"] == "system" for e in theirs)
+    everything = client.get("/api/v1/audit?limit=500", headers=admin).json()["items"]
+    assert {"v-sys", None} <= {e["entity_id"] for e in everything if e["actor"] == "demo"}
+    assert _verify_here().ok
 
 
 def test_auditor_of_a_top_level_embassy_does_not_read_everything(
@@ -130,7 +156,8 @@ def test_auditor_of_a_top_level_embassy_does_not_read_everything(
     assert r.status_code == 201
     h = login_as("emb-auditor")
     items = client.get("/api/v1/audit?limit=500", headers=h).json()["items"]
-    assert items and all(e["agency_id"] in (busy.agency["embassy"], None) for e in items)
+    embassy = busy.agency["embassy"]
+    assert items and all(embassy in (e["agency_id"], e["owner_agency_id"]) for e in items)
     everything = client.get("/api/v1/audit?limit=500", headers=admin).json()["items"]
     assert len(everything) > len(items)
 

@@ -27,6 +27,7 @@ class AuditOut(BaseModel):
     actor_id: str | None
     actor: str
     agency_id: str | None
+    owner_agency_id: str | None
     action: str
     entity: str
     entity_id: str | None
@@ -53,10 +54,12 @@ def list_audit(
     stmt = select(AuditEntry)
     agency = session.get(Agency, principal.agency_id) if principal.agency_id else None
     # The whole log is for the top-level ministry; any other agency (even a top-level one such as an
-    # embassy) reads the entries of its own tree and the system's.
+    # embassy) reads what its own tree did and what anyone (the system included) did to its records.
     whole = agency is not None and agency.parent_id is None and agency.kind == AgencyKind.federal_ministry
     if not whole:
-        stmt = stmt.where(or_(AuditEntry.agency_id.in_(principal.tree), AuditEntry.agency_id.is_(None)))
+        stmt = stmt.where(
+            or_(AuditEntry.agency_id.in_(principal.tree), AuditEntry.owner_agency_id.in_(principal.tree))
+        )
     for col, value in (
         (AuditEntry.entity, entity),
         (AuditEntry.entity_id, entity_id),

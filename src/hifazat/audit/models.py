@@ -19,6 +19,8 @@ class AuditEntry(Base):
     actor_id: Mapped[str | None] = mapped_column(String(36), index=True)
     actor: Mapped[str] = mapped_column(String(120))
     agency_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # The agency that owns the changed record, so its auditors see changes others (or the system) made to it.
+    owner_agency_id: Mapped[str | None] = mapped_column(String(36), index=True)
     action: Mapped[str] = mapped_column(String(60), index=True)
     entity: Mapped[str] = mapped_column(String(60), index=True)
     entity_id: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -62,6 +62,15 @@ def _lock_chain(session: Session) -> None:
     # SQLite: every writing transaction began IMMEDIATE, so it already holds the only write lock.
 
 
+def _owner_of(entity: str, entity_id: str | None, before: Any, after: Any) -> str | None:
+    if entity == "agencies":
+        return entity_id
+    for snap in (after, before):
+        if isinstance(snap, dict) and isinstance(snap.get("agency_id"), str):
+            return str(snap["agency_id"])
+    return None
+
+
 def record(
     session: Session,
     *,
@@ -71,7 +80,9 @@ def record(
     entity_id: str | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    owner_agency_id: str | None = None,
 ) -> AuditEntry:
+    owner = owner_agency_id or _owner_of(entity, entity_id, before, after)
     _lock_chain(session)
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
@@ -86,6 +97,7 @@ def record(
         actor_id=actor.user_id,
         actor=actor.username,
         agency_id=actor.agency_id,
+        owner_agency_id=owner,
         action=action,
         entity=entity,
         entity_id=entity_id,
@@ -98,6 +110,7 @@ def record(
         actor_id=actor.user_id,
         actor=actor.username,
         agency_id=actor.agency_id,
+        owner_agency_id=owner,
         action=action,
         entity=entity,
         entity_id=entity_id,
@@ -141,6 +154,7 @@ def verify(session: Session, batch: int = 5000) -> VerifyResult:
                 actor_id=e.actor_id,
                 actor=e.actor,
                 agency_id=e.agency_id,
+                owner_agency_id=e.owner_agency_id,
                 action=e.action,
                 entity=e.entity,
                 entity_id=e.entity_id,

@@ -55,6 +55,7 @@ def upgrade() -> None:
         sa.Column("actor_id", sa.String(length=36), nullable=True),
         sa.Column("actor", sa.String(length=120), nullable=False),
         sa.Column("agency_id", sa.String(length=36), nullable=True),
+        sa.Column("owner_agency_id", sa.String(length=36), nullable=True),
         sa.Column("action", sa.String(length=60), nullable=False),
         sa.Column("entity", sa.String(length=60), nullable=False),
         sa.Column("entity_id", sa.String(length=64), nullable=True),
@@ -70,6 +71,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_log_actor_id"), ["actor_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_agency_id"), ["agency_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_audit_log_owner_agency_id"), ["owner_agency_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_entity"), ["entity"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_entity_id"), ["entity_id"], unique=False)
 
@@ -425,6 +427,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_log_entity_id"))
         batch_op.drop_index(batch_op.f("ix_audit_log_entity"))
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))
+        batch_op.drop_index(batch_op.f("ix_audit_log_owner_agency_id"))
         batch_op.drop_index(batch_op.f("ix_audit_log_agency_id"))
         batch_op.drop_index(batch_op.f("ix_audit_log_actor_id"))
         batch_op.drop_index(batch_op.f("ix_audit_log_action"))
