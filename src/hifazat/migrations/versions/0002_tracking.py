@@ -81,7 +81,9 @@ def upgrade() -> None:
 
     op.create_table(
         "positions",
-        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
         sa.Column("device_id", sa.String(length=36), nullable=False),
         sa.Column("at", EPOCH_MS, nullable=False),
         sa.Column("received_at", EPOCH_MS, nullable=False),
