@@ -13,7 +13,7 @@ $BIN/mypy
 export HIFAZAT_TEST_NATS_URL=${HIFAZAT_TEST_NATS_URL:-nats://127.0.0.1:4222}
 export HIFAZAT_TEST_MQTT_URL=${HIFAZAT_TEST_MQTT_URL:-mqtt://127.0.0.1:1883}
 echo "== pytest (SQLite)"
-$BIN/pytest -q -p no:cacheprovider
+$BIN/pytest -q -p no:cacheprovider --durations=15
 echo "== pytest (PostgreSQL 127.0.0.1:5432/test)"
 HIFAZAT_TEST_DATABASE_URL=${HIFAZAT_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
-  $BIN/pytest -q -p no:cacheprovider -m "not browser"
+  $BIN/pytest -q -p no:cacheprovider --durations=15 -m "not browser"

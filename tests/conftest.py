@@ -51,8 +51,44 @@ def _reset_pg(url: str) -> None:
             )
 
 
+@pytest.fixture(autouse=True)
+def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2id parameters (the same algorithm) so hashing passwords does not dominate the run."""
+    from argon2 import PasswordHasher
+
+    from hifazat.security import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """On SQLite, one migrated database per session; each test starts from a copy of it."""
+    import sqlite3
+
+    from hifazat import migrate
+    from hifazat.db import make_engine
+
+    if PG_URL:
+        return None
+    path = tmp_path_factory.mktemp("template") / "hifazat.db"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()
+    con = sqlite3.connect(path)
+    try:  # leaving WAL mode checkpoints everything into the file: a self-contained copy source
+        assert con.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+    finally:
+        con.close()
+    return path
+
+
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+def settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_template: Path | None
+) -> Iterator[Settings]:
     monkeypatch.setenv("HIFAZAT_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("HIFAZAT_FIELD_KEY", FIELD_KEY)
     monkeypatch.setenv("HIFAZAT_LOG_JSON", "true")
@@ -71,6 +107,11 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     s = get_settings()
     if PG_URL:
         _reset_pg(PG_URL)
+    elif migrated_template is not None:
+        import shutil
+
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(migrated_template, s.data_dir / "hifazat.db")
     yield s
     dispose_engines()
     reset_settings()

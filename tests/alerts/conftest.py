@@ -7,21 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from hifazat.alerts.models import EscalationTimer
 from hifazat.db import unit_of_work
-from hifazat.security import passwords
 from tests.conftest import World
 
 KHI = (24.8607, 67.0011)  # Karachi residence centre (lat, lon)
-
-
-@pytest.fixture(autouse=True)
-def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def circle(lat: float, lon: float) -> dict[str, Any]:

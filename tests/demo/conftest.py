@@ -1,20 +1,12 @@
-"""Demo fixtures: cheap argon2 parameters (same algorithm) so 17 users do not dominate the run time."""
+"""Demo fixtures: load the scenario as `hifazat demo` does."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
-from argon2 import PasswordHasher
-
-from hifazat.security import passwords
 
 DEMO_PASSWORD = "hifazat-demo"
-
-
-@pytest.fixture(autouse=True)
-def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture

@@ -16,16 +16,6 @@ from hifazat.notify.channels.webhook import verify
 from tests.conftest import free_port
 
 
-@pytest.fixture(autouse=True)
-def fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap password hashing: the `world` fixture hashes and logs in seven users per test."""
-    from argon2 import PasswordHasher
-
-    from hifazat.security import passwords
-
-    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-
-
 @dataclass
 class SmtpSink:
     host: str

@@ -1,7 +1,7 @@
-"""The foundation's shared test fixtures (see tests/auth/conftest.py)."""
+"""Shared foundation fixtures (see tests/auth/conftest.py)."""
 
 from __future__ import annotations
 
-from tests.auth.conftest import fast_argon2, login_as, migrated_template, settings
+from tests.auth.conftest import login_as
 
-__all__ = ["fast_argon2", "login_as", "migrated_template", "settings"]
+__all__ = ["login_as"]
