@@ -45,12 +45,33 @@ def on_tracking_events(session: Session, events: list[Any]) -> None:
     """The hook: apply the rules to each event of one ingest batch."""
     from hifazat.alerts.service import raise_alert
 
+    # A batch carries thousands of events of a handful of (agency, kind) pairs: look each rule up once, and
+    # ask for already-raised events in one query, so the hook stays cheap inside the ingest transaction.
+    rule_of: dict[tuple[str | None, str], rules.Rule | None] = {}
+    wanted = []
     for ev in events:
-        rule = rules.rule_for(session, ev.agency_id, ev.kind)
-        if rule is None or not rule.enabled or rule.severity is None:
-            continue
-        if session.scalar(select(Alert.id).where(Alert.source_event_id == ev.id)) is not None:
+        pair = (ev.agency_id, ev.kind)
+        if pair not in rule_of:
+            rule_of[pair] = rules.rule_for(session, ev.agency_id, ev.kind)
+        rule = rule_of[pair]
+        if rule is not None and rule.enabled and rule.severity is not None:
+            wanted.append((ev, rule))
+    if not wanted:
+        return
+    raised: set[str] = set()
+    ids = [ev.id for ev, _ in wanted]
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        raised.update(
+            x
+            for x in session.scalars(select(Alert.source_event_id).where(Alert.source_event_id.in_(chunk)))
+            if x
+        )
+    for ev, rule in wanted:
+        if ev.id in raised:
             continue  # the same event delivered again: already an alert
+        raised.add(ev.id)
+        assert rule.severity is not None
         at = _at(ev.at)
         key = rules.subject_key(ev.kind, ev.owner_kind, ev.owner_id, ev.device_id)
         detail = {
