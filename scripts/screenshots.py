@@ -1,4 +1,4 @@
-"""Screenshots of the dashboard for the README: docs/img/{login,map,persons,person,person-shared,site}.png.
+"""Screenshots of the dashboard for the README: docs/img/{login,map,persons,person,person-shared,site,live,alerts,alert}.png.
 
 Loads the demo scenario into a throw-away data directory, serves it on a free 127.0.0.1 port, and drives
 Debian chromium through Playwright with every request outside 127.0.0.1 blocked (no tiles: the shipped
@@ -32,6 +32,7 @@ def _free_port() -> int:
 def _prepare(data_dir: Path) -> str:
     os.environ["HIFAZAT_DATA_DIR"] = str(data_dir)
     os.environ["HIFAZAT_LOG_LEVEL"] = "WARNING"
+    os.environ["HIFAZAT_DEMO_SIMULATE"] = "true"  # devices move, as under `hifazat demo`
     os.environ.pop("HIFAZAT_DATABASE_URL", None)
     from hifazat import bootstrap
     from hifazat.cli import DEMO_PASSWORD
@@ -64,7 +65,23 @@ def _serve() -> tuple[str, object, threading.Thread]:
     return f"http://127.0.0.1:{server.config.port}", server, thread
 
 
-SHOTS = ("login", "map", "persons", "person", "person-shared", "site")
+SHOTS = ("login", "map", "persons", "person", "person-shared", "site", "live", "alerts", "alert")
+
+
+def _raise_sos(base: str, password: str) -> None:
+    """A worker's SOS near the Port Qasim residence, through the API like a phone would send it."""
+    import httpx
+
+    tok = httpx.post(f"{base}/api/v1/auth/token", data={"username": "company.security", "password": password})
+    headers = {"Authorization": f"Bearer {tok.json()['access_token']}"}
+    person = httpx.get(f"{base}/api/v1/persons?province=PK-SD&limit=1", headers=headers).json()["items"][0]
+    r = httpx.post(
+        f"{base}/api/v1/alerts",
+        headers=headers,
+        json={"kind": "sos", "person_id": person["id"], "lat": 24.7836, "lon": 67.3503},
+    )
+    if r.status_code != 201:
+        raise SystemExit(f"SOS refused: {r.status_code} {r.text}")
 
 
 def shoot(user: str, chromium: str) -> None:
@@ -107,6 +124,19 @@ def shoot(user: str, chromium: str) -> None:
                 page.wait_for_selector(".site-map .leaflet-overlay-pane svg path")
                 page.wait_for_timeout(400)
                 page.screenshot(path=str(OUT / "site.png"))
+
+                # Devices moving live, then an SOS as the control room sees it.
+                page.goto(base + "/live")
+                page.wait_for_timeout(6000)  # a few simulator ticks over the stream
+                page.screenshot(path=str(OUT / "live.png"))
+                _raise_sos(base, password)
+                page.goto(base + "/alerts")
+                page.wait_for_selector("#alert-inbox tbody a[href^='/alerts/']")
+                page.screenshot(path=str(OUT / "alerts.png"))
+                href = page.get_attribute("#alert-inbox tbody a[href^='/alerts/']", "href")
+                page.goto(base + str(href))
+                page.wait_for_timeout(800)
+                page.screenshot(path=str(OUT / "alert.png"))
 
                 # The owning agency edits its own people.
                 page = signed_in("company.security", "/persons")
