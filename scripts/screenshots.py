@@ -1,4 +1,4 @@
-"""Screenshots of the dashboard for the README: docs/img/{login,map,persons,person,person-shared,site,live,alerts,alert}.png.
+"""Screenshots of the dashboard for the README, written to docs/img/ (see SHOTS for the names).
 
 Loads the demo scenario into a throw-away data directory, serves it on a free 127.0.0.1 port, and drives
 Debian chromium through Playwright with every request outside 127.0.0.1 blocked (no tiles: the shipped
