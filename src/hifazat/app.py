@@ -8,13 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from hifazat import __version__, errors, ops
 from hifazat.bus import get_bus
 from hifazat.config import Settings, get_settings
 from hifazat.db import unit_of_work
+from hifazat.inputs import reject_nul
 from hifazat.logs import configure
 from hifazat.outbox import relay_once
 
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure(settings.log_level, settings.log_json)
     app = FastAPI(
+        dependencies=[Depends(reject_nul)],
         title="Hifazat",
         version=__version__,
         lifespan=lifespan,
