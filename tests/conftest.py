@@ -86,9 +86,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
 
 
 @pytest.fixture
-def settings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_template: Path | None
-) -> Iterator[Settings]:
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
     monkeypatch.setenv("HIFAZAT_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("HIFAZAT_FIELD_KEY", FIELD_KEY)
     monkeypatch.setenv("HIFAZAT_LOG_JSON", "true")
@@ -107,18 +105,20 @@ def settings(
     s = get_settings()
     if PG_URL:
         _reset_pg(PG_URL)
-    elif migrated_template is not None:
-        import shutil
-
-        s.data_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(migrated_template, s.data_dir / "hifazat.db")
     yield s
     dispose_engines()
     reset_settings()
 
 
 @pytest.fixture
-def initialised(settings: Settings) -> bootstrap.InitResult:
+def initialised(settings: Settings, migrated_template: Path | None) -> bootstrap.InitResult:
+    target = settings.data_dir / "hifazat.db"
+    if migrated_template is not None and not target.exists():
+        import shutil
+
+        # Start from the session's migrated copy; tests that use `settings` alone still see an empty dir.
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(migrated_template, target)
     return bootstrap.init(settings, ADMIN_PASSWORD)
 
 

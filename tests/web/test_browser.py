@@ -181,7 +181,11 @@ def test_create_site_by_drawing_on_the_map(tab: Tab, api: httpx.Client) -> None:
     assert box is not None
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.fill(".shape-radius", "250")
-    page.click("button:has-text('Save changes')")
-    page.wait_for_selector(".notice.ok:has-text('Saved.')")
+    # Wait for the PATCH itself: the "Saved." notice of the create redirect may still be on the page.
+    with page.expect_response(
+        lambda r: r.request.method == "PATCH" and f"/api/v1/sites/{site_id}" in r.url
+    ) as rp:
+        page.click("button:has-text('Save changes')")
+    assert rp.value.status == 200
     site = api.get(f"/api/v1/sites/{site_id}").json()
     assert site["geometry"]["type"] == "Point" and site["radius_m"] == 250
