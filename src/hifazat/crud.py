@@ -99,7 +99,10 @@ def audited_update(
     return row
 
 
-def audited_delete(session: Session, row: T, *, kind: str, principal: Principal) -> None:
+def audited_delete(
+    session: Session, row: T, *, kind: str, principal: Principal, subject: str | None = None
+) -> None:
+    """Soft-delete, audit and announce (`subject` defaults to `registry.<kind>.deleted`)."""
     row.deleted_at = utcnow()  # type: ignore[attr-defined]
     session.flush([row])
     audit.record(
@@ -112,4 +115,8 @@ def audited_delete(session: Session, row: T, *, kind: str, principal: Principal)
         before={"deleted_at": None},
         after={"deleted_at": audit.snapshot(row)["deleted_at"]},
     )
-    emit(session, f"registry.{kind}.deleted", {"id": getattr(row, "id", None), "kind": kind})
+    emit(
+        session,
+        subject or f"registry.{kind}.deleted",
+        {"id": getattr(row, "id", None), "kind": kind, "agency_id": getattr(row, "agency_id", None)},
+    )

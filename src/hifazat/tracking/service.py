@@ -14,7 +14,7 @@ from hifazat.audit import service as audit
 from hifazat.auth.models import User
 from hifazat.auth.policy import PERMISSIONS, READ_ALL, STAFF, Principal, View, can_write_agency, require
 from hifazat.config import get_settings
-from hifazat.crud import get_visible, visible_select
+from hifazat.crud import audited_delete, get_visible, visible_select
 from hifazat.db import utcnow
 from hifazat.errors import Problem, conflict, forbidden, invalid, not_found
 from hifazat.outbox import emit
@@ -213,18 +213,7 @@ def rotate_secret(session: Session, *, device_id: str, principal: Principal) -> 
 def delete_device(session: Session, *, device_id: str, principal: Principal) -> None:
     require(principal, "devices", "write")
     device, _ = get_device(session, device_id, principal, for_write=True)
-    device.deleted_at = utcnow()
-    session.flush([device])
-    audit.record(
-        session,
-        actor=principal,
-        action="delete",
-        entity="devices",
-        entity_id=device.id,
-        before={"deleted_at": None},
-        after={"deleted_at": audit.snapshot(device)["deleted_at"]},
-    )
-    emit(session, "tracking.device.deleted", {"id": device.id, "agency_id": device.agency_id})
+    audited_delete(session, device, kind="devices", principal=principal, subject="tracking.device.deleted")
     bump(session)
 
 
@@ -512,18 +501,7 @@ def update_zone(session: Session, *, zone_id: str, data: schemas.ZonePatch, prin
 def delete_zone(session: Session, *, zone_id: str, principal: Principal) -> None:
     require(principal, "zones", "write")
     zone, _ = get_zone(session, zone_id, principal, for_write=True)
-    zone.deleted_at = utcnow()
-    session.flush([zone])
-    audit.record(
-        session,
-        actor=principal,
-        action="delete",
-        entity="zones",
-        entity_id=zone.id,
-        before={"deleted_at": None},
-        after={"deleted_at": audit.snapshot(zone)["deleted_at"]},
-    )
-    emit(session, "tracking.zone.deleted", {"id": zone.id, "agency_id": zone.agency_id})
+    audited_delete(session, zone, kind="zones", principal=principal, subject="tracking.zone.deleted")
     bump(session)
 
 
