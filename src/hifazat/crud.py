@@ -46,8 +46,15 @@ def get_visible(
 
 
 def audited_create(
-    session: Session, row: T, *, kind: str, principal: Principal, exclude: Iterable[str] = ()
+    session: Session,
+    row: T,
+    *,
+    kind: str,
+    principal: Principal,
+    exclude: Iterable[str] = (),
+    subject: str | None = None,
 ) -> T:
+    """Add, audit and announce (`subject` defaults to `registry.<kind>.created`)."""
     session.add(row)
     session.flush([row])
     after = audit.snapshot(row, exclude)
@@ -60,7 +67,11 @@ def audited_create(
         owner_agency_id=getattr(row, "agency_id", None),
         after=after,
     )
-    emit(session, f"registry.{kind}.created", {"id": getattr(row, "id", None), "kind": kind})
+    emit(
+        session,
+        subject or f"registry.{kind}.created",
+        {"id": getattr(row, "id", None), "kind": kind, "agency_id": getattr(row, "agency_id", None)},
+    )
     return row
 
 

@@ -14,7 +14,7 @@ from hifazat.audit import service as audit
 from hifazat.auth.models import User
 from hifazat.auth.policy import PERMISSIONS, READ_ALL, STAFF, Principal, View, can_write_agency, require
 from hifazat.config import get_settings
-from hifazat.crud import audited_delete, get_visible, visible_select
+from hifazat.crud import audited_create, audited_delete, get_visible, visible_select
 from hifazat.db import utcnow
 from hifazat.errors import Problem, conflict, forbidden, invalid, not_found
 from hifazat.outbox import emit
@@ -127,18 +127,8 @@ def create_device(session: Session, *, data: schemas.DeviceIn, principal: Princi
     )
     secret = data.secret or _new_secret()
     _set_secret(device, secret)
-    session.add(device)
-    session.flush([device])
+    audited_create(session, device, kind="devices", principal=principal, subject="tracking.device.created")
     session.add(DeviceLast(device_id=device.id, inside=[], stale=False, separated=False))
-    audit.record(
-        session,
-        actor=principal,
-        action="create",
-        entity="devices",
-        entity_id=device.id,
-        after=audit.snapshot(device),
-    )
-    emit(session, "tracking.device.created", {"id": device.id, "agency_id": owner})
     bump(session)
     return device, secret
 
@@ -438,17 +428,7 @@ def create_zone(session: Session, *, data: schemas.ZoneIn, principal: Principal)
         active=data.active,
         description=data.description,
     )
-    session.add(zone)
-    session.flush([zone])
-    audit.record(
-        session,
-        actor=principal,
-        action="create",
-        entity="zones",
-        entity_id=zone.id,
-        after=audit.snapshot(zone),
-    )
-    emit(session, "tracking.zone.created", {"id": zone.id, "agency_id": owner})
+    audited_create(session, zone, kind="zones", principal=principal, subject="tracking.zone.created")
     bump(session)
     return zone
 
