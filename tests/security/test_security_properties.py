@@ -100,4 +100,6 @@ def test_polygons_from_rings(points: list[tuple[float, float]], close: bool) -> 
         return
     assert coords[0] == coords[-1] and len(coords) >= 4
     assert shape["coordinates"][0][0] == shape["coordinates"][0][-1]
-    assert 24 <= lat <= 25 and 66 <= lon <= 67 and not math.isnan(lat)
+    # The centroid lies in the rings' box, up to float rounding (a sliver at lon 66 gave 65.99999999999999).
+    eps = 1e-9
+    assert 24 - eps <= lat <= 25 + eps and 66 - eps <= lon <= 67 + eps and not math.isnan(lat)
