@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +170,7 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _TomlFileSource(settings_cls), file_secret_settings)
 
-    @property
+    @cached_property  # read on every session; resolve() is a filesystem walk
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
