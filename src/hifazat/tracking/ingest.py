@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from hifazat.config import Settings, get_settings
@@ -35,7 +35,7 @@ from hifazat.outbox import OutboxEvent
 from hifazat.tracking.cache import TrackingState
 from hifazat.tracking.geofence import haversine_m
 from hifazat.tracking.hooks import TrackingEventData, run_hooks
-from hifazat.tracking.models import DeviceLast, Position
+from hifazat.tracking.models import DeviceLast
 
 log = logging.getLogger("hifazat.tracking.ingest")
 COLUMNS = (
@@ -230,6 +230,29 @@ def _lock_last(session: Session, device_ids: list[str]) -> dict[str, Hot]:
     return rows
 
 
+def _existing(session: Session, pairs: list[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Which (device, fix time) pairs are already stored: one index probe per pair, driven from the
+    pairs side (a row-value IN list makes SQLite scan the table)."""
+    raw = _raw(session)
+    cur = raw.cursor()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            cur.execute(
+                "SELECT p.device_id, p.at FROM unnest(%s::varchar[], %s::bigint[]) AS u(d, t)"
+                " JOIN positions p ON p.device_id = u.d AND p.at = u.t",
+                ([d for d, _ in pairs], [t for _, t in pairs]),
+            )
+        else:
+            cur.execute(
+                "SELECT p.device_id, p.at FROM json_each(?) AS j CROSS JOIN positions AS p"
+                " ON p.device_id = j.value ->> 0 AND p.at = j.value ->> 1",
+                (orjson.dumps(pairs).decode(),),
+            )
+        return {(d, int(t)) for d, t in cur.fetchall()}
+    finally:
+        cur.close()
+
+
 def store(
     session: Session,
     fixes: Fixes,
@@ -271,12 +294,7 @@ def store(
     if late.any():
         li = np.flatnonzero(late).tolist()
         pairs = [(fx.device_ids[i], int(fx.t_ms[i])) for i in li]
-        existing: set[tuple[str, int | None]] = set()
-        for s in range(0, len(pairs), 500):
-            q = select(Position.device_id, Position.at).where(
-                tuple_(Position.device_id, Position.at).in_(pairs[s : s + 500])
-            )
-            existing.update((dev_id, _ms(at)) for dev_id, at in session.execute(q))
+        existing = _existing(session, pairs)
         drop = np.zeros(n, dtype=bool)
         for i in li:
             if (fx.device_ids[i], int(fx.t_ms[i])) in existing:
