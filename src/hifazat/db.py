@@ -115,6 +115,12 @@ class _Checkpointer:
         self.thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
         self.thread.start()
 
+    def close(self) -> None:
+        """Stop and close the connection before the caller goes on (a test may then change the file)."""
+        self.stop.set()
+        if self.thread is not threading.current_thread():
+            self.thread.join(5)
+
     def _run(self) -> None:
         conn: sqlite3.Connection | None = None
         try:
@@ -128,9 +134,6 @@ class _Checkpointer:
         finally:
             if conn is not None:
                 conn.close()
-
-
-_checkpointers: dict[str, _Checkpointer] = {}
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -147,8 +150,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        if path and path != ":memory:" and url not in _checkpointers:
-            _checkpointers[url] = _Checkpointer(path)
+        if path and path != ":memory:":
+            cp = _Checkpointer(path)
+            event.listen(engine, "engine_disposed", lambda _engine: cp.close())
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
@@ -193,9 +197,6 @@ def unit_of_work(settings: Settings | None = None, *, readonly: bool = False) ->
 
 
 def dispose_engines() -> None:
-    for cp in _checkpointers.values():
-        cp.stop.set()
-    _checkpointers.clear()
     for engine in _engines.values():
         engine.dispose()
     _engines.clear()

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.config import Settings, get_settings
@@ -400,22 +400,42 @@ def store(
 
 
 def emit_many(session: Session, events: list[TrackingEventData]) -> None:
-    """Outbox rows for many events in one INSERT (the event id doubles as the outbox id, so the bus and
-    every consumer see the same id); published after commit exactly like `outbox.emit`."""
+    """Outbox rows for many events in one executemany (the event id doubles as the outbox id, so the bus
+    and every consumer see the same id); published after commit exactly like `outbox.emit`."""
     if not events:
         return
     now = utcnow()
-    values = [
-        {"id": ev.id, "subject": ev.subject, "payload": ev.payload(), "created_at": now} for ev in events
+    dialect = session.get_bind().dialect
+    pg = dialect.name == "postgresql"
+    stamp = OutboxEvent.__table__.c.created_at.type.bind_processor(dialect)
+    created = stamp(now) if stamp else now
+    payloads = [ev.payload() for ev in events]
+    rows = [
+        (ev.id, ev.subject, orjson.dumps(p).decode(), created) for ev, p in zip(events, payloads, strict=True)
     ]
-    session.execute(insert(OutboxEvent), values)  # executemany; no per-row RETURNING round trips
-    ids = [v["id"] for v in values]
-    seq_of: dict[str, int] = {}
-    for start in range(0, len(ids), 1000):
-        q = select(OutboxEvent.id, OutboxEvent.seq).where(OutboxEvent.id.in_(ids[start : start + 1000]))
-        seq_of.update({i: s for i, s in session.execute(q)})
+    m = "%s" if pg else "?"
+    cast = "::json" if pg else ""
+    sql = f"INSERT INTO outbox (id, subject, payload, created_at) VALUES ({m}, {m}, {m}{cast}, {m})"  # noqa: S608
+    raw = _raw(session)
+    cur = raw.cursor()
+    try:
+        cur.executemany(sql, rows)
+        ids = [ev.id for ev in events]
+        seq_of: dict[str, int] = {}
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start : start + 1000]
+            if pg:
+                cur.execute("SELECT id, seq FROM outbox WHERE id = ANY(%s)", (chunk,))
+            else:
+                cur.execute(f"SELECT id, seq FROM outbox WHERE id IN ({','.join('?' * len(chunk))})", chunk)  # noqa: S608
+            seq_of.update(cur.fetchall())
+    finally:
+        cur.close()
     pending = session.info.setdefault(OUTBOX_PENDING, [])
-    pending.extend(OutboxEvent(seq=seq_of[str(v["id"])], **v) for v in values)
+    pending.extend(
+        OutboxEvent(seq=seq_of[ev.id], id=ev.id, subject=ev.subject, payload=p, created_at=now)
+        for ev, p in zip(events, payloads, strict=True)
+    )
 
 
 def _escort_events(
