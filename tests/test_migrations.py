@@ -73,3 +73,53 @@ def test_the_check_would_see_drift(settings: Settings) -> None:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diff = compare_metadata(ctx, drifted)
     assert any(d[0] == "add_column" and d[3].name == "shoe_size" for d in diff)
+
+
+def test_position_key_migration_keeps_stored_positions(settings: Settings) -> None:
+    """0005 moves positions from the device id to the compact device key and back, losing no fix."""
+    from alembic import command
+
+    _empty_database(settings)
+    engine = get_engine()
+    cfg = migrate.alembic_config(engine)
+    command.upgrade(cfg, "0002_tracking")  # env.py opens its own connection from the engine
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO agencies (id, name, kind, jurisdiction, country, created_at, updated_at)"
+                " VALUES ('a', 'A', 'police', '{}', 'PK', '2026-01-01', '2026-01-01')"
+            )
+        )
+        for n, dev in enumerate(("d-one", "d-two"), start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO devices (id, identifier, name, kind, agency_id, status, notes, created_at,"
+                    " updated_at) VALUES (:id, :id, :id, 'tracker', 'a', 'active', '', :t, :t)"
+                ),
+                {"id": dev, "t": f"2026-01-0{n}"},
+            )
+            for at in (1_000, 2_000, 3_000):
+                conn.execute(
+                    text(
+                        "INSERT INTO positions (device_id, at, received_at, lat, lon, source)"
+                        " VALUES (:d, :at, :at, 24.9, 67.1, 'api')"
+                    ),
+                    {"d": dev, "at": at * n},
+                )
+    command.upgrade(cfg, "0005_position_key")
+    with engine.connect() as conn:
+        keys = dict(conn.execute(text("SELECT id, position_key FROM devices")).all())
+        rows = conn.execute(text("SELECT device_key, at FROM positions ORDER BY device_key, at")).all()
+    assert keys == {"d-one": 1, "d-two": 2}
+    assert [tuple(r) for r in rows] == [(1, 1000), (1, 2000), (1, 3000), (2, 2000), (2, 4000), (2, 6000)]
+    command.downgrade(cfg, "0002_tracking")
+    with engine.connect() as conn:
+        back = conn.execute(text("SELECT device_id, at FROM positions ORDER BY device_id, at")).all()
+    assert [tuple(r) for r in back] == [
+        ("d-one", 1000),
+        ("d-one", 2000),
+        ("d-one", 3000),
+        ("d-two", 2000),
+        ("d-two", 4000),
+        ("d-two", 6000),
+    ]

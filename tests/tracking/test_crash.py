@@ -63,7 +63,7 @@ def test_sigkill_loses_no_acknowledged_position(settings: Settings, initialised:
             data=schemas.DeviceIn(identifier="crash-1", kind="tracker"),
             principal=system_actor("test", initialised.agency_id),
         )
-        device_id = dev.id
+        device_key = dev.position_key
     dispose_engines()
     port = free_port()
     proc = _serve(settings, port)
@@ -105,7 +105,7 @@ def test_sigkill_loses_no_acknowledged_position(settings: Settings, initialised:
         with unit_of_work(readonly=True) as session:
             have = {
                 round(at.timestamp() * 1000)
-                for at in session.scalars(select(Position.at).where(Position.device_id == device_id))
+                for at in session.scalars(select(Position.at).where(Position.device_key == device_key))
             }
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from hifazat.db import unit_of_work, utcnow
 from hifazat.outbox import OutboxEvent
 from hifazat.tracking import hooks, jobs
-from hifazat.tracking.models import DeviceLast, Position
+from hifazat.tracking.models import Device, DeviceLast, Position
 from tests.conftest import ADMIN_PASSWORD, World, login
 
 NOW = lambda: int(time.time() * 1000)  # noqa: E731
@@ -30,8 +30,9 @@ def events(kind: str | None = None) -> list[dict[str, Any]]:
 
 def stored(device_id: str) -> int:
     with unit_of_work(readonly=True) as s:
+        key = select(Device.position_key).where(Device.id == device_id).scalar_subquery()
         return int(
-            s.scalar(select(func.count()).select_from(Position).where(Position.device_id == device_id)) or 0
+            s.scalar(select(func.count()).select_from(Position).where(Position.device_key == key)) or 0
         )
 
 

@@ -26,6 +26,7 @@ log = logging.getLogger("hifazat.tracking.cache")
 @dataclass(frozen=True)
 class DeviceInfo:
     id: str
+    position_key: int
     identifier: str
     name: str
     kind: str
@@ -104,6 +105,7 @@ def fingerprint(session: Session) -> tuple[Any, ...]:
 def _info(d: Device) -> DeviceInfo:
     return DeviceInfo(
         id=d.id,
+        position_key=d.position_key,
         identifier=d.identifier,
         name=d.name,
         kind=d.kind,

@@ -39,7 +39,7 @@ from hifazat.tracking.models import DeviceLast
 
 log = logging.getLogger("hifazat.tracking.ingest")
 COLUMNS = (
-    "device_id",
+    "device_key",
     "at",
     "received_at",
     "lat",
@@ -230,7 +230,7 @@ def _lock_last(session: Session, device_ids: list[str]) -> dict[str, Hot]:
     return rows
 
 
-def _existing(session: Session, pairs: list[tuple[str, int]]) -> set[tuple[str, int]]:
+def _existing(session: Session, pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
     """Which (device, fix time) pairs are already stored: one index probe per pair, driven from the
     pairs side (a row-value IN list makes SQLite scan the table)."""
     raw = _raw(session)
@@ -238,17 +238,17 @@ def _existing(session: Session, pairs: list[tuple[str, int]]) -> set[tuple[str, 
     try:
         if session.get_bind().dialect.name == "postgresql":
             cur.execute(
-                "SELECT p.device_id, p.at FROM unnest(%s::varchar[], %s::bigint[]) AS u(d, t)"
-                " JOIN positions p ON p.device_id = u.d AND p.at = u.t",
+                "SELECT p.device_key, p.at FROM unnest(%s::integer[], %s::bigint[]) AS u(d, t)"
+                " JOIN positions p ON p.device_key = u.d AND p.at = u.t",
                 ([d for d, _ in pairs], [t for _, t in pairs]),
             )
         else:
             cur.execute(
-                "SELECT p.device_id, p.at FROM json_each(?) AS j CROSS JOIN positions AS p"
-                " ON p.device_id = j.value ->> 0 AND p.at = j.value ->> 1",
+                "SELECT p.device_key, p.at FROM json_each(?) AS j CROSS JOIN positions AS p"
+                " ON p.device_key = j.value ->> 0 AND p.at = j.value ->> 1",
                 (orjson.dumps(pairs).decode(),),
             )
-        return {(d, int(t)) for d, t in cur.fetchall()}
+        return {(int(d), int(t)) for d, t in cur.fetchall()}
     finally:
         cur.close()
 
@@ -289,15 +289,17 @@ def store(
         [(last[d].at_ms if last[d].at_ms is not None else -(2**62)) for d in code_to_dev], dtype=np.int64
     )
 
+    code_key = np.array([state.by_id[d].position_key for d in code_to_dev], dtype=np.int64)
+
     # 3. late rows: drop those already stored
     late = fx.t_ms <= last_ms[dc]
     if late.any():
-        li = np.flatnonzero(late).tolist()
-        pairs = [(fx.device_ids[i], int(fx.t_ms[i])) for i in li]
+        li = np.flatnonzero(late)
+        pairs = list(zip(code_key[dc[li]].tolist(), fx.t_ms[li].tolist(), strict=True))
         existing = _existing(session, pairs)
         drop = np.zeros(n, dtype=bool)
-        for i in li:
-            if (fx.device_ids[i], int(fx.t_ms[i])) in existing:
+        for i, pair in zip(li.tolist(), pairs, strict=True):
+            if pair in existing:
                 drop[i] = True
         if drop.any():
             result.duplicates += int(drop.sum())
@@ -373,7 +375,7 @@ def store(
         events.extend(_escort_events(session, fx, final_row, code_to_dev, state, last, settings, separated))
 
     # 6. write
-    _insert_positions(session, fx, now, dialect)
+    _insert_positions(session, fx, code_key[dc].tolist(), now, dialect)
     _upsert_last(session, fx, final_row, code_to_dev, last, separated, now, dialect)
     emit_many(session, events)
     run_hooks(session, events)
@@ -413,22 +415,25 @@ def emit_many(session: Session, events: list[TrackingEventData]) -> None:
     rows = [
         (ev.id, ev.subject, orjson.dumps(p).decode(), created) for ev, p in zip(events, payloads, strict=True)
     ]
-    m = "%s" if pg else "?"
-    cast = "::json" if pg else ""
-    sql = f"INSERT INTO outbox (id, subject, payload, created_at) VALUES ({m}, {m}, {m}{cast}, {m})"  # noqa: S608
-    raw = _raw(session)
-    cur = raw.cursor()
+    cur = _raw(session).cursor()
     try:
-        cur.executemany(sql, rows)
-        ids = [ev.id for ev in events]
-        seq_of: dict[str, int] = {}
-        for start in range(0, len(ids), 1000):
-            chunk = ids[start : start + 1000]
-            if pg:
-                cur.execute("SELECT id, seq FROM outbox WHERE id = ANY(%s)", (chunk,))
-            else:
-                cur.execute(f"SELECT id, seq FROM outbox WHERE id IN ({','.join('?' * len(chunk))})", chunk)  # noqa: S608
-            seq_of.update(cur.fetchall())
+        if pg:  # one statement: the rows as arrays, the seqs back
+            cur.execute(
+                "INSERT INTO outbox (id, subject, payload, created_at) SELECT * FROM"
+                " unnest(%s::varchar[], %s::varchar[], %s::json[], %s::timestamptz[]) RETURNING id, seq",
+                [list(col) for col in zip(*rows, strict=True)],
+            )
+            seq_of: dict[str, int] = dict(cur.fetchall())
+        else:
+            sql = "INSERT INTO outbox (id, subject, payload, created_at) VALUES (?, ?, ?, ?)"
+            cur.executemany(sql, rows)
+            ids = [ev.id for ev in events]
+            seq_of = {}
+            for start in range(0, len(ids), 900):
+                chunk = ids[start : start + 900]
+                marks = ",".join("?" * len(chunk))
+                cur.execute(f"SELECT id, seq FROM outbox WHERE id IN ({marks})", chunk)  # noqa: S608
+                seq_of.update(cur.fetchall())
     finally:
         cur.close()
     pending = session.info.setdefault(OUTBOX_PENDING, [])
@@ -520,13 +525,13 @@ def _escort_events(
     return out
 
 
-def _insert_positions(session: Session, fx: Fixes, now: datetime, dialect: str) -> None:
+def _insert_positions(session: Session, fx: Fixes, keys: list[int], now: datetime, dialect: str) -> None:
     recv = _ms(now)
     num = [[None if x != x else x for x in fx.numeric[k].tolist()] for k in NUMERIC]  # NaN -> NULL
     attrs = [None if a is None else orjson.dumps(a).decode() for a in fx.attributes]
     rows = list(
         zip(
-            fx.device_ids,
+            keys,
             fx.t_ms.tolist(),
             [recv] * len(fx),
             fx.lat.tolist(),
@@ -589,13 +594,22 @@ def _upsert_last(
                 d,
             )
         )
-    m = "%s" if dialect == "postgresql" else "?"
-    cast = "::json" if dialect == "postgresql" else ""
     names = ("at", "received_at", "lat", "lon", "speed_kmh", "course", "accuracy", "battery", "source")
-    sets = ", ".join(f"{c}={m}" for c in names) + f", inside={m}{cast}, stale=false, separated={m}"
-    sql = f"UPDATE device_last SET {sets} WHERE device_id={m}"  # noqa: S608
     cur = _raw(session).cursor()
     try:
-        cur.executemany(sql, params)
+        if dialect == "postgresql":  # one statement joining the rows given as arrays
+            types = ("bigint", "bigint") + ("float8",) * 6 + ("varchar", "text", "boolean", "varchar")
+            arrays = ", ".join(f"%s::{t}[]" for t in types)
+            sets = ", ".join(f"{c}=u.{c}" for c in names)
+            sets += ", inside=u.inside::json, stale=false, separated=u.separated"
+            cur.execute(
+                f"UPDATE device_last AS d SET {sets}"  # noqa: S608
+                f" FROM unnest({arrays}) AS u({', '.join(names)}, inside, separated, device_id)"
+                " WHERE d.device_id = u.device_id",
+                [list(col) for col in zip(*params, strict=True)],
+            )
+        else:
+            sets = ", ".join(f"{c}=?" for c in names) + ", inside=?, stale=false, separated=?"
+            cur.executemany(f"UPDATE device_last SET {sets} WHERE device_id=?", params)  # noqa: S608
     finally:
         cur.close()

@@ -82,11 +82,11 @@ def purge_expired(now: datetime | None = None) -> int:
         return 0
     before = (now or utcnow()) - timedelta(days=days)
     with unit_of_work() as session:
-        ids = session.execute(select(Device.id)).scalars().all()
+        keys = session.execute(select(Device.position_key)).scalars().all()
     total = 0
-    for dev_id in ids:  # one short transaction per device keeps ingest flowing
+    for key in keys:  # one short transaction per device keeps ingest flowing
         with unit_of_work() as session:
-            res = session.execute(delete(Position).where(Position.device_id == dev_id, Position.at < before))
+            res = session.execute(delete(Position).where(Position.device_key == key, Position.at < before))
             total += int(getattr(res, "rowcount", 0) or 0)
     return total
 

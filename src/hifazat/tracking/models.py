@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -62,8 +62,23 @@ class ZoneKind(enum.StrEnum):
     corridor = "corridor"
 
 
+def next_position_key(context: Any) -> int:
+    """The next compact device key: a sequence on PostgreSQL; on SQLite (one writer at a time) the
+    highest key so far, never below one already handed out on this connection (rows flushed together)."""
+    conn = context.connection
+    if conn.dialect.name == "postgresql":
+        return int(conn.execute(text("SELECT nextval('devices_position_key_seq')")).scalar_one())
+    top = int(conn.execute(text("SELECT COALESCE(MAX(position_key), 0) FROM devices")).scalar_one())
+    key = max(top, conn.info.get("last_position_key", 0)) + 1
+    conn.info["last_position_key"] = key
+    return key
+
+
 class Device(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     __tablename__ = "devices"
+
+    # Positions are stored under this integer rather than the 36-character id (a smaller hot index).
+    position_key: Mapped[int] = mapped_column(Integer, unique=True, index=True, default=next_position_key)
 
     identifier: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
@@ -104,12 +119,12 @@ class Position(Base):
     """Append-only. One row per (device, fix time): a repeat of the same fix is a duplicate, stored once."""
 
     __tablename__ = "positions"
-    __table_args__ = (Index("ux_positions_device_at", "device_id", "at", unique=True),)
+    __table_args__ = (Index("ux_positions_device_at", "device_key", "at", unique=True),)
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     )
-    device_id: Mapped[str] = mapped_column(String(36))
+    device_key: Mapped[int] = mapped_column(Integer)  # devices.position_key
     at: Mapped[datetime] = mapped_column(EpochMs)
     received_at: Mapped[datetime] = mapped_column(EpochMs)
     lat: Mapped[float] = mapped_column(Float)

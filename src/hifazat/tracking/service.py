@@ -308,7 +308,7 @@ def positions(
     limit: int,
 ) -> list[dict[str, Any]]:
     dec = coarse_for(principal)
-    q = select(Position).where(Position.device_id == device.id)
+    q = select(Position).where(Position.device_key == device.position_key)
     if start is not None:
         q = q.where(Position.at >= start)
     if end is not None:
