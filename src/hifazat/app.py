@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from hifazat import __version__, errors, ops
+from hifazat.auth import cache as agency_cache
 from hifazat.bus import get_bus
 from hifazat.config import Settings, get_settings
 from hifazat.db import unit_of_work
@@ -38,10 +40,19 @@ def _relay_tick() -> None:
         relay_once(session)
 
 
+# How long a thread may hold the interpreter before another runnable thread gets it (CPython's default is
+# 5 ms). A bulk batch parsed in a worker thread would otherwise hold up the event loop that answers an SOS
+# and writes its stream event for that long at every switch.
+SWITCH_INTERVAL_S = 0.0005
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    previous_switch = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     bus = get_bus()
     await bus.start()
+    unsubscribe = agency_cache.subscribe(bus)  # another worker changed an agency or agreement
     stop = asyncio.Event()
     tasks = [asyncio.create_task(_relay_loop(stop))]
     for starter in app.state.background:
@@ -53,7 +64,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        unsubscribe()
         await bus.stop()
+        sys.setswitchinterval(previous_switch)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from hifazat.config import Settings, get_settings
+from hifazat.lane import LaneConnection, lane
 
 log = logging.getLogger("hifazat.db")
 FALLBACK_CHECKPOINT_PAGES = 20_000  # 80 MB of WAL
@@ -139,7 +140,17 @@ class _Checkpointer:
 def _sqlite_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock up front, so a reader never fails to upgrade (SQLITE_BUSY_SNAPSHOT).
     mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    raw = conn.connection.dbapi_connection
+    if mode != "IMMEDIATE" or not isinstance(raw, LaneConnection):
+        lane.defer_to_urgent()
+        conn.exec_driver_sql(f"BEGIN {mode}")
+        return
+    raw.take_lane()  # this process's writers take turns here (urgent first), not in SQLite's busy sleeps
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        raw.drop_lane()
+        raise
 
 
 def make_engine(url: str) -> Engine:
@@ -147,7 +158,8 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=8)
+        args = {"check_same_thread": False, "timeout": 30, "factory": LaneConnection}
+        engine = create_engine(url, connect_args=args, pool_size=8)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         if path and path != ":memory:":
@@ -156,7 +168,10 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # Background transactions begin after urgent work in flight (an SOS) is done; row locks need no lane.
+    event.listen(engine, "begin", lambda _conn: lane.defer_to_urgent())
+    return engine
 
 
 def get_engine(settings: Settings | None = None) -> Engine:

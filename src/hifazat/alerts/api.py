@@ -24,8 +24,9 @@ from hifazat.alerts.schemas import (
 )
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal, require
-from hifazat.db import utcnow
+from hifazat.db import unit_of_work, utcnow
 from hifazat.deps import CurrentUser, DbSession, Page
+from hifazat.lane import run_urgent
 
 router = APIRouter(prefix="/api/v1")
 TAG: list[Any] = ["alerts"]
@@ -35,12 +36,22 @@ notifications.register_visibility()
 
 
 @router.post("/alerts", status_code=201, tags=TAG, summary="Raise an alert (SOS or manual)")
-def create_alert(body: AlertIn, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
+async def create_alert(body: AlertIn, request: Request) -> dict[str, Any]:
     """`kind=sos` needs `lat`/`lon` and one of `person_id`, `device_id` or `for_self`; anyone signed in may
     raise one. Other kinds are manual alerts by operators. Answered only after the alert is committed."""
-    alert = service.create(session, body, principal)
-    # The creator always sees its alert in full and may act on it (owner, or shared with its agency).
-    return service.present(session, alert, service.FULL_RW_SHARED, assignments=[])
+    # The urgent lane: its own threads, and the write lock before any background writer (see hifazat.lane).
+    return await run_urgent(_create_alert, body, request)
+
+
+def _create_alert(body: AlertIn, request: Request) -> dict[str, Any]:
+    from hifazat.auth.service import principal_from_request
+
+    with unit_of_work(readonly=True) as session:  # sign-in check without the write lock
+        principal = principal_from_request(session, request)
+    with unit_of_work() as session:
+        alert = service.create(session, body, principal)
+        # The creator always sees its alert in full and may act on it (owner, or shared with its agency).
+        return service.present(session, alert, service.FULL_RW_SHARED, assignments=[])
 
 
 @router.get("/alerts", tags=TAG, summary="Alerts visible to you, newest first")

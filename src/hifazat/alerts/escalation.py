@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from hifazat.alerts.models import Alert, AlertStatus, EscalationPolicy, EscalationTimer, TimerState
 from hifazat.alerts.schemas import PolicyIn, PolicyPatch
 from hifazat.audit import service as audit
+from hifazat.auth import cache as agency_cache
 from hifazat.auth.models import Agency, Role, User
 from hifazat.auth.policy import Principal, can_write_agency, require, system_actor
 from hifazat.config import get_settings
@@ -33,19 +34,15 @@ from hifazat.registry.models import Site, Unit
 
 log = logging.getLogger("hifazat.alerts.escalation")
 KIND = "escalation_policies"
+SETTLE_S = 0.001  # after a new alert's event, before its level-0 tick
 
 
 # --- policies -------------------------------------------------------------------------------------------
 
 
 def _ancestors(session: Session, agency_id: str) -> list[str]:
-    out: list[str] = []
-    current: str | None = agency_id
-    while current and current not in out:
-        out.append(current)
-        agency = session.get(Agency, current)
-        current = agency.parent_id if agency else None
-    return out
+    """The agency, its parent, ... up to the top (from the per-agency cache of the auth domain)."""
+    return list(agency_cache.facts(session, agency_id).chain)
 
 
 def default_levels(session: Session, alert: Alert) -> list[dict[str, Any]]:
@@ -453,18 +450,20 @@ def next_due(session: Session) -> datetime | None:
     )
 
 
-def tick(worker: str) -> float:
-    """One pass of the loop; returns how long to sleep before the next."""
+def tick(worker: str, *, known_due: bool = False) -> float:
+    """One pass of the loop; returns how long to sleep before the next. `known_due`: a new alert's level-0
+    timer is due now, so go straight to firing without asking for the next due time first."""
     poll = get_settings().alerts_escalation_poll_s
-    with unit_of_work(readonly=True) as session:
-        due = next_due(session)
-    now = utcnow()
-    if due is None:
-        return poll
-    if due > now:
-        return min(poll, max((due - now).total_seconds(), 0.0))
+    if not known_due:
+        with unit_of_work(readonly=True) as session:
+            due = next_due(session)
+        if due is None:
+            return poll
+        wait = (due - utcnow()).total_seconds()
+        if wait > 0:
+            return min(poll, wait)
     with unit_of_work() as session:
-        fired = fire_due(session, now=now, worker=worker)
+        fired = fire_due(session, now=utcnow(), worker=worker)
     return 0.0 if len(fired) >= 50 else min(poll, 0.02)
 
 
@@ -483,9 +482,14 @@ async def escalation_loop(stop: asyncio.Event) -> None:
     unsubscribe = get_bus().subscribe("alerts.changed", on_alert)
     try:
         while not stop.is_set():
+            woken = wake.is_set()
             wake.clear()
+            if woken:
+                # The new alert's own response and stream event leave first: they wait on this loop, and
+                # the tick's thread would otherwise take the interpreter from them at once.
+                await asyncio.sleep(SETTLE_S)
             try:
-                delay = await asyncio.to_thread(tick, worker)
+                delay = await asyncio.to_thread(tick, worker, known_due=woken)
             except Exception:
                 log.exception("escalation tick failed")
                 delay = 1.0

@@ -144,20 +144,19 @@ def build_principal(
     roles: Iterable[str],
     token_id: str | None = None,
 ) -> Principal:
-    agency = session.get(Agency, agency_id)
+    from hifazat.auth import cache
+
+    facts = cache.facts(session, agency_id)  # tree, jurisdiction and grants, cached per agency
     roles = frozenset(roles)
-    platform = bool(
-        agency and agency.parent_id is None and agency.kind == "federal_ministry" and "admin" in roles
-    )
     return Principal(
         user_id=user_id,
         username=username,
         agency_id=agency_id,
         roles=roles,
-        platform_admin=platform,
-        tree=descendants(session, agency_id),
-        jurisdiction=tuple(agency.jurisdiction or ()) if agency else (),
-        grants=active_grants(session, agency_id),
+        platform_admin=facts.top_ministry and "admin" in roles,
+        tree=facts.tree,
+        jurisdiction=facts.jurisdiction,
+        grants=facts.grants,
         token_id=token_id,
     )
 

@@ -1,0 +1,162 @@
+"""What a principal's agency brings to it (agency tree, ancestors, jurisdiction, sharing grants), cached.
+
+Building these took two table walks and a query per agreement on every request. They change only when an
+agency or a sharing agreement changes, so each process keeps them per agency and database:
+
+  * a transaction that changes an `Agency` or `SharingAgreement` clears this process's cache when it
+    commits, and emits `auth.changed` through the outbox, which clears every other worker's cache (the
+    app subscribes in its lifespan);
+  * an entry lives at most `TTL_S`, and never past the moment an agreement of its agency starts or ends;
+  * entries belong to one connection pool, so another database (or a disposed engine) never sees them.
+
+Users and tokens are not cached: each request still reads its token row and user (roles, active).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from hifazat.auth.models import Agency, SharingAgreement
+from hifazat.db import new_id, utcnow
+
+SUBJECT = "auth.changed"
+TTL_S = 30.0
+_CHANGED = "hifazat_auth_changed"
+
+
+@dataclass(frozen=True)
+class AgencyFacts:
+    exists: bool
+    tree: frozenset[str]  # the agency and every agency below it (retired ones too)
+    chain: tuple[str, ...]  # the agency, its parent, ... up to the top
+    jurisdiction: tuple[str, ...]
+    top_ministry: bool  # a top-level federal ministry (its admins administer every agency)
+    grants: tuple[Any, ...]  # policy.Grant, active now
+
+
+_lock = threading.Lock()
+_generation = 0
+_entries: weakref.WeakKeyDictionary[Any, dict[str, tuple[AgencyFacts, float]]] = weakref.WeakKeyDictionary()
+
+
+def invalidate() -> None:
+    global _generation
+    with _lock:
+        _generation += 1
+        _entries.clear()
+
+
+def facts(session: Session, agency_id: str) -> AgencyFacts:
+    pool = session.get_bind().engine.pool  # an Engine, or an OptionEngine sharing its pool
+    now = time.monotonic()
+    with _lock:
+        hit = _entries.get(pool, {}).get(agency_id)
+        generation = _generation
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    value, until = _load(session, agency_id)
+    expires = now + TTL_S
+    if until is not None:
+        expires = min(expires, now + max((until - utcnow()).total_seconds(), 0.0))
+    with _lock:
+        if generation == _generation:  # nothing changed while we read: safe to keep
+            _entries.setdefault(pool, {})[agency_id] = (value, expires)
+    return value
+
+
+def _load(session: Session, agency_id: str) -> tuple[AgencyFacts, datetime | None]:
+    from hifazat.auth.policy import Grant
+
+    rows = session.execute(select(Agency.id, Agency.parent_id, Agency.kind, Agency.jurisdiction)).all()
+    parent: dict[str, str | None] = {}
+    children: dict[str | None, list[str]] = {}
+    info: dict[str, tuple[str, list[str] | None]] = {}
+    for aid, parent_id, kind, jurisdiction in rows:
+        parent[aid] = parent_id
+        children.setdefault(parent_id, []).append(aid)
+        info[aid] = (kind, jurisdiction)
+
+    def tree_of(root: str) -> frozenset[str]:
+        out, stack = {root}, [root]
+        while stack:
+            for child in children.get(stack.pop(), []):
+                if child not in out:
+                    out.add(child)
+                    stack.append(child)
+        return frozenset(out)
+
+    chain: list[str] = []
+    current: str | None = agency_id
+    while current and current not in chain:
+        chain.append(current)
+        current = parent.get(current)
+    now = utcnow()
+    agreements = session.scalars(
+        select(SharingAgreement).where(
+            SharingAgreement.grantee_id == agency_id, SharingAgreement.deleted_at.is_(None)
+        )
+    ).all()
+    grants = []
+    until: datetime | None = None
+    for a in agreements:
+        for edge in (a.valid_from, a.valid_to):
+            if edge is not None and edge > now and (until is None or edge < until):
+                until = edge
+        if (a.valid_from is None or a.valid_from <= now) and (a.valid_to is None or a.valid_to > now):
+            grants.append(
+                Grant(
+                    agreement_id=a.id,
+                    grantor_tree=tree_of(a.grantor_id),
+                    kinds=frozenset(a.entity_kinds),
+                    filters=dict(a.filters or {}),
+                    level=a.level,
+                    redact=frozenset(a.redact_fields or ()),
+                )
+            )
+    kind, held = info.get(agency_id, ("", None))
+    value = AgencyFacts(
+        exists=agency_id in info,
+        tree=tree_of(agency_id),
+        chain=tuple(chain),
+        jurisdiction=tuple(held or ()),
+        top_ministry=agency_id in info and parent.get(agency_id) is None and kind == "federal_ministry",
+        grants=tuple(grants),
+    )
+    return value, until
+
+
+@event.listens_for(Session, "before_flush")
+def _note_changes(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.info.get(_CHANGED):
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Agency | SharingAgreement):
+            from hifazat.outbox import emit
+
+            session.info[_CHANGED] = True
+            emit(session, SUBJECT, {"id": new_id(), "agency_id": None})
+            return
+
+
+@event.listens_for(Session, "after_commit")
+def _clear_on_commit(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
+        invalidate()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def subscribe(bus: Any) -> Any:
+    """Clear this process's cache whenever any worker commits a change (returns the unsubscribe)."""
+    return bus.subscribe(SUBJECT, lambda _event: invalidate())
