@@ -13,7 +13,7 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -265,14 +265,19 @@ def notify_level(
     reason: str,
     *,
     generation: int | None = None,
+    levels: list[dict[str, Any]] | None = None,
+    then: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """Tell the targets of one level: share the alert with their agencies and queue their notifications."""
+    """Tell the targets of one level: share the alert with their agencies and queue their notifications.
+    `then` runs once the shares are recorded, before the notifications are queued (and audited)."""
     from hifazat.alerts import notifications
     from hifazat.alerts.service import add_event, share
 
-    levels = levels_for(session, alert)
+    levels = levels if levels is not None else levels_for(session, alert)
     targets = levels[level]["targets"] if level < len(levels) else []
     added = share(session, alert, _target_agencies(session, targets), f"escalation level {level}")
+    if then is not None:
+        then()
     deliveries = notifications.notify_targets(
         session, alert, targets, level=level, reason=reason, generation=generation
     )
@@ -433,15 +438,26 @@ def fire_due(
 
 
 def _fire_first(session: Session, alert: Alert, levels: list[dict[str, Any]], actor: Principal) -> None:
-    """Level 0 of a fresh alert: tell its first targets; the climb to level 1 counts from its creation."""
-    from hifazat.alerts.service import emit_changed
+    """Level 0 of a fresh alert: tell its first targets; the climb to level 1 counts from its creation.
+
+    Reads come first and the notifications (which append to the audit chain) last, so the chain's lock is
+    held from their audit entry to the commit only, never while this transaction still reads."""
+    from hifazat.alerts.service import assignments_of, emit_changed
 
     policy = session.get(EscalationPolicy, alert.escalation_policy_id) if alert.escalation_policy_id else None
-    notify_level(session, alert, 0, actor, _raised_reason(policy), generation=0)
+    assigned = assignments_of(session, alert.id)
     if len(levels) > 1:
         _arm(session, alert, 1, alert.created_at + timedelta(seconds=int(levels[0]["timeout_s"])))
-    session.flush()
-    emit_changed(session, alert, "notified")
+    notify_level(
+        session,
+        alert,
+        0,
+        actor,
+        _raised_reason(policy),
+        generation=0,
+        levels=levels,
+        then=lambda: emit_changed(session, alert, "notified", assignments=assigned),
+    )
 
 
 def next_due(session: Session) -> datetime | None:

@@ -320,12 +320,12 @@ def raise_alert(
     add_event(
         session, alert, actor, "created", to_status=alert.status, data={"source": source, **(data or {})}
     )
-    audit.record(
-        session, actor=actor, action="create", entity=KIND, entity_id=alert.id, after=audit.snapshot(alert)
-    )
+    snapshot = audit.snapshot(alert)
     share(session, alert, share_with, "raised by this agency")
     escalation.start(session, alert, actor, now=now, policy=policy, fresh=True)
     emit_changed(session, alert, "created", assignments=[])
+    # Last: the audit chain is one lock for every writer (PostgreSQL), held from here to the commit.
+    audit.record(session, actor=actor, action="create", entity=KIND, entity_id=alert.id, after=snapshot)
     return alert
 
 

@@ -184,6 +184,10 @@ def enqueue(
             created_at=now,
             updated_at=now,
         )
+        if t.channel == Channel.stream:  # published in this transaction: delivered as it is written
+            move(d, DeliveryStatus.delivered)
+            d.attempts = 1
+            d.last_attempt_at = d.delivered_at = now
         fresh.append(d)
     if fresh:
         try:
@@ -200,15 +204,11 @@ def enqueue(
     for d in fresh:
         if d.channel == Channel.stream:
             emit(session, NOTIFICATION_SUBJECT, notification_payload(d))
-            move(d, DeliveryStatus.delivered)
-            d.attempts = 1
-            d.last_attempt_at = d.delivered_at = now
         else:
             emit(session, DELIVERY_SUBJECT, delivery_event(d))  # the alert page shows it pending
     if any(d.channel != Channel.stream for d in fresh):
         emit(session, WAKE_SUBJECT, {"id": new_id(), "agency_id": None, "count": len(fresh)})
     if fresh:
-        session.flush(fresh)
         audit.record(
             session,
             actor=system_actor("notify", str(ref_agency) if ref_agency else None),
