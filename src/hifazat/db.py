@@ -23,6 +23,7 @@ from hifazat.lane import LaneConnection, lane
 log = logging.getLogger("hifazat.db")
 FALLBACK_CHECKPOINT_PAGES = 20_000  # 80 MB of WAL
 WAL_SIZE_LIMIT = 64 * 1024 * 1024  # truncate the WAL back to this after a checkpoint resets it
+RESTART_FRAMES = 4_000  # 16 MB: past this, the checkpointer makes the WAL start over
 
 
 def utcnow() -> datetime:
@@ -129,7 +130,12 @@ class _Checkpointer:
                 try:
                     if conn is None:
                         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                        conn.execute("PRAGMA busy_timeout=50")
+                    _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    if frames > RESTART_FRAMES and copied == frames:
+                        # Everything is copied, yet with readers always about no writer ever finds the
+                        # moment to start the WAL over: wait (at most 50 ms) for that moment here.
+                        conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
                 except sqlite3.Error:
                     log.warning("WAL checkpoint failed", exc_info=True)
         finally:
