@@ -130,13 +130,15 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         full = {**os.environ, **env, "HIFAZAT_LOG_LEVEL": "WARNING"}
-        self.proc = subprocess.Popen(
-            [str(BIN / "hifazat"), "serve", "--workers", str(workers), "--port", str(self.port)],
-            env=full,
-            stdout=subprocess.DEVNULL,
-            stderr=open(os.environ.get("BENCH_SERVER_LOG", os.devnull), "ab"),  # noqa: SIM115
-            start_new_session=True,
-        )
+        self.log = Path(os.environ.get("BENCH_SERVER_LOG") or tempfile.mkstemp(suffix=".log")[1])
+        with self.log.open("ab") as err:
+            self.proc = subprocess.Popen(
+                [str(BIN / "hifazat"), "serve", "--workers", str(workers), "--port", str(self.port)],
+                env=full,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -155,12 +157,18 @@ class Server:
         r.raise_for_status()
         return str(r.json()["access_token"])
 
+    def log_tail(self, chars: int = 4000) -> str:
+        """What the server wrote (warnings and errors): shown when a run fails."""
+        return self.log.read_text(errors="replace")[-chars:]
+
     def stop(self) -> None:
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=20)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(self.proc.pid, signal.SIGKILL)
+        if "BENCH_SERVER_LOG" not in os.environ:
+            self.log.unlink(missing_ok=True)
 
 
 def make_batches(
@@ -252,6 +260,8 @@ def bench_ingest(label: str, env: dict[str, str], pg: bool, quick: bool, seed: i
         )
         post_all(server.base, token, warm, 2)
         elapsed, n, events = post_all(server.base, token, batches, 3)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}\n--- server log ---\n{server.log_tail()}") from None
     finally:
         server.stop()
     rate = n / elapsed
@@ -346,7 +356,8 @@ def bench_osmand(env: dict[str, str], quick: bool, seed: int) -> dict[str, Any]:
         print("osmand: wrk not installed (apt-get install wrk); skipped")
         return {"rate": None}
     rng = np.random.default_rng(seed)
-    setup_database(env, rng, False, 10, QUICK["devices"] if quick else N_DEVICES)
+    n_devices = QUICK["devices"] if quick else N_DEVICES
+    setup_database(env, rng, False, 10, n_devices)
     server = Server(env)
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     script.write_text(WRK_LUA.replace("local tid = 0\n", ""))
@@ -369,7 +380,7 @@ def bench_osmand(env: dict[str, str], quick: bool, seed: int) -> dict[str, Any]:
                 server.base,
                 "--",
                 str(base_ms),
-                str(N_DEVICES),
+                str(n_devices),
                 "2",
             ],
             capture_output=True,
