@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -54,6 +54,15 @@ def init() -> None:
     typer.echo(f"admin user {s.admin_user!r}: {'created' if result.created_admin else 'exists'}")
 
 
+def server_app() -> Any:
+    """What `serve` and `demo` run: device reports (thousands a second, one position each) are answered
+    ahead of the framework's middleware layers; everything else goes to the application."""
+    from hifazat.app import create_app
+    from hifazat.tracking.endpoints import DeviceIngress
+
+    return DeviceIngress(create_app())
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (HIFAZAT_HOST)")] = None,
@@ -68,7 +77,7 @@ def serve(
     s = get_settings()
     migrate.upgrade()
     uvicorn.run(
-        "hifazat.app:create_app",
+        "hifazat.cli:server_app",
         factory=True,
         host=host or s.host,
         port=port or s.port,
@@ -115,7 +124,7 @@ def demo(
 
     os.environ["HIFAZAT_DEMO_SIMULATE"] = "true"  # the app moves the demo devices (hifazat.demo.simulator)
     reset_settings()
-    uvicorn.run("hifazat.app:create_app", factory=True, host=h, port=p, log_config=None, access_log=False)
+    uvicorn.run("hifazat.cli:server_app", factory=True, host=h, port=p, log_config=None, access_log=False)
 
 
 @audit_app.command("verify")
