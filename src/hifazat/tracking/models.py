@@ -6,7 +6,17 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -119,11 +129,8 @@ class Position(Base):
     """Append-only. One row per (device, fix time): a repeat of the same fix is a duplicate, stored once."""
 
     __tablename__ = "positions"
-    __table_args__ = (Index("ux_positions_device_at", "device_key", "at", unique=True),)
+    __table_args__ = (PrimaryKeyConstraint("device_key", "at", name="pk_positions"),)
 
-    id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
-    )
     device_key: Mapped[int] = mapped_column(Integer)  # devices.position_key
     at: Mapped[datetime] = mapped_column(EpochMs)
     received_at: Mapped[datetime] = mapped_column(EpochMs)
