@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Engine, String, create_engine, event
@@ -129,7 +130,10 @@ class _Checkpointer:
             while not self.stop.wait(self.interval):
                 try:
                     if conn is None:
-                        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                        if not os.path.exists(self.path):
+                            continue  # not created yet; never create it here (an empty file is a database)
+                        uri = Path(self.path).resolve().as_uri() + "?mode=rw"
+                        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
                         conn.execute("PRAGMA busy_timeout=50")
                     _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     if frames > RESTART_FRAMES and copied == frames:
