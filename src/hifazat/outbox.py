@@ -7,6 +7,8 @@ periodically, so delivery is at-least-once and ordered by `seq` per worker.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -24,6 +26,8 @@ _PENDING = "hifazat_outbox_pending"
 # Seqs already handed to the bus by this process, awaiting one batched "published" mark by the relay.
 _published: list[int] = []
 _published_lock = threading.Lock()
+# Stamped on every event this process hands to the bus, so a subscriber can tell its own events apart.
+ORIGIN = f"{socket.gethostname()}:{os.getpid()}"
 
 
 class OutboxEvent(Base):
@@ -48,7 +52,7 @@ def emit(session: Session, subject: str, payload: dict[str, Any]) -> OutboxEvent
 
 
 def to_event(row: OutboxEvent) -> Event:
-    return Event(id=row.id, subject=row.subject, payload=row.payload, at=stamp(row.created_at))
+    return Event(id=row.id, subject=row.subject, payload=row.payload, at=stamp(row.created_at), origin=ORIGIN)
 
 
 @event.listens_for(Session, "after_commit")

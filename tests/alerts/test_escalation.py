@@ -193,3 +193,51 @@ def test_levels_are_notified_through_notify_and_listed_on_the_alert(scene: Scene
         scene.client.get(f"/api/v1/alerts/{a['id']}/deliveries", headers=scene.h("liaison")).status_code
         == 404
     )
+
+
+def _rearm_level0(alert_id: str, due: datetime) -> None:
+    with unit_of_work() as s:
+        s.execute(
+            update(EscalationTimer)
+            .where(EscalationTimer.alert_id == alert_id, EscalationTimer.level == 0)
+            .values(state="pending", due_at=due, fired_at=None, fired_by=None)
+        )
+
+
+def test_level0_in_two_phases_fires_once_and_not_after_acknowledgement(scene: Scene) -> None:
+    """The loop reads level 0 without the write lock, then claims the timer in a short write: two workers
+    that both read it fire it once, and an acknowledgement between the phases cancels it."""
+    policy(scene)
+    a = scene.sos()
+    due = utcnow() + timedelta(hours=1)  # out of the running loop's reach
+    later = due + timedelta(seconds=1)
+    _rearm_level0(a["id"], due)
+    with unit_of_work(readonly=True) as s:
+        first = escalation.plan_first(s, now=later)
+    with unit_of_work(readonly=True) as s:
+        second = escalation.plan_first(s, now=later)
+    assert [p.alert_id for p in first] == [p.alert_id for p in second] == [a["id"]]
+    before = count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified")
+    actor = escalation.system_actor("escalation")
+    outcomes = []
+    for n, plans in enumerate((first, second)):
+        with unit_of_work() as s:
+            outcomes.append(escalation.apply_first(s, plans[0], actor, f"w{n}"))
+    assert outcomes == [True, False]
+    assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 1
+    assert escalation.fire_first("w3", now=later) == []  # nothing pending any more
+
+    _rearm_level0(a["id"], due)
+    with unit_of_work(readonly=True) as s:
+        plans = escalation.plan_first(s, now=later)
+    scene.act("psc-operator", a["id"], "acknowledge")
+    with unit_of_work() as s:
+        assert escalation.apply_first(s, plans[0], actor, "w4") is False
+    with unit_of_work(readonly=True) as s:
+        state = s.scalar(
+            select(EscalationTimer.state).where(
+                EscalationTimer.alert_id == a["id"], EscalationTimer.level == 0
+            )
+        )
+    assert state in ("pending", "cancelled")  # acknowledging cancels pending timers; never fired twice
+    assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 1

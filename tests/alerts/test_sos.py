@@ -19,11 +19,17 @@ def test_sos_for_a_person_is_owned_by_their_agency_and_durable(scene: Scene) -> 
     assert a["title"] == "SOS: Li Wei"
     assert a["actions"] == ["acknowledge", "false_alarm"]
     with unit_of_work(readonly=True) as s:
-        events = s.scalars(select(AlertEvent.action).where(AlertEvent.alert_id == a["id"])).all()
+        events = s.scalars(
+            select(AlertEvent.action).where(AlertEvent.alert_id == a["id"]).order_by(AlertEvent.at)
+        ).all()
         assert events[0] == "created" and "notified" in events
-        audit = s.scalars(select(AuditEntry).where(AuditEntry.entity_id == a["id"])).all()
+        audit = s.scalars(
+            select(AuditEntry).where(AuditEntry.entity_id == a["id"]).order_by(AuditEntry.seq)
+        ).all()
         assert [e.action for e in audit][:1] == ["create"]
-        out = s.scalars(select(OutboxEvent).where(OutboxEvent.subject == "alerts.changed")).all()
+        out = s.scalars(
+            select(OutboxEvent).where(OutboxEvent.subject == "alerts.changed").order_by(OutboxEvent.seq)
+        ).all()
         assert [o.payload["change"] for o in out] == ["created", "notified"]
         payload = out[0].payload
         assert payload["id"] == a["id"] and payload["agency_id"] == a["agency_id"]

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +31,8 @@ from hifazat.config import get_settings
 from hifazat.crud import get_visible
 from hifazat.db import unit_of_work, utcnow
 from hifazat.errors import Problem, forbidden, invalid, not_found
+from hifazat.lane import lane
+from hifazat.outbox import ORIGIN
 from hifazat.registry.models import Site, Unit
 
 log = logging.getLogger("hifazat.alerts.escalation")
@@ -468,7 +471,7 @@ def next_due(session: Session) -> datetime | None:
 
 def tick(worker: str, *, known_due: bool = False) -> float:
     """One pass of the loop; returns how long to sleep before the next. `known_due`: a new alert's level-0
-    timer is due now, so go straight to firing without asking for the next due time first."""
+    timer is due now, so go straight to firing it without asking for the next due time first."""
     poll = get_settings().alerts_escalation_poll_s
     if not known_due:
         with unit_of_work(readonly=True) as session:
@@ -478,9 +481,132 @@ def tick(worker: str, *, known_due: bool = False) -> float:
         wait = (due - utcnow()).total_seconds()
         if wait > 0:
             return min(poll, wait)
-    with unit_of_work() as session:
-        fired = fire_due(session, now=utcnow(), worker=worker)
+    now = utcnow()
+    fired = fire_first(worker, now=now)
+    if not known_due:
+        with unit_of_work() as session:
+            fired += fire_due(session, now=now, worker=worker)
     return 0.0 if len(fired) >= 50 else min(poll, 0.02)
+
+
+# --- level 0 of new alerts in two phases ------------------------------------------------------------------
+
+
+@dataclass
+class _FirstPlan:
+    """Everything level 0 of one new alert needs, read without the write lock."""
+
+    timer_id: str
+    alert_id: str
+    levels: list[dict[str, Any]]
+    reason: str
+    created_at: datetime
+    assigned: list[Any]
+    shares: list[str]
+    share_to: list[str]
+    prepared: Any
+
+
+def plan_first(session: Session, *, now: datetime, limit: int = 50) -> list[_FirstPlan]:
+    """The read phase of level 0 for new alerts whose level-0 timer is due. Writes nothing, and lets an
+    urgent request in flight (an SOS) have the interpreter before each alert's share of the work."""
+    from hifazat.alerts import notifications
+    from hifazat.alerts.service import assignments_of, shared_with
+
+    timers = session.scalars(
+        select(EscalationTimer)
+        .where(
+            EscalationTimer.state == TimerState.pending.value,
+            EscalationTimer.level == 0,
+            EscalationTimer.due_at <= now,
+        )
+        .order_by(EscalationTimer.due_at)
+        .limit(limit)
+    ).all()
+    plans: list[_FirstPlan] = []
+    for timer in timers:
+        lane.defer_to_urgent()
+        alert = session.get(Alert, timer.alert_id)
+        if alert is None or alert.status != AlertStatus.new.value:
+            continue  # the general path (fire_due) cancels it
+        levels = levels_for(session, alert)
+        if not levels:
+            continue
+        policy = (
+            session.get(EscalationPolicy, alert.escalation_policy_id) if alert.escalation_policy_id else None
+        )
+        reason = _raised_reason(policy)
+        targets = levels[0]["targets"]
+        plans.append(
+            _FirstPlan(
+                timer_id=timer.id,
+                alert_id=alert.id,
+                levels=levels,
+                reason=reason,
+                created_at=alert.created_at,
+                assigned=assignments_of(session, alert.id),
+                shares=shared_with(session, alert.id),
+                share_to=_target_agencies(session, targets),
+                prepared=None,
+            )
+        )
+        lane.defer_to_urgent()
+        plans[-1].prepared = notifications.prepare_targets(
+            session, alert, targets, level=0, reason=reason, generation=0
+        )
+    return plans
+
+
+def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: str) -> bool:
+    """The write phase: claim the timer (once across workers) if the alert is still new, then write what
+    `plan_first` prepared. The audit chain is taken last (notifications), so its lock is held briefly."""
+    from hifazat.alerts import notifications
+    from hifazat.alerts.service import _SHARES, add_event, emit_changed, share
+
+    alert = session.get(Alert, plan.alert_id)
+    still_new = alert is not None and alert.status == AlertStatus.new.value
+    claim = session.execute(
+        update(EscalationTimer)
+        .where(EscalationTimer.id == plan.timer_id, EscalationTimer.state == TimerState.pending.value)
+        .values(
+            state=TimerState.fired.value if still_new else TimerState.cancelled.value,
+            fired_at=utcnow(),
+            fired_by=worker[:120],
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claim.rowcount != 1 or alert is None or not still_new:  # type: ignore[attr-defined]
+        return False
+    session.info.setdefault(_SHARES, {})[alert.id] = list(plan.shares)
+    if len(plan.levels) > 1:
+        _arm(session, alert, 1, plan.created_at + timedelta(seconds=int(plan.levels[0]["timeout_s"])))
+    added = share(session, alert, plan.share_to, "escalation level 0")
+    emit_changed(session, alert, "notified", assignments=plan.assigned)
+    deliveries = notifications.write_targets(session, plan.prepared)
+    info = {
+        "level": 0,
+        "targets": plan.levels[0]["targets"],
+        "shared_with": added,
+        "deliveries": deliveries,
+    }
+    add_event(session, alert, actor, "notified", note=plan.reason, data=info)
+    return True
+
+
+def fire_first(worker: str, *, now: datetime | None = None) -> list[tuple[str, int]]:
+    """Level 0 of new alerts: read in a read-only transaction (no write lock), then one short write."""
+    with unit_of_work(readonly=True) as session:
+        plans = plan_first(session, now=now or utcnow())
+    if not plans:
+        return []
+    actor = system_actor("escalation")
+    fired: list[tuple[str, int]] = []
+    lane.defer_to_urgent()
+    with unit_of_work() as session:
+        for plan in plans:
+            if apply_first(session, plan, actor, worker):
+                fired.append((plan.alert_id, 0))
+    return fired
 
 
 async def escalation_loop(stop: asyncio.Event) -> None:
@@ -492,7 +618,9 @@ async def escalation_loop(stop: asyncio.Event) -> None:
     wake = asyncio.Event()
 
     def on_alert(event: Event) -> None:
-        if event.payload.get("change") == "created":
+        # Only alerts raised here: another worker fires its own (the poll is the fallback if it died),
+        # and this worker racing it for every alert would only take the interpreter from its stream.
+        if event.payload.get("change") == "created" and event.origin == ORIGIN:
             wake.set()
 
     unsubscribe = get_bus().subscribe("alerts.changed", on_alert)

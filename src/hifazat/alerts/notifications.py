@@ -24,7 +24,7 @@ def _notify() -> Any | None:
         from hifazat.notify import service
     except ImportError:
         return None
-    return service if hasattr(service, "enqueue") else None
+    return service if hasattr(service, "prepare") else None
 
 
 def _recipient_class() -> Any | None:
@@ -67,6 +67,45 @@ def _generation(session: Session, alert: Alert) -> int:
     )
 
 
+def prepare_targets(
+    session: Session,
+    alert: Alert,
+    targets: list[dict[str, Any]],
+    *,
+    level: int,
+    reason: str,
+    generation: int | None = None,
+) -> Any | None:
+    """The read phase of `notify_targets` (no writes); None when there is nothing to notify."""
+    notify = _notify()
+    if notify is None or not targets:
+        return None
+    from hifazat.alerts.service import alert_json
+
+    if generation is None:
+        generation = _generation(session, alert)
+    key = f"level-{level}" + (f"-round-{generation}" if generation else "")
+    payload = alert_json(alert)
+    payload["escalation_reason"] = reason
+    return notify.prepare(
+        session,
+        ref_kind=REF_KIND,
+        ref_id=alert.id,
+        topic=TOPIC,
+        payload=payload,
+        recipients=recipients_for(targets),
+        reason=key,
+    )
+
+
+def write_targets(session: Session, prepared: Any | None) -> int:
+    """The write phase of `notify_targets`; returns how many deliveries there are."""
+    notify = _notify()
+    if notify is None or prepared is None:
+        return 0
+    return len(notify.write(session, prepared))
+
+
 def notify_targets(
     session: Session,
     alert: Alert,
@@ -77,26 +116,8 @@ def notify_targets(
     generation: int | None = None,
 ) -> int:
     """Queue deliveries to the targets of one escalation level; returns how many were written."""
-    notify = _notify()
-    if notify is None or not targets:
-        return 0
-    from hifazat.alerts.service import alert_json
-
-    if generation is None:
-        generation = _generation(session, alert)
-    key = f"level-{level}" + (f"-round-{generation}" if generation else "")
-    payload = alert_json(alert)
-    payload["escalation_reason"] = reason
-    rows = notify.enqueue(
-        session,
-        ref_kind=REF_KIND,
-        ref_id=alert.id,
-        topic=TOPIC,
-        payload=payload,
-        recipients=recipients_for(targets),
-        reason=key,
-    )
-    return len(rows)
+    prepared = prepare_targets(session, alert, targets, level=level, reason=reason, generation=generation)
+    return write_targets(session, prepared)
 
 
 def notify_persons(

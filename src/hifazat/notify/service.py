@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -121,7 +123,23 @@ def delivery_event(d: Delivery) -> dict[str, Any]:
     }
 
 
-def enqueue(
+@dataclass
+class Prepared:
+    """An enqueue's read phase: who gets what; `write` makes the rows, possibly in a later transaction."""
+
+    ref_kind: str
+    ref_id: str
+    topic: str
+    reason: str
+    data: dict[str, Any]
+    severity: str
+    now: datetime
+    max_attempts: int
+    by_key: dict[str, Target]
+    existing: dict[str, Delivery] = field(default_factory=dict)
+
+
+def prepare(
     session: Session,
     *,
     ref_kind: str,
@@ -130,15 +148,13 @@ def enqueue(
     payload: dict[str, Any],
     recipients: Sequence[Recipient],
     reason: str,
-) -> list[Delivery]:
-    """Write one Delivery per resolved recipient and channel in the caller's transaction (the outbox).
+) -> Prepared:
+    """The read phase of `enqueue`: check the input, resolve recipients, find deliveries already written.
 
-    Enqueueing the same (ref, reason, recipients) twice is a no-op: each delivery's idempotency key is
-    unique, and the existing rows are returned. Stream deliveries are published through the event outbox
-    in this same transaction and count as delivered; the other channels are sent by the delivery worker.
-    """
-    for field, value in (("ref_kind", ref_kind), ("ref_id", ref_id), ("topic", topic), ("reason", reason)):
-        _check_part(field, value)
+    It writes nothing, so it may run in a read-only transaction before the writing one (the escalation
+    loop does, to hold the write lock only while writing)."""
+    for field_, value in (("ref_kind", ref_kind), ("ref_id", ref_id), ("topic", topic), ("reason", reason)):
+        _check_part(field_, value)
     data = _jsonable(payload)
     for r in recipients:
         if not isinstance(r, Recipient):
@@ -148,38 +164,49 @@ def enqueue(
     severity = str(data.get("severity") or "medium").lower()
     targets = resolve(session, recipients, topic=topic, severity=severity, now=now, settings=settings)
     by_key = {idempotency_key(ref_kind, ref_id, reason, t): t for t in targets}
-    if not by_key:
+    prepared = Prepared(
+        ref_kind, ref_id, topic, reason, data, severity, now, settings.notify_max_attempts, by_key
+    )
+    if by_key:
+        prepared.existing = {
+            d.idempotency_key: d
+            for d in session.scalars(select(Delivery).where(Delivery.idempotency_key.in_(list(by_key))))
+        }
+    return prepared
+
+
+def write(session: Session, p: Prepared) -> list[Delivery]:
+    """The write phase of `enqueue`: the deliveries not written yet, their events and one audit entry."""
+    if not p.by_key:
         return []
-    existing = {
-        d.idempotency_key: d
-        for d in session.scalars(select(Delivery).where(Delivery.idempotency_key.in_(list(by_key))))
-    }
-    ref_agency = data.get("agency_id")
-    ref_province = data.get("province")
+    existing = dict(p.existing)
+    ref_agency = p.data.get("agency_id")
+    ref_province = p.data.get("province")
+    now = p.now
     fresh: list[Delivery] = []
-    for key, t in by_key.items():
+    for key, t in p.by_key.items():
         if key in existing:
             continue
         d = Delivery(
             id=new_id(),
             idempotency_key=key,
-            ref_kind=ref_kind,
-            ref_id=ref_id,
+            ref_kind=p.ref_kind,
+            ref_id=p.ref_id,
             ref_agency_id=str(ref_agency) if ref_agency else t.agency_id,
             ref_province=str(ref_province)[:100] if ref_province else None,
-            topic=topic,
-            reason=reason,
-            severity=severity[:20],
+            topic=p.topic,
+            reason=p.reason,
+            severity=p.severity[:20],
             channel=t.channel,
             recipient_kind=t.recipient_kind,
             recipient_id=t.recipient_id,
             user_id=t.user_id,
             agency_id=t.agency_id,
             address=t.address[:500],
-            payload=data,
+            payload=p.data,
             status=DeliveryStatus.pending.value,
             attempts=0,
-            max_attempts=settings.notify_max_attempts,
+            max_attempts=p.max_attempts,
             next_attempt_at=t.hold_until or now,
             created_at=now,
             updated_at=now,
@@ -196,7 +223,10 @@ def enqueue(
                 session.flush(fresh)
         except IntegrityError:
             # A concurrent transaction enqueued some of the same keys first: theirs stand, ours are no-ops.
-            log.info("concurrent enqueue of the same deliveries; keeping the first", extra={"ref_id": ref_id})
+            log.info(
+                "concurrent enqueue of the same deliveries; keeping the first",
+                extra={"ref_id": p.ref_id},
+            )
             keys = [d.idempotency_key for d in fresh]
             fresh = []
             again = session.scalars(select(Delivery).where(Delivery.idempotency_key.in_(keys))).all()
@@ -214,16 +244,44 @@ def enqueue(
             actor=system_actor("notify", str(ref_agency) if ref_agency else None),
             action="enqueue",
             entity="deliveries",
-            entity_id=ref_id,
+            entity_id=p.ref_id,
             after={
-                "ref_kind": ref_kind,
-                "topic": topic,
-                "reason": reason,
+                "ref_kind": p.ref_kind,
+                "topic": p.topic,
+                "reason": p.reason,
                 "deliveries": [[d.id, d.channel, d.recipient_kind, d.recipient_id] for d in fresh],
             },
         )
     fresh_by_key = {d.idempotency_key: d for d in fresh}
-    return [fresh_by_key.get(k) or existing[k] for k in by_key if k in fresh_by_key or k in existing]
+    return [fresh_by_key.get(k) or existing[k] for k in p.by_key if k in fresh_by_key or k in existing]
+
+
+def enqueue(
+    session: Session,
+    *,
+    ref_kind: str,
+    ref_id: str,
+    topic: str,
+    payload: dict[str, Any],
+    recipients: Sequence[Recipient],
+    reason: str,
+) -> list[Delivery]:
+    """Write one Delivery per resolved recipient and channel in the caller's transaction (the outbox).
+
+    Enqueueing the same (ref, reason, recipients) twice is a no-op: each delivery's idempotency key is
+    unique, and the existing rows are returned. Stream deliveries are published through the event outbox
+    in this same transaction and count as delivered; the other channels are sent by the delivery worker.
+    """
+    p = prepare(
+        session,
+        ref_kind=ref_kind,
+        ref_id=ref_id,
+        topic=topic,
+        payload=payload,
+        recipients=recipients,
+        reason=reason,
+    )
+    return write(session, p)
 
 
 def deliveries_for(session: Session, ref_kind: str, ref_id: str) -> list[Delivery]:
