@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import or_, select
 
@@ -30,20 +31,30 @@ from hifazat.lane import run_urgent
 
 router = APIRouter(prefix="/api/v1")
 TAG: list[Any] = ["alerts"]
+JSON = "application/json"
 Action = Literal["acknowledge", "respond", "resolve", "false_alarm", "reopen"]
 F = Annotated[str | None, Query(max_length=40)]
 notifications.register_visibility()
 
 
-@router.post("/alerts", status_code=201, tags=TAG, summary="Raise an alert (SOS or manual)")
-async def create_alert(body: AlertIn, request: Request) -> dict[str, Any]:
+@router.post(
+    "/alerts",
+    status_code=201,
+    tags=TAG,
+    summary="Raise an alert (SOS or manual)",
+    response_class=Response,
+    responses={201: {"description": "The alert, as GET /alerts/{id} shows it", "content": {JSON: {}}}},
+)
+async def create_alert(body: AlertIn, request: Request) -> Response:
     """`kind=sos` needs `lat`/`lon` and one of `person_id`, `device_id` or `for_self`; anyone signed in may
     raise one. Other kinds are manual alerts by operators. Answered only after the alert is committed."""
     # The urgent lane: its own threads, and the write lock before any background writer (see hifazat.lane).
-    return await run_urgent(_create_alert, body, request)
+    # The answer is encoded there too, so the event loop only sends it.
+    content = await run_urgent(_create_alert, body, request)
+    return Response(content, status_code=201, media_type=JSON)
 
 
-def _create_alert(body: AlertIn, request: Request) -> dict[str, Any]:
+def _create_alert(body: AlertIn, request: Request) -> bytes:
     from hifazat.auth.service import principal_from_request
 
     with unit_of_work(readonly=True) as session:  # sign-in check without the write lock
@@ -51,7 +62,8 @@ def _create_alert(body: AlertIn, request: Request) -> dict[str, Any]:
     with unit_of_work() as session:
         alert = service.create(session, body, principal)
         # The creator always sees its alert in full and may act on it (owner, or shared with its agency).
-        return service.present(session, alert, service.FULL_RW_SHARED, assignments=[])
+        data = service.present(session, alert, service.FULL_RW_SHARED, assignments=[])
+    return orjson.dumps(data)
 
 
 @router.get("/alerts", tags=TAG, summary="Alerts visible to you, newest first")

@@ -23,7 +23,7 @@ from hifazat.auth.models import User
 from hifazat.auth.policy import Principal, View, can_write_agency, require, scope, view_of
 from hifazat.config import get_settings
 from hifazat.crud import get_visible
-from hifazat.db import utcnow
+from hifazat.db import new_id, utcnow
 from hifazat.errors import Problem, forbidden, invalid, not_found
 from hifazat.outbox import emit
 from hifazat.pagination import decode_cursor, encode_cursor
@@ -287,6 +287,7 @@ def raise_alert(
     now = utcnow()
     policy = escalation.select_policy_for(session, agency_id=agency_id, site_id=site_id, severity=severity)
     alert = Alert(
+        id=new_id(),  # known now: the alert's rows all go in one flush (with the audit entry's)
         escalation_policy_id=policy.id if policy else None,
         agency_id=agency_id,
         province=province,
@@ -315,7 +316,6 @@ def raise_alert(
         repeat_count=0,
     )
     session.add(alert)
-    session.flush([alert])
     session.info.setdefault(_SHARES, {})[alert.id] = []  # a fresh alert has no shares yet
     add_event(
         session, alert, actor, "created", to_status=alert.status, data={"source": source, **(data or {})}
@@ -384,8 +384,10 @@ def create(session: Session, data: AlertIn, principal: Principal, *, source: str
     if person is not None:
         label = _person_label(person)
     elif subject_user_id:
-        user = session.get(User, subject_user_id)
-        label = (user.full_name or user.username) if user else "user"
+        names = session.execute(
+            select(User.full_name, User.username).where(User.id == subject_user_id)
+        ).first()
+        label = (names[0] or names[1]) if names else "user"
     elif data.device_id:
         label = f"device {data.device_id[:8]}"
     else:

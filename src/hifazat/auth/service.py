@@ -132,8 +132,9 @@ def bearer_of(request: Request) -> str | None:
 
 def principal_for_token(session: Session, token: str) -> Principal | None:
     now = utcnow()
+    # Plain columns, not entities: every authenticated request runs this (no identity map, no instances).
     row = session.execute(
-        select(AccessToken, User)
+        select(AccessToken.id, User.id, User.username, User.agency_id, User.roles)
         .join(User, User.id == AccessToken.user_id)
         .where(
             AccessToken.token_hash == token_digest(token),
@@ -145,14 +146,14 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
     ).first()
     if row is None:
         return None
-    tok, user = row
+    token_id, user_id, username, agency_id, roles = row
     return build_principal(
         session,
-        user_id=user.id,
-        username=user.username,
-        agency_id=user.agency_id,
-        roles=user.roles,
-        token_id=tok.id,
+        user_id=user_id,
+        username=username,
+        agency_id=agency_id,
+        roles=roles,
+        token_id=token_id,
     )
 
 
