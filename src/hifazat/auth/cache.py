@@ -73,7 +73,7 @@ def facts(session: Session, agency_id: str) -> AgencyFacts:
 
 
 def _load(session: Session, agency_id: str) -> tuple[AgencyFacts, datetime | None]:
-    from hifazat.auth.policy import Grant
+    from hifazat.auth.policy import Grant, subtree
 
     rows = session.execute(select(Agency.id, Agency.parent_id, Agency.kind, Agency.jurisdiction)).all()
     parent: dict[str, str | None] = {}
@@ -85,13 +85,7 @@ def _load(session: Session, agency_id: str) -> tuple[AgencyFacts, datetime | Non
         info[aid] = (kind, jurisdiction)
 
     def tree_of(root: str) -> frozenset[str]:
-        out, stack = {root}, [root]
-        while stack:
-            for child in children.get(stack.pop(), []):
-                if child not in out:
-                    out.add(child)
-                    stack.append(child)
-        return frozenset(out)
+        return subtree(children, root)
 
     chain: list[str] = []
     current: str | None = agency_id

@@ -8,7 +8,7 @@ Visibility of a record owned by agency A, for a caller of agency C:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -103,6 +103,11 @@ def descendants(session: Session, root_id: str) -> frozenset[str]:
     children: dict[str | None, list[str]] = {}
     for aid, parent in rows:
         children.setdefault(parent, []).append(aid)
+    return subtree(children, root_id)
+
+
+def subtree(children: Mapping[str | None, list[str]], root_id: str) -> frozenset[str]:
+    """`root_id` and everything below it, given each agency's children."""
     out, stack = {root_id}, [root_id]
     while stack:
         for child in children.get(stack.pop(), []):
