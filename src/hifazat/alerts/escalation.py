@@ -380,18 +380,7 @@ def fire_due(
     actor = system_actor("escalation")
     for timer in session.scalars(q).all():
         alert = session.get(Alert, timer.alert_id)
-        still_new = alert is not None and alert.status == AlertStatus.new.value
-        claim = session.execute(
-            update(EscalationTimer)
-            .where(EscalationTimer.id == timer.id, EscalationTimer.state == TimerState.pending.value)
-            .values(
-                state=TimerState.fired.value if still_new else TimerState.cancelled.value,
-                fired_at=utcnow(),
-                fired_by=worker[:120],
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if claim.rowcount != 1 or alert is None or not still_new:  # type: ignore[attr-defined]
+        if not _claim(session, timer.id, alert, worker) or alert is None:
             continue  # another worker had it, or the alert was acknowledged meanwhile
         levels = levels_for(session, alert)
         if timer.level >= len(levels):
@@ -557,17 +546,13 @@ def plan_first(session: Session, *, now: datetime, limit: int = 50) -> list[_Fir
     return plans
 
 
-def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: str) -> bool:
-    """The write phase: claim the timer (once across workers) if the alert is still new, then write what
-    `plan_first` prepared. The audit chain is taken last (notifications), so its lock is held briefly."""
-    from hifazat.alerts import notifications
-    from hifazat.alerts.service import _SHARES, add_event, emit_changed, share
-
-    alert = session.get(Alert, plan.alert_id)
+def _claim(session: Session, timer_id: str, alert: Alert | None, worker: str) -> bool:
+    """Flip a pending level-0 timer once across workers: fired while the alert is still new, cancelled
+    otherwise (or when it is gone). True when this worker fired it."""
     still_new = alert is not None and alert.status == AlertStatus.new.value
     claim = session.execute(
         update(EscalationTimer)
-        .where(EscalationTimer.id == plan.timer_id, EscalationTimer.state == TimerState.pending.value)
+        .where(EscalationTimer.id == timer_id, EscalationTimer.state == TimerState.pending.value)
         .values(
             state=TimerState.fired.value if still_new else TimerState.cancelled.value,
             fired_at=utcnow(),
@@ -575,7 +560,17 @@ def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: st
         )
         .execution_options(synchronize_session=False)
     )
-    if claim.rowcount != 1 or alert is None or not still_new:  # type: ignore[attr-defined]
+    return claim.rowcount == 1 and still_new  # type: ignore[attr-defined]
+
+
+def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: str) -> bool:
+    """The write phase: claim the timer (once across workers) if the alert is still new, then write what
+    `plan_first` prepared. The audit chain is taken last (notifications), so its lock is held briefly."""
+    from hifazat.alerts import notifications
+    from hifazat.alerts.service import _SHARES, add_event, emit_changed, share
+
+    alert = session.get(Alert, plan.alert_id)
+    if not _claim(session, plan.timer_id, alert, worker) or alert is None:
         return False
     session.info.setdefault(_SHARES, {})[alert.id] = list(plan.shares)
     if len(plan.levels) > 1:
