@@ -402,8 +402,9 @@ def store(
 
 
 def emit_many(session: Session, events: list[TrackingEventData]) -> None:
-    """Outbox rows for many events in one executemany (the event id doubles as the outbox id, so the bus
-    and every consumer see the same id); published after commit exactly like `outbox.emit`."""
+    """Outbox rows for many events in one statement (PostgreSQL) or one executemany (SQLite); the event id
+    doubles as the outbox id, so the bus and every consumer see the same id. Published after commit exactly
+    like `outbox.emit`."""
     if not events:
         return
     now = utcnow()
