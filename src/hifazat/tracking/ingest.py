@@ -230,13 +230,13 @@ def _lock_last(session: Session, device_ids: list[str]) -> dict[str, Hot]:
     return rows
 
 
-def _existing(session: Session, pairs: list[tuple[int, int]]) -> set[tuple[int, int]]:
+def _existing(session: Session, pairs: list[tuple[int, int]], dialect: str) -> set[tuple[int, int]]:
     """Which (device, fix time) pairs are already stored: one index probe per pair, driven from the
     pairs side (a row-value IN list makes SQLite scan the table)."""
     raw = _raw(session)
     cur = raw.cursor()
     try:
-        if session.get_bind().dialect.name == "postgresql":
+        if dialect == "postgresql":
             cur.execute(
                 "SELECT p.device_key, p.at FROM unnest(%s::integer[], %s::bigint[]) AS u(d, t)"
                 " JOIN positions p ON p.device_key = u.d AND p.at = u.t",
@@ -296,7 +296,7 @@ def store(
     if late.any():
         li = np.flatnonzero(late)
         pairs = list(zip(code_key[dc[li]].tolist(), fx.t_ms[li].tolist(), strict=True))
-        existing = _existing(session, pairs)
+        existing = _existing(session, pairs, dialect)
         drop = np.zeros(n, dtype=bool)
         for i, pair in zip(li.tolist(), pairs, strict=True):
             if pair in existing:
