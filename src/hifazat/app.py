@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import Literal
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -23,6 +24,17 @@ from hifazat.outbox import relay_once
 
 log = logging.getLogger("hifazat.app")
 WEB = Path(__file__).parent / "web"
+
+
+Starter = Callable[[asyncio.Event], Awaitable[None]]
+# Where a background job runs when `hifazat serve` splits a worker into front and back (hifazat.bulk):
+# "front" beside the API, "back" in the bulk lane, "both" in each. One process ("all") runs every job.
+Where = Literal["front", "back", "both"]
+
+
+def add_background(app: FastAPI, starter: Starter, where: Where = "back") -> None:
+    """Run `starter(stop)` for the app's lifetime, in the process(es) `where` names."""
+    app.state.background.append((starter, where))
 
 
 async def _relay_loop(stop: asyncio.Event, interval: float = 1.0) -> None:
@@ -54,9 +66,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await bus.start()
     unsubscribe = agency_cache.subscribe(bus)  # another worker changed an agency or agreement
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(_relay_loop(stop))]
-    for starter in app.state.background:
-        tasks.append(asyncio.create_task(starter(stop)))
+    tasks = [asyncio.create_task(_relay_loop(stop))]  # each process marks what it published itself
+    role = app.state.role
+    for starter, where in app.state.background:
+        if role == "all" or where in (role, "both"):
+            tasks.append(asyncio.create_task(starter(stop)))
     try:
         yield
     finally:
@@ -69,7 +83,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sys.setswitchinterval(previous_switch)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, role: Literal["all", "front", "back"] = "all") -> FastAPI:
+    """`role`: "all" runs every background job here; "front"/"back" are the two processes of a serving
+    worker with its bulk lane (hifazat.bulk), each running its share of them."""
     settings = settings or get_settings()
     configure(settings.log_level, settings.log_json)
     app = FastAPI(
@@ -80,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Joint security coordination for protected persons and strategic project sites.",
     )
     app.state.settings = settings
+    app.state.role = role
     app.state.background = []
     errors.install(app)
     app.add_middleware(ops.RequestContext)
@@ -102,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(alerts_router)
     app.include_router(alerts_root_router)
     app.include_router(sms_router)
-    app.state.background.append(escalation_loop)
+    add_background(app, escalation_loop)
     from hifazat.alerts.pages import router as alerts_pages_router
 
     app.include_router(alerts_pages_router)
@@ -115,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(notify_router)
     app.include_router(notify_pages)
-    app.state.background.append(notify_worker)
+    add_background(app, notify_worker)
     _mount_web(app)
     return app
 

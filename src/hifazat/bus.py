@@ -42,6 +42,8 @@ class InProcessBus:
     """Fan-out to local subscribers. Thread-safe: publish may be called from any thread."""
 
     name: str = "inprocess"
+    # Also hand every published event to this (the bulk lane's other process), see hifazat.bulk.
+    peer: Callable[[Event], None] | None = None
     _subs: list[_Subscription] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -74,6 +76,8 @@ class InProcessBus:
     def publish(self, event: Event, on_ack: AckCallback | None = None) -> None:
         """Deliver to every subscriber. `on_ack` runs once the transport has the event durably."""
         self.deliver_local(event)
+        if self.peer is not None:
+            self.peer(event)
         if on_ack is not None:
             on_ack()
 

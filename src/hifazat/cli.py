@@ -56,10 +56,14 @@ def init() -> None:
 
 def server_app() -> Any:
     """What `serve` and `demo` run: device reports (thousands a second, one position each) are answered
-    ahead of the framework's middleware layers; everything else goes to the application."""
+    ahead of the framework's middleware layers; bulk ingest and background jobs run in the worker's bulk
+    lane (hifazat.bulk) unless HIFAZAT_BULK_LANE=false; everything else goes to the application."""
     from hifazat.app import create_app
+    from hifazat.bulk import BulkLane
     from hifazat.tracking.endpoints import DeviceIngress
 
+    if get_settings().bulk_lane:
+        return DeviceIngress(BulkLane(create_app(role="front")))
     return DeviceIngress(create_app())
 
 

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `hifazat serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `hifazat serve` binds.")
     workers: int = Field(default=1, ge=1, description="Worker processes for `hifazat serve`.")
+    bulk_lane: bool = Field(
+        default=True,
+        description="Each serve worker runs bulk position ingest and background jobs in a helper process, "
+        "so an SOS never shares an interpreter with them.",
+    )
     tile_url: str = Field(
         default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         description="Map tile template; the shipped outline layer shows when tiles cannot be reached.",

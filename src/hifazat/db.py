@@ -19,12 +19,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from hifazat.config import Settings, get_settings
-from hifazat.lane import LaneConnection, lane
+from hifazat.lane import LaneConnection, Preempted, begin_urgent, is_urgent, lane
 
 log = logging.getLogger("hifazat.db")
 FALLBACK_CHECKPOINT_PAGES = 20_000  # 80 MB of WAL
 WAL_SIZE_LIMIT = 64 * 1024 * 1024  # truncate the WAL back to this after a checkpoint resets it
 RESTART_FRAMES = 4_000  # 16 MB: past this, the checkpointer makes the WAL start over
+RESTART_WAIT_MS = 5  # how long a RESTART checkpoint waits for readers, holding writers back meanwhile
 
 
 def utcnow() -> datetime:
@@ -84,6 +85,8 @@ class SoftDeleteMixin:
 
 
 _engines: dict[str, Engine] = {}
+# One checkpointer per database file is enough: a worker's bulk-lane process leaves it to its front.
+run_checkpointer = True
 _factories: dict[str, sessionmaker[Session]] = {}
 
 
@@ -134,11 +137,12 @@ class _Checkpointer:
                             continue  # not created yet; never create it here (an empty file is a database)
                         uri = Path(self.path).resolve().as_uri() + "?mode=rw"
                         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-                        conn.execute("PRAGMA busy_timeout=50")
+                        conn.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
                     _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                    if frames > RESTART_FRAMES and copied == frames:
+                    if frames > RESTART_FRAMES and copied == frames and not lane.urgent_in_flight():
                         # Everything is copied, yet with readers always about no writer ever finds the
-                        # moment to start the WAL over: wait (at most 50 ms) for that moment here.
+                        # moment to start the WAL over: wait for that moment here. Writers wait while
+                        # this does, so only briefly, and never while an SOS is being written.
                         conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
                 except sqlite3.Error:
                     log.warning("WAL checkpoint failed", exc_info=True)
@@ -157,10 +161,23 @@ def _sqlite_begin(conn: Any) -> None:
         return
     raw.take_lane()  # this process's writers take turns here (urgent first), not in SQLite's busy sleeps
     try:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if is_urgent():
+            begin_urgent(raw)  # another process (the bulk lane) may hold the lock: poll it finely
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
     except BaseException:
         raw.drop_lane()
         raise
+
+
+def _yield_to_urgent(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    # The bulk lane's long writes stop at their next statement while an SOS waits for the write lock
+    # (never at BEGIN, SAVEPOINT, RELEASE or ROLLBACK: those start or end the work, not continue it).
+    if lane.must_yield() and statement.lstrip().split(None, 1)[0].upper() in _WORK:
+        raise Preempted
+
+
+_WORK = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"})
 
 
 def make_engine(url: str) -> Engine:
@@ -172,7 +189,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args=args, pool_size=8)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        if path and path != ":memory:":
+        event.listen(engine, "before_cursor_execute", _yield_to_urgent)
+        if path and path != ":memory:" and run_checkpointer:
             cp = _Checkpointer(path)
             event.listen(engine, "engine_disposed", lambda _engine: cp.close())
         return engine

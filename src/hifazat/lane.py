@@ -9,6 +9,15 @@ urgent request is in flight other writers do not start a new transaction (for at
 the SOS has the write lock and the interpreter to itself. A transaction already running is never
 interrupted: an SOS waits at most for the one write in progress.
 
+A worker's bulk-lane process (`hifazat.bulk`) writes to the same file from another interpreter. The front
+publishes its count of urgent work in flight in a shared page (`share`); the back reads it (`watch`) and
+holds its own writers back while it is non-zero, as this process's writers are held back. An urgent
+writer that still finds the lock taken (a back transaction already running) retries every
+`URGENT_RETRY_S` instead of sleeping in SQLite's coarse busy handler (`begin_urgent`), and says so in the
+page: the back's long writes run `preemptible`, so their next statement raises `Preempted`, they roll back
+and release the lock, and run again once the urgent write is done (at most `PREEMPT_TRIES` times, so
+they always finish).
+
 `run_urgent` runs a request's work on a small executor of its own, so it never queues behind bulk ingest
 in the shared thread pool, and marks it urgent for the lane. The lane is an optimisation only: after
 `ACQUIRE_TIMEOUT_S` a writer goes ahead and SQLite's own locking decides, as it did without the lane.
@@ -19,7 +28,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import mmap
 import sqlite3
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -32,12 +43,20 @@ T = TypeVar("T")
 YIELD_MAX_S = 0.05  # longest a background writer defers to urgent requests that do not write yet
 ACQUIRE_TIMEOUT_S = 10.0  # the busy timeout SQLite itself would wait
 URGENT_THREADS = 2
+URGENT_RETRY_S = 0.0002  # an urgent writer's poll while another process holds the write lock
+PEER_POLL_S = 0.0002  # a background writer's poll while the other process has urgent work in flight
+PREEMPT_TRIES = 4
+_COUNTS = struct.Struct("<ii")  # urgent work in flight, urgent writers waiting for the lock
 
 _local = threading.local()
 
 
 def is_urgent() -> bool:
     return bool(getattr(_local, "urgent", False))
+
+
+class Preempted(Exception):
+    """A preemptible background write gave the write lock up to an urgent writer of the front."""
 
 
 class WriteLane:
@@ -49,10 +68,53 @@ class WriteLane:
         self._urgent_waiting = 0
         self._urgent_busy = 0
         self.handovers = 0
+        self._urgent_blocked = 0  # urgent writers polling for a lock another process holds
+        self.preemptions = 0
+        self._shared: mmap.mmap | None = None  # the front publishes its urgent counts here
+        self._peer: mmap.mmap | None = None  # the back reads the front's
+
+    def share(self, page: mmap.mmap) -> None:
+        """The front: publish this process's urgent work to its bulk lane."""
+        self._shared = page
+        self._publish_count()
+
+    def watch(self, page: mmap.mmap) -> None:
+        """The back: defer to the front's urgent work as to this process's own."""
+        self._peer = page
+
+    def urgent_in_flight(self) -> bool:
+        return self._urgent_busy > 0 or self._peer_busy()
+
+    def _peer_busy(self) -> bool:
+        return self._peer is not None and _COUNTS.unpack_from(self._peer, 0)[0] > 0
+
+    def must_yield(self) -> bool:
+        """A preemptible write of the back, and an urgent writer of the front waits for the lock."""
+        return (
+            self._peer is not None
+            and getattr(_local, "preemptible", False)
+            and _COUNTS.unpack_from(self._peer, 0)[1] > 0
+        )
+
+    def yield_point(self) -> None:
+        """A safe point inside a preemptible write: give the lock up now if an urgent writer waits."""
+        if self.must_yield():
+            raise Preempted
+
+    def _publish_count(self) -> None:
+        if self._shared is not None:
+            _COUNTS.pack_into(self._shared, 0, self._urgent_busy, self._urgent_blocked)
+
+    def blocked(self, delta: int) -> None:
+        with self._cond:
+            self._urgent_blocked += delta
+            self._publish_count()
 
     def acquire(self, timeout: float = ACQUIRE_TIMEOUT_S) -> bool:
         """Take the lane; False after `timeout` (the caller then proceeds on SQLite's own locking)."""
         urgent = is_urgent()
+        if not urgent:
+            self._wait_for_peer()
         now = time.monotonic()
         deadline, yield_until = now + timeout, now + YIELD_MAX_S
         with self._cond:
@@ -73,9 +135,19 @@ class WriteLane:
                 if urgent:
                     self._urgent_waiting -= 1
 
+    def _wait_for_peer(self) -> None:
+        if not self._peer_busy():
+            return
+        deadline = time.monotonic() + YIELD_MAX_S
+        while self._peer_busy() and time.monotonic() < deadline:
+            time.sleep(PEER_POLL_S)
+
     def defer_to_urgent(self) -> None:
         """A background transaction about to begin: let urgent work in flight finish first (bounded)."""
-        if not self._urgent_busy or is_urgent():
+        if is_urgent():
+            return
+        self._wait_for_peer()
+        if not self._urgent_busy:
             return
         deadline = time.monotonic() + YIELD_MAX_S
         with self._cond:
@@ -98,12 +170,14 @@ class WriteLane:
         _local.urgent = True
         with self._cond:
             self._urgent_busy += 1
+            self._publish_count()
         try:
             yield
         finally:
             _local.urgent = before
             with self._cond:
                 self._urgent_busy -= 1
+                self._publish_count()
                 self._cond.notify_all()
 
 
@@ -140,6 +214,48 @@ class LaneConnection(sqlite3.Connection):
             super().close()
         finally:
             self.drop_lane()
+
+
+def begin_urgent(conn: sqlite3.Connection, timeout: float = ACQUIRE_TIMEOUT_S) -> None:
+    """BEGIN IMMEDIATE for an urgent writer: poll finely while another process holds the write lock, and
+    tell that process (the bulk lane) to yield it."""
+    deadline = time.monotonic() + timeout
+    conn.execute("PRAGMA busy_timeout = 0")
+    blocked = False
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                    raise
+            if not blocked:
+                blocked = True
+                lane.blocked(+1)
+            time.sleep(URGENT_RETRY_S)
+    finally:
+        if blocked:
+            lane.blocked(-1)
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+
+
+def run_preemptible(fn: Callable[[], T]) -> T:
+    """Run a background write transaction (`fn` opens and commits it) that gives the write lock up to the
+    front's urgent writers: rolled back by `Preempted`, it runs again after them, the last time to the end.
+    `fn` must be safe to repeat after a rollback."""
+    for attempt in range(PREEMPT_TRIES):
+        if attempt:
+            lane.defer_to_urgent()
+        before = getattr(_local, "preemptible", False)
+        _local.preemptible = attempt < PREEMPT_TRIES - 1
+        try:
+            return fn()
+        except Preempted:
+            lane.preemptions += 1
+        finally:
+            _local.preemptible = before
+    raise AssertionError("unreachable: the last attempt is not preemptible")
 
 
 _executor: ThreadPoolExecutor | None = None

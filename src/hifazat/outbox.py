@@ -27,7 +27,8 @@ _PENDING = "hifazat_outbox_pending"
 _published: list[int] = []
 _published_lock = threading.Lock()
 # Stamped on every event this process hands to the bus, so a subscriber can tell its own events apart.
-ORIGIN = f"{socket.gethostname()}:{os.getpid()}"
+# A worker's bulk-lane process (hifazat.bulk) shares its front's origin: together they are one worker.
+ORIGIN = os.environ.get("HIFAZAT_PROCESS_ORIGIN") or f"{socket.gethostname()}:{os.getpid()}"
 
 
 class OutboxEvent(Base):

@@ -10,6 +10,7 @@ so a level fires once, however many workers race for it, and a restart loses not
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
@@ -31,7 +32,7 @@ from hifazat.config import get_settings
 from hifazat.crud import get_visible
 from hifazat.db import get_engine, unit_of_work, utcnow
 from hifazat.errors import Problem, forbidden, invalid, not_found
-from hifazat.lane import lane
+from hifazat.lane import lane, run_preemptible
 from hifazat.outbox import ORIGIN
 from hifazat.registry.models import Site, Unit
 
@@ -604,11 +605,16 @@ def fire_first(worker: str, *, now: datetime | None = None) -> list[tuple[str, i
         plans = plan_first(session, now=now or utcnow())
     if not plans:
         return []
-    lane.defer_to_urgent()
-    with unit_of_work() as session:
-        for plan in plans:
-            if apply_first(session, plan, actor, worker):
-                fired.append((plan.alert_id, 0))
+
+    def write(plan: _FirstPlan) -> bool:
+        lane.defer_to_urgent()
+        with unit_of_work() as session:
+            return apply_first(session, plan, actor, worker)
+
+    # One short transaction per alert, each giving the write lock up to an SOS (hifazat.lane).
+    for plan in plans:
+        if run_preemptible(functools.partial(write, plan)):
+            fired.append((plan.alert_id, 0))
     return fired
 
 

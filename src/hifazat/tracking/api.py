@@ -253,6 +253,7 @@ def delete_escort(escort_id: str, session: DbSession, principal: CurrentUser) ->
 
 def install(app: FastAPI) -> None:
     """Wire tracking into the app: API routes, pages, device endpoints, background jobs."""
+    from hifazat.app import add_background
     from hifazat.tracking import jobs, live
     from hifazat.tracking.endpoints import DeviceIngress
 
@@ -264,15 +265,15 @@ def install(app: FastAPI) -> None:
     except ImportError:  # pragma: no cover - pages need the web layer
         pass
     app.add_middleware(DeviceIngress)
-    app.state.background.append(live.flusher)
-    app.state.background.append(jobs.stale_job)
-    app.state.background.append(jobs.retention_job)
+    add_background(app, live.flusher, "both")  # each process holds back its own live updates
+    add_background(app, jobs.stale_job)
+    add_background(app, jobs.retention_job)
     settings = app.state.settings
     if settings.mqtt_url:
         from hifazat.tracking.mqtt import mqtt_listener
 
-        app.state.background.append(mqtt_listener)
+        add_background(app, mqtt_listener, "front")  # panic buttons raise SOS: on the urgent side
     if settings.demo_simulate:
         from hifazat.demo.simulator import simulator
 
-        app.state.background.append(simulator)
+        add_background(app, simulator)

@@ -16,6 +16,7 @@ from hifazat.auth.policy import Principal, can_write_agency, require
 from hifazat.config import get_settings
 from hifazat.db import unit_of_work, utcnow
 from hifazat.errors import Problem
+from hifazat.lane import run_preemptible
 from hifazat.tracking.cache import TrackingState, get_cache
 from hifazat.tracking.gate import write_gate
 from hifazat.tracking.ingest import NUMERIC, Fixes, Stored, store
@@ -250,14 +251,19 @@ def ingest_batch(body: bytes, principal: Principal) -> Stored:
             state = cache.fresh(session)
     fixes = parse(body, state, principal)
     fixes.precompute(state.engine)
-    with write_gate(), unit_of_work() as session:
-        fresh = cache.fresh(session)
-        if fresh is not state:  # configuration changed meanwhile: re-resolve against the new one
-            gone = sorted({d for d in fixes.device_ids if d not in fresh.by_id or not fresh.by_id[d].active})
-            if gone:
-                raise _fail(
-                    [{"field": "device", "reason": f"device {d} is no longer active"} for d in gone[:50]]
-                )
-        result = store(session, fixes, fresh)
+
+    def write() -> Stored:
+        with write_gate(), unit_of_work() as session:
+            fresh = cache.fresh(session)
+            if fresh is not state:  # configuration changed meanwhile: re-resolve against the new one
+                by_id = fresh.by_id
+                gone = sorted({d for d in fixes.device_ids if d not in by_id or not by_id[d].active})
+                if gone:
+                    raise _fail(
+                        [{"field": "device", "reason": f"device {d} is no longer active"} for d in gone[:50]]
+                    )
+            return store(session, fixes, fresh)
+
+    result = run_preemptible(write)  # in a bulk lane an SOS may take the write lock first (hifazat.lane)
     publisher.offer(result.latest)
     return result

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.config import Settings, get_settings
 from hifazat.db import new_id, utcnow
+from hifazat.lane import lane
 from hifazat.outbox import _PENDING as OUTBOX_PENDING
 from hifazat.outbox import OutboxEvent
 from hifazat.tracking.cache import TrackingState
@@ -52,6 +53,7 @@ COLUMNS = (
     "source",
     "attributes",
 )
+YIELD_ROWS = 128  # SQLite: positions per insert statement, between which a bulk lane yields to an SOS
 NUMERIC = ("altitude", "speed_kmh", "course", "accuracy", "battery")
 
 
@@ -554,7 +556,10 @@ def _insert_positions(session: Session, fx: Fixes, keys: list[int], now: datetim
         cur = raw.cursor()
         try:
             sql = f"INSERT INTO positions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
-            cur.executemany(sql, rows)
+            # In pieces, so that in a bulk lane an SOS waiting for the write lock gets it (hifazat.lane).
+            for start in range(0, len(rows), YIELD_ROWS):
+                lane.yield_point()
+                cur.executemany(sql, rows[start : start + YIELD_ROWS])
         finally:
             cur.close()
 
@@ -611,6 +616,7 @@ def _upsert_last(
             )
         else:
             sets = ", ".join(f"{c}=?" for c in names) + ", inside=?, stale=false, separated=?"
+            lane.yield_point()
             cur.executemany(f"UPDATE device_last SET {sets} WHERE device_id=?", params)  # noqa: S608
     finally:
         cur.close()

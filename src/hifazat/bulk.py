@@ -1,0 +1,441 @@
+"""The bulk lane: every `hifazat serve` worker runs bulk ingest and its background jobs in a helper process.
+
+An SOS must never wait behind bulk work, and in one CPython process it would: a batch of positions being
+parsed, or a delivery being sent, shares the interpreter lock with the request that raises the SOS and
+with the event loop that streams it. So a serving worker is two processes:
+
+  * the *front* (this process, the one uvicorn runs) answers the API, the dashboard, device endpoints and
+    the live stream, and raises alerts on its urgent lane (`hifazat.lane`);
+  * the *back* (`python -m hifazat.bulk`, started and supervised by the front) runs `POST
+    /api/v1/positions` and the background jobs: escalation timers, notification delivery, device staleness,
+    retention and the demo simulator.
+
+The front forwards each bulk request over a socket pair as one frame and relays the answer; the back runs
+it through the same ASGI app (same auth, validation and errors). With the in-process bus the same socket
+carries bus events both ways, so the back's events reach the front's stream and an SOS raised in the front
+wakes the back's escalation loop at once; with NATS both sides are ordinary bus clients. The front also
+shares its "urgent work in flight" count with the back through a shared page of memory, so the back does
+not start a write while an SOS is being written (SQLite's single write lock is per file, not per process).
+
+The back dies with the front (PR_SET_PDEATHSIG): `kill -9` of a worker stops both, and whatever either had
+acknowledged is already committed. If the back dies alone, the front answers bulk requests 503 with
+Retry-After and starts a new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import logging
+import mmap
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger("hifazat.bulk")
+
+# Requests the back answers: (method, path).
+BULK_ROUTES = frozenset({("POST", "/api/v1/positions")})
+START_TIMEOUT_S = 120.0
+REQUEST_TIMEOUT_S = 120.0
+RESTART_DELAY_S = 1.0
+ORIGIN_ENV = "HIFAZAT_PROCESS_ORIGIN"
+
+# Frames: kind (1 byte), meta length, body length (4 bytes each, big-endian), meta (JSON), body (bytes).
+_HEAD = struct.Struct(">cII")
+HELLO, REQUEST, RESPONSE, EVENT = b"H", b"Q", b"R", b"E"
+
+
+class Channel:
+    """One end of the socket pair: frames out from any thread (serialised), frames in on one reader."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._lock = threading.Lock()
+
+    def send(self, kind: bytes, meta: dict[str, Any], body: bytes = b"") -> None:
+        head = orjson.dumps(meta)
+        with self._lock:
+            self.sock.sendall(_HEAD.pack(kind, len(head), len(body)) + head + body)
+
+    def _exactly(self, n: int) -> bytes:
+        chunks, left = [], n
+        while left:
+            chunk = self.sock.recv(min(left, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def receive(self) -> tuple[bytes, dict[str, Any], bytes]:
+        kind, meta_len, body_len = _HEAD.unpack(self._exactly(_HEAD.size))
+        meta = orjson.loads(self._exactly(meta_len))
+        return kind, meta, self._exactly(body_len) if body_len else b""
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+
+
+def _bridge_bus(channel: Channel) -> None:
+    """With the in-process bus, what this process publishes is also sent to the other one."""
+    from hifazat.bus import get_bus
+    from hifazat.bus_nats import encode
+
+    bus = get_bus()
+    if bus.name != "inprocess":
+        return
+
+    def forward(event: Any) -> None:
+        with contextlib.suppress(OSError):  # the other side is gone; a new one starts afresh
+            channel.send(EVENT, {}, encode(event))
+
+    bus.peer = forward
+
+
+def _deliver_event(body: bytes) -> None:
+    from hifazat.bus import get_bus
+    from hifazat.bus_nats import decode
+
+    get_bus().deliver_local(decode(body))
+
+
+# --- the front ------------------------------------------------------------------------------------------
+
+
+class BulkLane:
+    """ASGI wrapper of the front: starts and supervises the back, forwards bulk requests to it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._channel: Channel | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._ready: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: dict[int, asyncio.Future[tuple[dict[str, Any], bytes]]] = {}
+        self._next_id = 0
+        self._stopping = False
+        self._supervisor: asyncio.Task[None] | None = None
+        self._shared: tuple[int, mmap.mmap] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(scope, receive, send)
+            return
+        if scope["type"] == "http" and (scope["method"], scope["path"]) in BULK_ROUTES:
+            await self._forward(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    # lifespan: the back starts before the front's own lifespan (so its bus is bridged before it starts)
+    # and stops after it.
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def recv() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self.start()
+            return message
+
+        async def snd(message: Message) -> None:
+            if message["type"] in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+                await self.stop()
+            await send(message)
+
+        await self.app(scope, recv, snd)
+
+    async def start(self) -> None:
+        from hifazat.lane import lane
+
+        self._loop = asyncio.get_running_loop()
+        self._ready = asyncio.Event()
+        self._shared = _shared_page()
+        lane.share(self._shared[1])
+        self._spawn()
+        try:
+            await asyncio.wait_for(self._ready.wait(), START_TIMEOUT_S)
+        except TimeoutError:
+            log.error("the bulk lane did not start in time; bulk requests answer 503 until it does")
+        self._supervisor = asyncio.create_task(self._supervise())
+
+    def _spawn(self) -> None:
+        from hifazat.outbox import ORIGIN
+
+        front, back = socket.socketpair()
+        fd = self._shared[0] if self._shared is not None else -1
+        env = {**os.environ, ORIGIN_ENV: ORIGIN}
+        cmd = [sys.executable, "-m", "hifazat.bulk", str(back.fileno()), str(fd)]
+        self._proc = subprocess.Popen(cmd, env=env, pass_fds=[back.fileno()] + ([fd] if fd >= 0 else []))
+        back.close()
+        self._channel = Channel(front)
+        _bridge_bus(self._channel)
+        reader = threading.Thread(target=self._read, args=(self._channel,), name="bulk-lane", daemon=True)
+        reader.start()
+
+    def _read(self, channel: Channel) -> None:
+        assert self._loop is not None and self._ready is not None
+        loop, ready = self._loop, self._ready
+        try:
+            while True:
+                kind, meta, body = channel.receive()
+                if kind == EVENT:
+                    _deliver_event(body)
+                elif kind == RESPONSE:
+                    loop.call_soon_threadsafe(self._resolve, meta, body)
+                elif kind == HELLO:
+                    loop.call_soon_threadsafe(ready.set)
+        except (EOFError, OSError):
+            pass
+        except Exception:
+            log.exception("bulk lane channel failed")
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(self._lost, channel)
+
+    def _resolve(self, meta: dict[str, Any], body: bytes) -> None:
+        fut = self._pending.pop(int(meta["id"]), None)
+        if fut is not None and not fut.done():
+            fut.set_result((meta, body))
+
+    def _lost(self, channel: Channel) -> None:
+        if channel is not self._channel:
+            return
+        assert self._ready is not None
+        self._ready.clear()
+        for fut in self._pending.values():
+            if not fut.done():
+                fut.set_exception(ConnectionError("the bulk lane stopped"))
+        self._pending.clear()
+
+    async def _supervise(self) -> None:
+        while not self._stopping:
+            proc = self._proc
+            if proc is None:
+                return
+            code = await asyncio.to_thread(proc.wait)
+            if self._stopping:
+                return
+            log.error("the bulk lane exited (%s); starting a new one", code)
+            if self._channel is not None:
+                self._lost(self._channel)
+                self._channel.close()
+            await asyncio.sleep(RESTART_DELAY_S)
+            if not self._stopping:
+                self._spawn()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        proc, channel = self._proc, self._channel
+        if channel is not None:
+            channel.close()  # the back shuts down when its channel closes
+        if proc is not None:
+            try:
+                await asyncio.wait_for(asyncio.to_thread(proc.wait), 20)
+            except TimeoutError:
+                proc.kill()
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+
+    async def _forward(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        channel, ready = self._channel, self._ready
+        if channel is None or ready is None or not ready.is_set():
+            await _unavailable(send)
+            return
+        self._next_id += 1
+        rid = self._next_id
+        fut: asyncio.Future[tuple[dict[str, Any], bytes]] = asyncio.get_running_loop().create_future()
+        self._pending[rid] = fut
+        meta = {
+            "id": rid,
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]],
+            "client": list(scope["client"]) if scope.get("client") else None,
+            "server": list(scope["server"]) if scope.get("server") else None,
+            "scheme": scope.get("scheme", "http"),
+        }
+        try:
+            channel.send(REQUEST, meta, bytes(body))
+            answer, content = await asyncio.wait_for(fut, REQUEST_TIMEOUT_S)
+        except (OSError, ConnectionError, TimeoutError):
+            self._pending.pop(rid, None)
+            await _unavailable(send)
+            return
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer["headers"]]
+        await send({"type": "http.response.start", "status": int(answer["status"]), "headers": headers})
+        await send({"type": "http.response.body", "body": content})
+
+
+async def _unavailable(send: Send) -> None:
+    body = orjson.dumps(
+        {
+            "type": "about:blank",
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": "the ingest lane is restarting; retry the same batch (duplicates are recognised)",
+        }
+    )
+    headers = [
+        (b"content-type", b"application/problem+json"),
+        (b"retry-after", b"1"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _shared_page() -> tuple[int, mmap.mmap]:
+    """A page of memory the back inherits by file descriptor (memfd where Linux has it)."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("hifazat-lane", 0)  # inheritable only through pass_fds
+    else:  # pragma: no cover - not Linux
+        import tempfile
+
+        with tempfile.TemporaryFile() as fh:
+            fd = os.dup(fh.fileno())
+    os.ftruncate(fd, mmap.PAGESIZE)
+    return fd, mmap.mmap(fd, mmap.PAGESIZE)
+
+
+# --- the back -------------------------------------------------------------------------------------------
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel sends SIGKILL when the front dies, however it dies."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+async def _answer(app: ASGIApp, channel: Channel, meta: dict[str, Any], body: bytes) -> None:
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": meta["method"],
+        "scheme": meta["scheme"],
+        "path": meta["path"],
+        "raw_path": meta["path"].encode(),
+        "root_path": "",
+        "query_string": meta["query"].encode("latin-1"),
+        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in meta["headers"]],
+        "client": tuple(meta["client"]) if meta["client"] else None,
+        "server": tuple(meta["server"]) if meta["server"] else None,
+        "state": {},
+    }
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            await asyncio.Event().wait()  # nothing more arrives; a disconnect never comes
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    status, headers, chunks = 500, [], []
+
+    async def send(message: Message) -> None:
+        nonlocal status, headers
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in message.get("headers", [])]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    try:
+        await app(scope, receive, send)
+    except Exception:
+        log.exception("bulk request failed", extra={"path": meta["path"]})
+        status, headers, chunks = 500, [["content-type", "application/problem+json"]], [b"{}"]
+    with contextlib.suppress(OSError):
+        channel.send(RESPONSE, {"id": meta["id"], "status": status, "headers": headers}, b"".join(chunks))
+
+
+async def _serve(channel: Channel) -> None:
+    from hifazat.app import create_app
+
+    app = create_app(role="back")
+    loop = asyncio.get_running_loop()
+    closed = asyncio.Event()
+    tasks: set[asyncio.Future[None]] = set()
+
+    def submit(meta: dict[str, Any], body: bytes) -> None:
+        task = asyncio.ensure_future(_answer(app, channel, meta, body))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    def read() -> None:
+        try:
+            while True:
+                kind, meta, body = channel.receive()
+                if kind == REQUEST:
+                    loop.call_soon_threadsafe(submit, meta, body)
+                elif kind == EVENT:
+                    _deliver_event(body)
+        except (EOFError, OSError):
+            pass
+        except Exception:
+            log.exception("bulk lane channel failed")
+        loop.call_soon_threadsafe(closed.set)
+
+    _bridge_bus(channel)
+    async with app.router.lifespan_context(app):
+        threading.Thread(target=read, name="bulk-lane-reader", daemon=True).start()
+        channel.send(HELLO, {"pid": os.getpid()})
+        await closed.wait()
+        if tasks:
+            await asyncio.wait(tasks, timeout=30)
+
+
+def main(argv: list[str]) -> None:
+    from hifazat import db
+
+    _die_with_parent()
+    parent = os.getppid()
+    db.run_checkpointer = False
+    sock = socket.socket(fileno=int(argv[0]))
+    shared_fd = int(argv[1])
+    if shared_fd >= 0:
+        from hifazat.lane import lane
+
+        lane.watch(mmap.mmap(shared_fd, mmap.PAGESIZE))
+    channel = Channel(sock)
+    if os.getppid() != parent or parent == 1:  # the front died before PDEATHSIG was set
+        return
+    signal.signal(signal.SIGTERM, lambda *_: channel.close())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the front, which stops us in order
+    run: Callable[..., Any] = asyncio.run
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        run = uvloop.run
+    started = time.monotonic()
+    run(_serve(channel))
+    log.info("bulk lane stopped", extra={"uptime_s": round(time.monotonic() - started, 1)})
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
