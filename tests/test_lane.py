@@ -6,9 +6,11 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
+from hifazat import db as db_mod
 from hifazat import lane as lane_mod
 from hifazat.db import make_engine
 from hifazat.lane import WriteLane
@@ -76,5 +78,99 @@ def test_sqlite_connections_hand_the_lane_back_on_commit_and_rollback(tmp_path: 
         lane_mod.lane.release()
         with engine.connect() as c:
             assert c.execute(text("SELECT count(*) FROM t")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+# --- a bulk lane (hifazat.bulk): the front's urgent work, seen by the back through a shared page -----------
+
+
+def _pair(monkeypatch: Any) -> tuple[WriteLane, WriteLane]:
+    import mmap
+
+    page = mmap.mmap(-1, mmap.PAGESIZE)
+    front, back = WriteLane(), WriteLane()
+    front.share(page)
+    back.watch(page)
+    monkeypatch.setattr(lane_mod, "lane", back)
+    monkeypatch.setattr(db_mod, "lane", back)
+    return front, back
+
+
+def test_back_defers_to_the_fronts_urgent_work_for_a_bounded_time(monkeypatch: Any) -> None:
+    front, back = _pair(monkeypatch)
+    waited: list[float] = []
+
+    def background() -> None:  # the back's writer: another process, here another thread
+        started = time.monotonic()
+        back.defer_to_urgent()
+        waited.append(time.monotonic() - started)
+
+    with front.urgent():
+        assert back.urgent_in_flight()
+        t = threading.Thread(target=background)
+        t.start()
+        t.join(5)
+    assert waited[0] >= lane_mod.YIELD_MAX_S * 0.9
+    assert not back.urgent_in_flight()
+    background()
+    assert waited[1] < lane_mod.YIELD_MAX_S
+
+
+def test_preemptible_write_yields_only_while_an_urgent_writer_is_blocked(monkeypatch: Any) -> None:
+    front, back = _pair(monkeypatch)
+    back.yield_point()  # nothing blocked: goes on
+    front.blocked(+1)
+    back.yield_point()  # not inside a preemptible write: goes on
+    calls: list[bool] = []
+
+    def write() -> str:
+        if len(calls) == 2:
+            front.blocked(-1)  # the SOS got the lock and is done
+        calls.append(back.must_yield())
+        back.yield_point()
+        return "stored"
+
+    assert lane_mod.run_preemptible(write) == "stored"
+    assert calls == [True, True, False]
+    assert back.preemptions == 2
+
+
+def test_preemptible_write_always_finishes(monkeypatch: Any) -> None:
+    front, back = _pair(monkeypatch)
+    front.blocked(+1)  # an urgent writer that never stops waiting
+    tries: list[int] = []
+
+    def write() -> int:
+        tries.append(1)
+        back.yield_point()
+        return len(tries)
+
+    assert lane_mod.run_preemptible(write) == lane_mod.PREEMPT_TRIES  # the last try runs to its end
+    assert back.preemptions == lane_mod.PREEMPT_TRIES - 1
+
+
+def test_sqlite_statements_of_a_preemptible_write_roll_back(tmp_path: Path, monkeypatch: Any) -> None:
+    front, _ = _pair(monkeypatch)
+    engine = make_engine(f"sqlite:///{tmp_path / 'preempt.db'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        attempts: list[int] = []
+
+        def write() -> None:
+            attempts.append(1)
+            if len(attempts) == 2:
+                front.blocked(-1)  # the SOS got the lock and is done
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO t VALUES (1)"))
+                if len(attempts) == 1:
+                    front.blocked(+1)  # an SOS starts waiting for the lock mid-transaction
+                conn.execute(text("INSERT INTO t VALUES (2)"))
+
+        lane_mod.run_preemptible(write)
+        assert len(attempts) == 2  # preempted at its next statement, then run again
+        with engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM t")).scalar() == 2  # the first try left nothing
     finally:
         engine.dispose()
