@@ -30,7 +30,7 @@ from hifazat.auth.models import Agency, Role, User
 from hifazat.auth.policy import Principal, can_write_agency, require, system_actor
 from hifazat.config import get_settings
 from hifazat.crud import get_visible
-from hifazat.db import get_engine, unit_of_work, utcnow
+from hifazat.db import unit_of_work, utcnow
 from hifazat.errors import Problem, forbidden, invalid, not_found
 from hifazat.lane import lane, run_preemptible
 from hifazat.outbox import ORIGIN
@@ -590,32 +590,19 @@ def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: st
 
 
 def fire_first(worker: str, *, now: datetime | None = None) -> list[tuple[str, int]]:
-    """Level 0 of new alerts: on SQLite read in a read-only transaction (no write lock), then one short
-    write. PostgreSQL has no database-wide write lock to spare (its audit-chain lock is taken last either
-    way), so there both phases share one transaction and save the round trips of a second."""
+    """Level 0 of new alerts: read in a read-only transaction (on SQLite no write lock), then one short write
+    transaction per alert, so the audit-chain lock (PostgreSQL) or the write lock (SQLite) an SOS may need
+    is held for one alert's writes only, and a bulk lane gives it up to an SOS (hifazat.lane)."""
     actor = system_actor("escalation")
-    fired: list[tuple[str, int]] = []
-    if get_engine().dialect.name == "postgresql":
-        with unit_of_work() as session:
-            for plan in plan_first(session, now=now or utcnow()):
-                if apply_first(session, plan, actor, worker):
-                    fired.append((plan.alert_id, 0))
-        return fired
     with unit_of_work(readonly=True) as session:
         plans = plan_first(session, now=now or utcnow())
-    if not plans:
-        return []
 
     def write(plan: _FirstPlan) -> bool:
         lane.defer_to_urgent()
         with unit_of_work() as session:
             return apply_first(session, plan, actor, worker)
 
-    # One short transaction per alert, each giving the write lock up to an SOS (hifazat.lane).
-    for plan in plans:
-        if run_preemptible(functools.partial(write, plan)):
-            fired.append((plan.alert_id, 0))
-    return fired
+    return [(plan.alert_id, 0) for plan in plans if run_preemptible(functools.partial(write, plan))]
 
 
 async def escalation_loop(stop: asyncio.Event) -> None:

@@ -9,7 +9,12 @@ agency or a sharing agreement changes, so each process keeps them per agency and
   * an entry lives at most `TTL_S`, and never past the moment an agreement of its agency starts or ends;
   * entries belong to one connection pool, so another database (or a disposed engine) never sees them.
 
-Users and tokens are not cached: each request still reads its token row and user (roles, active).
+The principal of an access token (its user's roles, agency and the facts above) is cached the same way, for
+at most `TOKEN_TTL_S` and never past the token's expiry: a transaction that changes a `User` or an
+`AccessToken` (login, logout, revocation, roles, deactivation, deletion) clears it here at commit and, through
+the same `auth.changed` event, in every other worker. So a revoked token stops working at once in the
+worker that revoked it and as soon as the event arrives elsewhere (milliseconds over NATS; at the latest
+after `TOKEN_TTL_S` if the bus is down).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,11 +30,12 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from hifazat.auth.models import Agency, SharingAgreement
+from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
 from hifazat.db import new_id, utcnow
 
 SUBJECT = "auth.changed"
 TTL_S = 30.0
+TOKEN_TTL_S = 5.0
 _CHANGED = "hifazat_auth_changed"
 
 
@@ -45,6 +52,7 @@ class AgencyFacts:
 _lock = threading.Lock()
 _generation = 0
 _entries: weakref.WeakKeyDictionary[Any, dict[str, tuple[AgencyFacts, float]]] = weakref.WeakKeyDictionary()
+_tokens: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, float]]] = weakref.WeakKeyDictionary()
 
 
 def invalidate() -> None:
@@ -52,6 +60,31 @@ def invalidate() -> None:
     with _lock:
         _generation += 1
         _entries.clear()
+        _tokens.clear()
+
+
+def principal(session: Session, digest: str, load: Callable[[], tuple[Any, datetime] | None]) -> Any | None:
+    """The principal of the token with this digest: cached, else `load()` -> (principal, expires_at) or None
+    (unknown, expired or revoked: never cached)."""
+    pool = session.get_bind().engine.pool
+    now = time.monotonic()
+    with _lock:
+        hit = _tokens.get(pool, {}).get(digest)
+        generation = _generation
+    if hit is not None and hit[1] > now:
+        return hit[0]
+    loaded = load()
+    if loaded is None:
+        return None
+    value, expires_at = loaded
+    until = now + min(TOKEN_TTL_S, max((expires_at - utcnow()).total_seconds(), 0.0))
+    with _lock:
+        if generation == _generation:
+            tokens = _tokens.setdefault(pool, {})
+            if len(tokens) > 10_000:
+                tokens.clear()
+            tokens[digest] = (value, until)
+    return value
 
 
 def facts(session: Session, agency_id: str) -> AgencyFacts:
@@ -127,17 +160,34 @@ def _load(session: Session, agency_id: str) -> tuple[AgencyFacts, datetime | Non
     return value, until
 
 
-@event.listens_for(Session, "before_flush")
-def _note_changes(session: Session, _ctx: Any, _instances: Any) -> None:
+_WATCHED = (Agency, SharingAgreement, User, AccessToken)
+
+
+def _changed(session: Session) -> None:
+    """Once per transaction: clear at commit here, and tell the other workers."""
     if session.info.get(_CHANGED):
         return
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Agency | SharingAgreement):
-            from hifazat.outbox import emit
+    from hifazat.outbox import emit
 
-            session.info[_CHANGED] = True
-            emit(session, SUBJECT, {"id": new_id(), "agency_id": None})
-            return
+    session.info[_CHANGED] = True
+    emit(session, SUBJECT, {"id": new_id(), "agency_id": None})
+
+
+@event.listens_for(Session, "before_flush")
+def _note_changes(session: Session, _ctx: Any, _instances: Any) -> None:
+    if not session.info.get(_CHANGED) and any(
+        isinstance(obj, _WATCHED) for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        _changed(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statements(state: Any) -> None:
+    # update(User)..., delete(AccessToken)...: changes that never pass through the flush
+    writes = state.is_update or state.is_delete or state.is_insert
+    mapper = state.bind_mapper
+    if writes and mapper is not None and issubclass(mapper.class_, _WATCHED):
+        _changed(state.session)
 
 
 @event.listens_for(Session, "after_commit")

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
 from fastapi import Request
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hifazat.audit import service as audit
+from hifazat.auth import cache as auth_cache
 from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
 from hifazat.auth.policy import (
     WHOLE_COUNTRY,
@@ -131,30 +132,31 @@ def bearer_of(request: Request) -> str | None:
 
 
 def principal_for_token(session: Session, token: str) -> Principal | None:
-    now = utcnow()
-    # Plain columns, not entities: every authenticated request runs this (no identity map, no instances).
-    row = session.execute(
-        select(AccessToken.id, User.id, User.username, User.agency_id, User.roles)
-        .join(User, User.id == AccessToken.user_id)
-        .where(
-            AccessToken.token_hash == token_digest(token),
-            AccessToken.revoked_at.is_(None),
-            AccessToken.expires_at > now,
-            User.active.is_(True),
-            User.deleted_at.is_(None),
+    """Cached per token until a user or token changes anywhere (see hifazat.auth.cache)."""
+    digest = token_digest(token)
+
+    def load() -> tuple[Principal, datetime] | None:
+        # Plain columns, not entities: no identity map, no instances.
+        row = session.execute(
+            select(AccessToken.id, AccessToken.expires_at, User.id, User.username, User.agency_id, User.roles)
+            .join(User, User.id == AccessToken.user_id)
+            .where(
+                AccessToken.token_hash == digest,
+                AccessToken.revoked_at.is_(None),
+                AccessToken.expires_at > utcnow(),
+                User.active.is_(True),
+                User.deleted_at.is_(None),
+            )
+        ).first()
+        if row is None:
+            return None
+        token_id, expires_at, user_id, username, agency_id, roles = row
+        principal = build_principal(
+            session, user_id=user_id, username=username, agency_id=agency_id, roles=roles, token_id=token_id
         )
-    ).first()
-    if row is None:
-        return None
-    token_id, user_id, username, agency_id, roles = row
-    return build_principal(
-        session,
-        user_id=user_id,
-        username=username,
-        agency_id=agency_id,
-        roles=roles,
-        token_id=token_id,
-    )
+        return principal, expires_at
+
+    return cast("Principal | None", auth_cache.principal(session, digest, load))
 
 
 def principal_from_request(session: Session, request: Request) -> Principal:
