@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 PASSWORD = "bench-password-123"
+LOADER_IN_FLIGHT = 4  # batches the loader keeps in flight at most
 NATS_URL = os.environ.get("HIFAZAT_TEST_NATS_URL", "nats://127.0.0.1:4222")
 PG_URL = os.environ.get("HIFAZAT_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/hifazat_bench")
 
@@ -189,23 +190,35 @@ def _load(
         }
         for k in range(per_batch)
     ]
-    with httpx.Client(timeout=30) as client:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def post(client: httpx.Client, body: bytes) -> None:
+        try:
+            r = client.post(f"{base}/api/v1/positions", headers=headers, content=body)
+            if r.status_code == 200:
+                with sent.get_lock():
+                    sent.value += per_batch
+                return
+        except httpx.HTTPError:
+            pass
+        with errors.get_lock():
+            errors.value += 1
+
+    # Open loop: a batch leaves every `every` s whatever the answer time of the one before (up to
+    # LOADER_IN_FLIGHT at once), as devices keep reporting while the server is busy.
+    with httpx.Client(timeout=30) as client, ThreadPoolExecutor(LOADER_IN_FLIGHT) as pool:
         tick = time.monotonic()
+        in_flight: list[Any] = []
         while not stop.is_set():
             now_ms = time.time_ns() // 1_000_000 - per_batch
             for k, item in enumerate(batch):
                 item["at"] = now_ms + k
-            try:
-                r = client.post(f"{base}/api/v1/positions", headers=headers, content=orjson.dumps(batch))
-                if r.status_code == 200:
-                    with sent.get_lock():
-                        sent.value += per_batch
-                else:
-                    with errors.get_lock():
-                        errors.value += 1
-            except httpx.HTTPError:
+            in_flight = [f for f in in_flight if not f.done()]
+            if len(in_flight) < LOADER_IN_FLIGHT:
+                in_flight.append(pool.submit(post, client, orjson.dumps(batch)))
+            else:
                 with errors.get_lock():
-                    errors.value += 1
+                    errors.value += 1  # the server is LOADER_IN_FLIGHT batches behind: count it, skip
             tick += every
             delay = tick - time.monotonic()
             if delay > 0:

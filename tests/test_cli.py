@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import typer
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -140,8 +141,9 @@ def _wait_until_up(url: str, proc: subprocess.Popen[Any], timeout: float = 60.0)
     raise AssertionError("server did not come up")
 
 
-def test_serve_answers_health_and_login(settings: Settings, initialised: Any) -> None:
-    env = _env(settings)
+@pytest.mark.parametrize("bulk_lane", ["true", "false"])
+def test_serve_answers_health_and_login(settings: Settings, initialised: Any, bulk_lane: str) -> None:
+    env = _env(settings, HIFAZAT_BULK_LANE=bulk_lane)  # a worker with its bulk lane, or in one process
     port = _free_port()
     proc = subprocess.Popen(
         [HIFAZAT, "serve", "--port", str(port), "--host", "127.0.0.1"],
@@ -163,6 +165,9 @@ def test_serve_answers_health_and_login(settings: Settings, initialised: Any) ->
         me = httpx.get(base + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=5)
         assert me.status_code == 200 and me.json()["username"] == "admin"
         assert me.headers["x-request-id"]
+        batch = [{"device": "nobody", "lat": 24.8, "lon": 67.0, "at": "2026-11-30T00:00:00Z"}]
+        r = httpx.post(base + "/api/v1/positions", headers={"Authorization": f"Bearer {token}"}, json=batch)
+        assert r.status_code == 422 and "device" in r.text  # bulk ingest answers in both layouts
     finally:
         proc.terminate()
         try:

@@ -57,7 +57,7 @@ def init() -> None:
 def server_app() -> Any:
     """What `serve` and `demo` run: device reports (thousands a second, one position each) are answered
     ahead of the framework's middleware layers; bulk ingest and background jobs run in the worker's bulk
-    lane (hifazat.bulk) when HIFAZAT_BULK_LANE=true; everything else goes to the application."""
+    lane (hifazat.bulk) unless HIFAZAT_BULK_LANE=false; everything else goes to the application."""
     from hifazat.app import create_app
     from hifazat.bulk import BulkLane
     from hifazat.tracking.endpoints import DeviceIngress

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535, description="Port `hifazat serve` binds.")
     workers: int = Field(default=1, ge=1, description="Worker processes for `hifazat serve`.")
     bulk_lane: bool = Field(
-        default=False,
+        default=True,
         description="Each serve worker runs bulk position ingest and background jobs in a helper process, "
         "so an SOS never shares an interpreter with them.",
     )

@@ -80,7 +80,7 @@ class _Events:
 def test_front_and_back_work_as_one_worker(
     settings: Settings, initialised: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HIFAZAT_BULK_LANE", "true")
+    monkeypatch.delenv("HIFAZAT_BULK_LANE", raising=False)  # on by default
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     proc = _serve(settings, port)
