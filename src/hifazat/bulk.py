@@ -30,6 +30,7 @@ import ctypes
 import logging
 import mmap
 import os
+import queue
 import signal
 import socket
 import struct
@@ -91,19 +92,25 @@ class Channel:
 
 
 def _bridge_bus(channel: Channel) -> None:
-    """With the in-process bus, what this process publishes is also sent to the other one."""
+    """With the in-process bus, what this process publishes is also sent to the other one: by a thread of
+    its own, so a publisher (the SOS's thread, right after its commit) never waits on the socket."""
     from hifazat.bus import get_bus
     from hifazat.bus_nats import encode
 
     bus = get_bus()
     if bus.name != "inprocess":
         return
+    out: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
-    def forward(event: Any) -> None:
-        with contextlib.suppress(OSError):  # the other side is gone; a new one starts afresh
-            channel.send(EVENT, {}, encode(event))
+    def write() -> None:
+        while (event := out.get()) is not None:
+            try:
+                channel.send(EVENT, {}, encode(event))
+            except OSError:
+                return  # the other side is gone; a new one starts afresh with a new channel
 
-    bus.peer = forward
+    threading.Thread(target=write, name="bulk-lane-events", daemon=True).start()
+    bus.peer = out.put
 
 
 def _deliver_event(body: bytes) -> None:

@@ -239,6 +239,57 @@ def unit_of_work(settings: Settings | None = None, *, readonly: bool = False) ->
         session.close()
 
 
+def insert_pending(session: Session) -> None:
+    """INSERT the session's new objects now with one Core statement each, and keep them in the session as
+    persistent rows: the unit-of-work flush's bookkeeping is most of the cost of a hot write (an SOS).
+
+    For plain new rows only: Python-side column defaults are applied here (zero-argument callables or
+    scalars), autoincrement keys are read back, and no flush events run (so nothing watched by a
+    `before_flush` hook, such as users or agencies, may go this way)."""
+    from sqlalchemy import inspect
+
+    pending = list(session.new)
+    order = {t: i for i, t in enumerate(Base.metadata.sorted_tables)}
+    pending.sort(key=lambda o: order[inspect(type(o)).local_table])
+    for obj in pending:
+        insert_now(session, obj)
+
+
+def insert_now(session: Session, obj: Any) -> None:
+    """`insert_pending` for one new object (added to the session or not); other pending ones stay pending."""
+    from sqlalchemy import insert, inspect
+    from sqlalchemy.orm import make_transient_to_detached
+
+    if obj in session:
+        session.expunge(obj)
+    mapper = inspect(type(obj))
+    values: dict[str, Any] = {}
+    for prop in mapper.column_attrs:
+        column = prop.columns[0]
+        if prop.key in obj.__dict__:
+            values[column.key] = obj.__dict__[prop.key]
+            continue
+        default = column.default
+        if default is None:
+            continue
+        if default.is_scalar:
+            value = default.arg
+        elif default.is_callable:
+            value = default.arg(None)  # a zero-argument callable, wrapped to take a context
+        else:
+            continue
+        setattr(obj, prop.key, value)
+        values[column.key] = value
+    with session.no_autoflush:
+        result: Any = session.execute(insert(mapper.local_table).values(values))
+    for column, key in zip(mapper.local_table.primary_key.columns, result.inserted_primary_key, strict=False):
+        prop = mapper.get_property_by_column(column)
+        if getattr(obj, prop.key, None) is None:
+            setattr(obj, prop.key, key)
+    make_transient_to_detached(obj)
+    session.add(obj)
+
+
 def dispose_engines() -> None:
     for engine in _engines.values():
         engine.dispose()

@@ -23,7 +23,7 @@ from hifazat.auth.models import User
 from hifazat.auth.policy import Principal, View, can_write_agency, require, scope, view_of
 from hifazat.config import get_settings
 from hifazat.crud import get_visible
-from hifazat.db import new_id, utcnow
+from hifazat.db import insert_pending, new_id, utcnow
 from hifazat.errors import Problem, forbidden, invalid, not_found
 from hifazat.outbox import emit
 from hifazat.pagination import decode_cursor, encode_cursor
@@ -324,6 +324,7 @@ def raise_alert(
     share(session, alert, share_with, "raised by this agency")
     escalation.start(session, alert, actor, now=now, policy=policy, fresh=True)
     emit_changed(session, alert, "created", assignments=[])
+    insert_pending(session)  # the alert's rows, without the flush's bookkeeping (every SOS comes here)
     # Last: the audit chain is one lock for every writer (PostgreSQL), held from here to the commit.
     audit.record(session, actor=actor, action="create", entity=KIND, entity_id=alert.id, after=snapshot)
     return alert

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.audit.chain import GENESIS, entry_hash, stamp
 from hifazat.audit.models import AuditEntry
-from hifazat.db import utcnow
+from hifazat.db import insert_now, utcnow
 
 # Never copied into the log: secrets, and ciphertext whose plain value the log must not reveal either.
 SECRET_COLUMNS = frozenset({"password_hash", "passport_enc", "cnic_enc", "secret_hash", "token_hash"})
@@ -119,8 +119,7 @@ def record(
         prev_hash=prev,
         hash=digest,
     )
-    session.add(entry)
-    session.flush([entry])
+    insert_now(session, entry)  # appended on every write: without the flush's bookkeeping
     return entry
 
 
