@@ -14,8 +14,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, String, create_engine, event
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import JSON, DateTime, Engine, String, create_engine, event, insert, inspect
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    make_transient_to_detached,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.types import TypeDecorator
 
 from hifazat.config import Settings, get_settings
@@ -240,31 +247,38 @@ def unit_of_work(settings: Settings | None = None, *, readonly: bool = False) ->
 
 
 def insert_pending(session: Session) -> None:
-    """INSERT the session's new objects now with one Core statement each, and keep them in the session as
-    persistent rows: the unit-of-work flush's bookkeeping is most of the cost of a hot write (an SOS).
+    """INSERT the session's new objects now, without the unit-of-work flush, and keep them in the session as
+    persistent rows: the flush's bookkeeping (SQLite) and its round trips (PostgreSQL: one statement, the
+    rows as data-modifying CTEs) are most of the cost of a hot write, an SOS.
 
     For plain new rows only: Python-side column defaults are applied here (zero-argument callables or
     scalars), autoincrement keys are read back, and no flush events run (so nothing watched by a
     `before_flush` hook, such as users or agencies, may go this way)."""
-    from sqlalchemy import inspect
-
-    pending = list(session.new)
     order = {t: i for i, t in enumerate(Base.metadata.sorted_tables)}
-    pending.sort(key=lambda o: order[inspect(type(o)).local_table])
-    for obj in pending:
-        insert_now(session, obj)
+    pending = sorted(session.new, key=lambda o: order[inspect(type(o)).local_table])
+    rows = [(obj, _column_values(obj)) for obj in pending]
+    keyed = [r for r in rows if _key_missing(r[0])]
+    if session.get_bind().dialect.name != "postgresql" or len(rows) < 2 or len(keyed) > 1:
+        for obj, values in rows:
+            _insert(session, obj, values)
+        return
+    # One statement: every row but the last as a CTE; the last is the one (if any) whose key comes back.
+    rows = [r for r in rows if r not in keyed] + keyed
+    main = _statement(*rows[-1])
+    main = main.add_cte(
+        *(_statement(obj, values).cte(f"row{n}") for n, (obj, values) in enumerate(rows[:-1]))
+    )
+    _run(session, main, [obj for obj, _ in rows], rows[-1][0])
 
 
 def insert_now(session: Session, obj: Any) -> None:
     """`insert_pending` for one new object (added to the session or not); other pending ones stay pending."""
-    from sqlalchemy import insert, inspect
-    from sqlalchemy.orm import make_transient_to_detached
+    _insert(session, obj, _column_values(obj))
 
-    if obj in session:
-        session.expunge(obj)
-    mapper = inspect(type(obj))
+
+def _column_values(obj: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for prop in mapper.column_attrs:
+    for prop in inspect(type(obj)).column_attrs:
         column = prop.columns[0]
         if prop.key in obj.__dict__:
             values[column.key] = obj.__dict__[prop.key]
@@ -280,14 +294,37 @@ def insert_now(session: Session, obj: Any) -> None:
             continue
         setattr(obj, prop.key, value)
         values[column.key] = value
+    return values
+
+
+def _key_missing(obj: Any) -> bool:
+    mapper = inspect(type(obj))
+    return any(getattr(obj, mapper.get_property_by_column(c).key, None) is None for c in mapper.primary_key)
+
+
+def _statement(obj: Any, values: dict[str, Any]) -> Any:
+    mapper = inspect(type(obj))
+    stmt = insert(mapper.local_table).values(values)
+    return stmt.returning(*mapper.primary_key) if _key_missing(obj) else stmt
+
+
+def _insert(session: Session, obj: Any, values: dict[str, Any]) -> None:
+    _run(session, _statement(obj, values), [obj], obj)
+
+
+def _run(session: Session, stmt: Any, objs: list[Any], keyed: Any) -> None:
+    for obj in objs:
+        if obj in session:
+            session.expunge(obj)
     with session.no_autoflush:
-        result: Any = session.execute(insert(mapper.local_table).values(values))
-    for column, key in zip(mapper.local_table.primary_key.columns, result.inserted_primary_key, strict=False):
-        prop = mapper.get_property_by_column(column)
-        if getattr(obj, prop.key, None) is None:
-            setattr(obj, prop.key, key)
-    make_transient_to_detached(obj)
-    session.add(obj)
+        result = session.execute(stmt)
+    if _key_missing(keyed):
+        mapper = inspect(type(keyed))
+        for column, key in zip(mapper.primary_key, result.one(), strict=True):
+            setattr(keyed, mapper.get_property_by_column(column).key, key)
+    for obj in objs:
+        make_transient_to_detached(obj)
+        session.add(obj)
 
 
 def dispose_engines() -> None:

@@ -324,9 +324,12 @@ def raise_alert(
     share(session, alert, share_with, "raised by this agency")
     escalation.start(session, alert, actor, now=now, policy=policy, fresh=True)
     emit_changed(session, alert, "created", assignments=[])
-    insert_pending(session)  # the alert's rows, without the flush's bookkeeping (every SOS comes here)
-    # Last: the audit chain is one lock for every writer (PostgreSQL), held from here to the commit.
-    audit.record(session, actor=actor, action="create", entity=KIND, entity_id=alert.id, after=snapshot)
+    # Last: the audit chain is one lock for every writer (PostgreSQL), held from here to the commit. Then
+    # all the alert's rows at once, without the flush (on PostgreSQL one statement): every SOS comes here.
+    audit.record(
+        session, actor=actor, action="create", entity=KIND, entity_id=alert.id, after=snapshot, insert=False
+    )
+    insert_pending(session)
     return alert
 
 
@@ -384,6 +387,8 @@ def create(session: Session, data: AlertIn, principal: Principal, *, source: str
         raise invalid("agency_id", "is required for this caller")
     if person is not None:
         label = _person_label(person)
+    elif subject_user_id == principal.user_id and principal.full_name is not None:
+        label = principal.full_name or principal.username  # an SOS for oneself: the name came with the token
     elif subject_user_id:
         names = session.execute(
             select(User.full_name, User.username).where(User.id == subject_user_id)

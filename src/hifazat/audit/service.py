@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -81,12 +82,16 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     owner_agency_id: str | None = None,
+    insert: bool = True,
 ) -> AuditEntry:
+    """Append an entry to the chain. `insert=False`: leave it pending, with the caller's other new rows, for
+    `db.insert_pending` to write them together (nothing pending is flushed here then either)."""
     owner = owner_agency_id or _owner_of(entity, entity_id, before, after)
-    _lock_chain(session)
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    with session.no_autoflush if not insert else contextlib.nullcontext():
+        _lock_chain(session)
+        last = session.execute(
+            select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+        ).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = utcnow()
     before_j, after_j = _jsonable(before), _jsonable(after)
@@ -119,7 +124,10 @@ def record(
         prev_hash=prev,
         hash=digest,
     )
-    insert_now(session, entry)  # appended on every write: without the flush's bookkeeping
+    if insert:
+        insert_now(session, entry)  # appended on every write: without the flush's bookkeeping
+    else:
+        session.add(entry)
     return entry
 
 

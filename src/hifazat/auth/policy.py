@@ -84,6 +84,7 @@ class Principal:
     # An admin of the top-level ministry administers every agency's users and agreements (not their data).
     platform_admin: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    full_name: str | None = None  # "" when the user has none; None when not loaded (not a signed-in user)
 
     def has(self, *roles: str) -> bool:
         return self.system or bool(self.roles.intersection(roles))
@@ -148,6 +149,7 @@ def build_principal(
     agency_id: str,
     roles: Iterable[str],
     token_id: str | None = None,
+    full_name: str | None = None,
 ) -> Principal:
     from hifazat.auth import cache
 
@@ -163,6 +165,7 @@ def build_principal(
         jurisdiction=facts.jurisdiction,
         grants=facts.grants,
         token_id=token_id,
+        full_name=full_name,
     )
 
 

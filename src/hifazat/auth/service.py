@@ -138,7 +138,15 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
     def load() -> tuple[Principal, datetime] | None:
         # Plain columns, not entities: no identity map, no instances.
         row = session.execute(
-            select(AccessToken.id, AccessToken.expires_at, User.id, User.username, User.agency_id, User.roles)
+            select(
+                AccessToken.id,
+                AccessToken.expires_at,
+                User.id,
+                User.username,
+                User.agency_id,
+                User.roles,
+                User.full_name,
+            )
             .join(User, User.id == AccessToken.user_id)
             .where(
                 AccessToken.token_hash == digest,
@@ -150,9 +158,15 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
         ).first()
         if row is None:
             return None
-        token_id, expires_at, user_id, username, agency_id, roles = row
+        token_id, expires_at, user_id, username, agency_id, roles, full_name = row
         principal = build_principal(
-            session, user_id=user_id, username=username, agency_id=agency_id, roles=roles, token_id=token_id
+            session,
+            user_id=user_id,
+            username=username,
+            agency_id=agency_id,
+            roles=roles,
+            token_id=token_id,
+            full_name=full_name or "",
         )
         return principal, expires_at
 
