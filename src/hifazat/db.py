@@ -254,26 +254,49 @@ def insert_pending(session: Session) -> None:
     For plain new rows only: Python-side column defaults are applied here (zero-argument callables or
     scalars), autoincrement keys are read back, and no flush events run (so nothing watched by a
     `before_flush` hook, such as users or agencies, may go this way)."""
-    order = {t: i for i, t in enumerate(Base.metadata.sorted_tables)}
-    pending = sorted(session.new, key=lambda o: order[inspect(type(o)).local_table])
-    rows = [(obj, _column_values(obj)) for obj in pending]
+    rows = [(obj, _column_values(obj)) for obj in sorted(session.new, key=_table_rank)]
     keyed = [r for r in rows if _key_missing(r[0])]
     if session.get_bind().dialect.name != "postgresql" or len(rows) < 2 or len(keyed) > 1:
         for obj, values in rows:
-            _insert(session, obj, values)
+            _run(session, _plain_insert(type(obj), bool(keyed) and keyed[0][0] is obj), values, [obj], obj)
         return
     # One statement: every row but the last as a CTE; the last is the one (if any) whose key comes back.
-    rows = [r for r in rows if r not in keyed] + keyed
-    main = _statement(*rows[-1])
-    main = main.add_cte(
-        *(_statement(obj, values).cte(f"row{n}") for n, (obj, values) in enumerate(rows[:-1]))
-    )
-    _run(session, main, [obj for obj, _ in rows], rows[-1][0])
+    rows = [r for r in rows if not keyed or r[0] is not keyed[0][0]] + keyed
+    main = insert(inspect(type(rows[-1][0])).local_table).values(rows[-1][1])
+    if keyed:
+        main = main.returning(*inspect(type(rows[-1][0])).primary_key)
+    ctes = [
+        insert(inspect(type(o)).local_table).values(v).cte(f"row{n}") for n, (o, v) in enumerate(rows[:-1])
+    ]
+    _run(session, main.add_cte(*ctes), None, [obj for obj, _ in rows], rows[-1][0])
 
 
 def insert_now(session: Session, obj: Any) -> None:
     """`insert_pending` for one new object (added to the session or not); other pending ones stay pending."""
-    _insert(session, obj, _column_values(obj))
+    values = _column_values(obj)
+    _run(session, _plain_insert(type(obj), _key_missing(obj)), values, [obj], obj)
+
+
+_ranks: dict[Any, int] = {}
+
+
+def _table_rank(obj: Any) -> int:
+    """Parents before children (the metadata's dependency order, computed once)."""
+    if not _ranks:
+        _ranks.update({t: i for i, t in enumerate(Base.metadata.sorted_tables)})
+    return _ranks.get(inspect(type(obj)).local_table, len(_ranks))
+
+
+_plain: dict[tuple[Any, bool], Any] = {}
+
+
+def _plain_insert(cls: Any, keyed: bool) -> Any:
+    """One statement per table, its values bound at execution, so its compiled form is cached."""
+    if (cls, keyed) not in _plain:
+        mapper: Any = inspect(cls)
+        stmt = insert(mapper.local_table)
+        _plain[cls, keyed] = stmt.returning(*mapper.primary_key) if keyed else stmt
+    return _plain[cls, keyed]
 
 
 def _column_values(obj: Any) -> dict[str, Any]:
@@ -285,6 +308,8 @@ def _column_values(obj: Any) -> dict[str, Any]:
             continue
         default = column.default
         if default is None:
+            if column.server_default is None and column.autoincrement is not True:
+                setattr(obj, prop.key, None)  # NULL, as the row will have: loaded, so never read back
             continue
         if default.is_scalar:
             value = default.arg
@@ -302,22 +327,12 @@ def _key_missing(obj: Any) -> bool:
     return any(getattr(obj, mapper.get_property_by_column(c).key, None) is None for c in mapper.primary_key)
 
 
-def _statement(obj: Any, values: dict[str, Any]) -> Any:
-    mapper = inspect(type(obj))
-    stmt = insert(mapper.local_table).values(values)
-    return stmt.returning(*mapper.primary_key) if _key_missing(obj) else stmt
-
-
-def _insert(session: Session, obj: Any, values: dict[str, Any]) -> None:
-    _run(session, _statement(obj, values), [obj], obj)
-
-
-def _run(session: Session, stmt: Any, objs: list[Any], keyed: Any) -> None:
+def _run(session: Session, stmt: Any, values: dict[str, Any] | None, objs: list[Any], keyed: Any) -> None:
     for obj in objs:
         if obj in session:
             session.expunge(obj)
     with session.no_autoflush:
-        result = session.execute(stmt)
+        result = session.execute(stmt, values)
     if _key_missing(keyed):
         mapper = inspect(type(keyed))
         for column, key in zip(mapper.primary_key, result.one(), strict=True):
