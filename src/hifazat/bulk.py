@@ -68,6 +68,7 @@ class Channel:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self._lock = threading.Lock()
+        self.events: queue.SimpleQueue[Any] | None = None  # bus events waiting for `_bridge_bus`'s thread
 
     def send(self, kind: bytes, meta: dict[str, Any], body: bytes = b"") -> None:
         head = orjson.dumps(meta)
@@ -90,6 +91,8 @@ class Channel:
         return kind, meta, self._exactly(body_len) if body_len else b""
 
     def close(self) -> None:
+        if self.events is not None:
+            self.events.put(None)  # its writer thread ends
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
@@ -105,6 +108,7 @@ def _bridge_bus(channel: Channel) -> None:
     if bus.name != "inprocess":
         return
     out: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    channel.events = out
 
     def write() -> None:
         while (event := out.get()) is not None:
