@@ -45,6 +45,8 @@ import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("hifazat.bulk")
+# What GET /readyz reports: None (no bulk lane: one process), "starting", "ok" or "restarting".
+state: str | None = None
 
 # Requests the back answers: (method, path).
 BULK_ROUTES = frozenset({("POST", "/api/v1/positions")})
@@ -175,6 +177,7 @@ class BulkLane:
     async def start(self) -> None:
         from hifazat.lane import lane
 
+        _set_state("starting")
         self._loop = asyncio.get_running_loop()
         self._ready = asyncio.Event()
         self._shared = _shared_page()
@@ -212,6 +215,7 @@ class BulkLane:
                     loop.call_soon_threadsafe(self._resolve, meta, body)
                 elif kind == HELLO:
                     loop.call_soon_threadsafe(ready.set)
+                    _set_state("ok")
         except (EOFError, OSError):
             pass
         except Exception:
@@ -243,6 +247,7 @@ class BulkLane:
             if self._stopping:
                 return
             log.error("the bulk lane exited (%s); starting a new one", code)
+            _set_state("restarting")
             if self._channel is not None:
                 self._lost(self._channel)
                 self._channel.close()
@@ -302,6 +307,17 @@ class BulkLane:
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer["headers"]]
         await send({"type": "http.response.start", "status": int(answer["status"]), "headers": headers})
         await send({"type": "http.response.body", "body": content})
+
+
+def _set_state(value: str) -> None:
+    """For /readyz and /metrics (metrics live in hifazat.ops: this module also runs as `__main__`)."""
+    from hifazat import ops
+
+    global state
+    if value == "restarting":
+        ops.BULK_LANE_RESTARTS.inc()
+    state = value
+    ops.BULK_LANE_UP.set(1 if value == "ok" else 0)
 
 
 async def _unavailable(send: Send) -> None:

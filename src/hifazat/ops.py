@@ -10,11 +10,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hifazat import __version__
+from hifazat import __version__, bulk
 from hifazat.db import get_engine
 from hifazat.errors import Problem, problem_response
 from hifazat.logs import request_id_var
@@ -22,6 +22,8 @@ from hifazat.logs import request_id_var
 log = logging.getLogger("hifazat.access")
 router = APIRouter(tags=["ops"])
 
+BULK_LANE_UP = Gauge("hifazat_bulk_lane_up", "1 while this worker's bulk lane answers, 0 while it (re)starts")
+BULK_LANE_RESTARTS = Counter("hifazat_bulk_lane_restarts_total", "Bulk lanes of this worker that exited")
 REQUESTS = Counter("hifazat_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
     "hifazat_http_request_seconds",
@@ -55,7 +57,10 @@ def readyz(request: Request) -> dict[str, Any] | JSONResponse:
                 database="error",
             ),
         )
-    return {"status": "ready", "database": "ok"}
+    answer: dict[str, Any] = {"status": "ready", "database": "ok"}
+    if bulk.state is not None:  # a worker with its bulk lane: "ok", or "starting"/"restarting" meanwhile
+        answer["bulk_lane"] = bulk.state
+    return answer
 
 
 @router.get("/metrics")

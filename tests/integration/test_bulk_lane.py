@@ -88,6 +88,8 @@ def test_front_and_back_work_as_one_worker(
         backs = _wait(lambda: _children(proc.pid))
         assert backs and len(backs) == 1, "serve runs one bulk-lane process"
         back = backs[0]
+        assert httpx.get(f"{base}/readyz").json()["bulk_lane"] == "ok"
+        assert "hifazat_bulk_lane_up 1.0" in httpx.get(f"{base}/metrics").text
         token = httpx.post(
             f"{base}/api/v1/auth/token", data={"username": "admin", "password": ADMIN_PASSWORD}
         ).json()["access_token"]
@@ -143,6 +145,8 @@ def test_front_and_back_work_as_one_worker(
         assert ok, "no new bulk lane took over"
         new_backs = _children(proc.pid)
         assert len(new_backs) == 1 and new_backs[0] != back
+        assert httpx.get(f"{base}/readyz").json()["bulk_lane"] == "ok"
+        assert "hifazat_bulk_lane_restarts_total 1.0" in httpx.get(f"{base}/metrics").text
         assert httpx.get(f"{base}/healthz").status_code == 200
 
         # kill -9 of the front takes its back with it.
