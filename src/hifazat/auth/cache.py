@@ -25,7 +25,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -36,6 +36,7 @@ from hifazat.db import new_id, utcnow
 SUBJECT = "auth.changed"
 TTL_S = 30.0
 TOKEN_TTL_S = 5.0
+MAX_ENTRIES = 10_000  # per pool and kind; past it the cache starts afresh
 _CHANGED = "hifazat_auth_changed"
 
 
@@ -51,8 +52,8 @@ class AgencyFacts:
 
 _lock = threading.Lock()
 _generation = 0
-_entries: weakref.WeakKeyDictionary[Any, dict[str, tuple[AgencyFacts, float]]] = weakref.WeakKeyDictionary()
-_tokens: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, float]]] = weakref.WeakKeyDictionary()
+_entries: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()  # agency facts
+_tokens: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()  # token principals
 
 
 def invalidate() -> None:
@@ -66,42 +67,41 @@ def invalidate() -> None:
 def principal(session: Session, digest: str, load: Callable[[], tuple[Any, datetime] | None]) -> Any | None:
     """The principal of the token with this digest: cached, else `load()` -> (principal, expires_at) or None
     (unknown, expired or revoked: never cached)."""
-    pool = session.get_bind().engine.pool
+    return _cached(_tokens, session, digest, TOKEN_TTL_S, load)
+
+
+def facts(session: Session, agency_id: str) -> AgencyFacts:
+    return cast(AgencyFacts, _cached(_entries, session, agency_id, TTL_S, lambda: _load(session, agency_id)))
+
+
+def _cached(
+    store: weakref.WeakKeyDictionary[Any, dict[str, Any]],
+    session: Session,
+    key: str,
+    ttl: float,
+    load: Callable[[], tuple[Any, datetime | None] | None],
+) -> Any:
+    """The entry for `key`, else what `load()` gives (value, valid until or None), kept at most `ttl` s."""
+    pool = session.get_bind().engine.pool  # an Engine, or an OptionEngine sharing its pool
     now = time.monotonic()
     with _lock:
-        hit = _tokens.get(pool, {}).get(digest)
+        hit = store.get(pool, {}).get(key)
         generation = _generation
     if hit is not None and hit[1] > now:
         return hit[0]
     loaded = load()
     if loaded is None:
         return None
-    value, expires_at = loaded
-    until = now + min(TOKEN_TTL_S, max((expires_at - utcnow()).total_seconds(), 0.0))
-    with _lock:
-        if generation == _generation:
-            tokens = _tokens.setdefault(pool, {})
-            if len(tokens) > 10_000:
-                tokens.clear()
-            tokens[digest] = (value, until)
-    return value
-
-
-def facts(session: Session, agency_id: str) -> AgencyFacts:
-    pool = session.get_bind().engine.pool  # an Engine, or an OptionEngine sharing its pool
-    now = time.monotonic()
-    with _lock:
-        hit = _entries.get(pool, {}).get(agency_id)
-        generation = _generation
-    if hit is not None and hit[1] > now:
-        return hit[0]
-    value, until = _load(session, agency_id)
-    expires = now + TTL_S
+    value, until = loaded
+    expires = now + ttl
     if until is not None:
         expires = min(expires, now + max((until - utcnow()).total_seconds(), 0.0))
     with _lock:
         if generation == _generation:  # nothing changed while we read: safe to keep
-            _entries.setdefault(pool, {})[agency_id] = (value, expires)
+            entries = store.setdefault(pool, {})
+            if len(entries) > MAX_ENTRIES:
+                entries.clear()
+            entries[key] = (value, expires)
     return value
 
 
