@@ -53,6 +53,7 @@ BULK_ROUTES = frozenset({("POST", "/api/v1/positions")})
 START_TIMEOUT_S = 120.0
 REQUEST_TIMEOUT_S = 120.0
 RESTART_DELAY_S = 1.0
+MAX_BODY_BYTES = 32 * 1024 * 1024  # a full batch (10,000 positions) is a few MB
 # The back yields the CPU to its front when both want it: background work may wait, an SOS may not. (5 was
 # measurably better than 0 and 10 in bench/alerts.py on 2 cores: at 10 the back's writes, which an SOS may
 # be waiting on to yield the lock, ran too late.)
@@ -277,6 +278,9 @@ class BulkLane:
             if message["type"] == "http.disconnect":
                 return
             body += message.get("body", b"")
+            if len(body) > MAX_BODY_BYTES:
+                await _problem(send, 413, "Payload Too Large", "body", f"larger than {MAX_BODY_BYTES} bytes")
+                return
             if not message.get("more_body", False):
                 break
         channel, ready = self._channel, self._ready
@@ -321,20 +325,26 @@ def _set_state(value: str) -> None:
 
 
 async def _unavailable(send: Send) -> None:
-    body = orjson.dumps(
-        {
-            "type": "about:blank",
-            "title": "Service Unavailable",
-            "status": 503,
-            "detail": "the ingest lane is restarting; retry the same batch (duplicates are recognised)",
-        }
-    )
-    headers = [
-        (b"content-type", b"application/problem+json"),
-        (b"retry-after", b"1"),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    detail = "the ingest lane is restarting; retry the same batch (duplicates are recognised)"
+    await _problem(send, 503, "Service Unavailable", None, detail, [(b"retry-after", b"1")])
+
+
+async def _problem(
+    send: Send,
+    status: int,
+    title: str,
+    field: str | None,
+    reason: str,
+    extra: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """A problem+json answer of the front itself (the back never saw the request)."""
+    problem: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": reason}
+    if field:
+        problem["detail"] = f"{field}: {reason}"
+        problem["errors"] = [{"field": field, "reason": reason}]
+    body = orjson.dumps(problem)
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
     await send({"type": "http.response.body", "body": body})
 
 

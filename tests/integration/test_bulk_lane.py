@@ -117,6 +117,9 @@ def test_front_and_back_work_as_one_worker(
         assert "[0].lat" in r.text
         r = httpx.post(f"{base}/api/v1/positions", json=batch)
         assert r.status_code == 401
+        huge = b"[" + b" " * (32 * 1024 * 1024) + b"]"  # refused by the front before the back sees it
+        r = httpx.post(f"{base}/api/v1/positions", headers=h, content=huge, timeout=60)
+        assert r.status_code == 413 and r.json()["errors"][0]["field"] == "body"
 
         # An SOS raised in the front reaches the stream, and the back's escalation loop notifies level 0.
         r = httpx.post(
