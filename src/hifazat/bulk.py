@@ -42,7 +42,10 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hifazat.errors import Problem, invalid, problem_response
 
 log = logging.getLogger("hifazat.bulk")
 # What GET /readyz reports: None (no bulk lane: one process), "starting", "ok" or "restarting".
@@ -279,13 +282,14 @@ class BulkLane:
                 return
             body += message.get("body", b"")
             if len(body) > MAX_BODY_BYTES:
-                await _problem(send, 413, "Payload Too Large", "body", f"larger than {MAX_BODY_BYTES} bytes")
+                problem = invalid("body", f"larger than {MAX_BODY_BYTES} bytes", status=413)
+                await _answer_problem(scope, receive, send, problem)
                 return
             if not message.get("more_body", False):
                 break
         channel, ready = self._channel, self._ready
         if channel is None or ready is None or not ready.is_set():
-            await _unavailable(send)
+            await _answer_problem(scope, receive, send, _unavailable())
             return
         self._next_id += 1
         rid = self._next_id
@@ -306,7 +310,7 @@ class BulkLane:
             answer, content = await asyncio.wait_for(fut, REQUEST_TIMEOUT_S)
         except (OSError, ConnectionError, TimeoutError):
             self._pending.pop(rid, None)
-            await _unavailable(send)
+            await _answer_problem(scope, receive, send, _unavailable())
             return
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer["headers"]]
         await send({"type": "http.response.start", "status": int(answer["status"]), "headers": headers})
@@ -324,28 +328,14 @@ def _set_state(value: str) -> None:
     ops.BULK_LANE_UP.set(1 if value == "ok" else 0)
 
 
-async def _unavailable(send: Send) -> None:
+async def _answer_problem(scope: Scope, receive: Receive, send: Send, problem: Problem) -> None:
+    """A problem+json answer of the front itself (the back never saw the request), as the app renders one."""
+    await problem_response(Request(scope), problem)(scope, receive, send)
+
+
+def _unavailable() -> Problem:
     detail = "the ingest lane is restarting; retry the same batch (duplicates are recognised)"
-    await _problem(send, 503, "Service Unavailable", None, detail, [(b"retry-after", b"1")])
-
-
-async def _problem(
-    send: Send,
-    status: int,
-    title: str,
-    field: str | None,
-    reason: str,
-    extra: list[tuple[bytes, bytes]] | None = None,
-) -> None:
-    """A problem+json answer of the front itself (the back never saw the request)."""
-    problem: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": reason}
-    if field:
-        problem["detail"] = f"{field}: {reason}"
-        problem["errors"] = [{"field": field, "reason": reason}]
-    body = orjson.dumps(problem)
-    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
-    await send({"type": "http.response.body", "body": body})
+    return Problem(503, "Service Unavailable", detail, headers={"Retry-After": "1"})
 
 
 def _shared_page() -> tuple[int, mmap.mmap]:
@@ -410,7 +400,8 @@ async def _answer(app: ASGIApp, channel: Channel, meta: dict[str, Any], body: by
         await app(scope, receive, send)
     except Exception:
         log.exception("bulk request failed", extra={"path": meta["path"]})
-        status, headers, chunks = 500, [["content-type", "application/problem+json"]], [b"{}"]
+        chunks.clear()
+        await _answer_problem(scope, receive, send, Problem(500, "Internal Server Error"))
     with contextlib.suppress(OSError):
         channel.send(RESPONSE, {"id": meta["id"], "status": status, "headers": headers}, b"".join(chunks))
 

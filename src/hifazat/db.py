@@ -258,7 +258,7 @@ def insert_pending(session: Session) -> None:
     keyed = [r for r in rows if _key_missing(r[0])]
     if session.get_bind().dialect.name != "postgresql" or len(rows) < 2 or len(keyed) > 1:
         for obj, values in rows:
-            _run(session, _plain_insert(type(obj), bool(keyed) and keyed[0][0] is obj), values, [obj], obj)
+            _insert_row(session, obj, values)
         return
     # One statement: every row but the last as a CTE; the last is the one (if any) whose key comes back.
     rows = [r for r in rows if not keyed or r[0] is not keyed[0][0]] + keyed
@@ -273,7 +273,10 @@ def insert_pending(session: Session) -> None:
 
 def insert_now(session: Session, obj: Any) -> None:
     """`insert_pending` for one new object (added to the session or not); other pending ones stay pending."""
-    values = _column_values(obj)
+    _insert_row(session, obj, _column_values(obj))
+
+
+def _insert_row(session: Session, obj: Any, values: dict[str, Any]) -> None:
     _run(session, _plain_insert(type(obj), _key_missing(obj)), values, [obj], obj)
 
 
