@@ -82,6 +82,8 @@ class NatsBus(InProcessBus):
         except Exception:  # exists with other limits: keep it, make sure it covers our subjects
             await self._js.update_stream(config)
         await self._nc.subscribe(self.prefix + ">", cb=self._on_message)
+        # SUB leaves in the client's write buffer; until the server has it, another worker's events miss us.
+        await self._nc.flush()
 
     async def stop(self) -> None:
         if self._pending:
