@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from hifazat.db import insert_pending, unit_of_work
 from hifazat.outbox import OutboxEvent
@@ -35,3 +38,34 @@ def test_a_rolled_back_insert_leaves_nothing(initialised: Any) -> None:
         pass
     with unit_of_work(readonly=True) as s:
         assert s.scalars(select(OutboxEvent).where(OutboxEvent.subject == "test.rollback")).first() is None
+
+
+def test_a_duplicate_key_is_the_engines_integrity_error_and_changes_nothing(initialised: Any) -> None:
+    # SQLite rows go straight to the driver's cursor; its error still reaches callers (and the 409
+    # handler) as SQLAlchemy's IntegrityError, as on PostgreSQL.
+    with unit_of_work() as s:
+        first = OutboxEvent(subject="test.duplicate", payload={"n": 1})
+        s.add(first)
+        insert_pending(s)
+        ident = first.id
+    with pytest.raises(IntegrityError):
+        with unit_of_work() as s:
+            s.add(OutboxEvent(subject="test.duplicate", payload={"n": 2}))
+            s.add(OutboxEvent(id=ident, subject="test.duplicate", payload={"n": 3}))
+            insert_pending(s)
+    with unit_of_work(readonly=True) as s:
+        rows = s.scalars(select(OutboxEvent).where(OutboxEvent.subject == "test.duplicate")).all()
+        assert [r.payload for r in rows] == [{"n": 1}]
+
+
+def test_typed_columns_go_through_their_bind_processors(initialised: Any) -> None:
+    at = datetime(2024, 11, 7, 10, 30, tzinfo=timezone(timedelta(hours=5)))
+    with unit_of_work() as s:
+        row = OutboxEvent(subject="test.types", payload={"nested": [1, "ü"]}, created_at=at)
+        s.add(row)
+        insert_pending(s)
+        seq = row.seq
+    with unit_of_work(readonly=True) as s:
+        stored = s.scalars(select(OutboxEvent).where(OutboxEvent.seq == seq)).one()
+        assert stored.payload == {"nested": [1, "ü"]}
+        assert stored.created_at == at and stored.created_at.tzinfo is not None

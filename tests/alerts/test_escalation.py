@@ -92,6 +92,21 @@ def test_unacknowledged_alert_climbs_once_per_level_and_shares_with_targets(scen
     scene.act("police-operator", a["id"], "acknowledge")
 
 
+def test_the_cached_policy_choice_follows_every_policy_change(scene: Scene) -> None:
+    # Every SOS reads the policy choice from a cache; creating, deactivating and deleting a policy clear it.
+    h = scene.h("psc-admin")
+    assert scene.sos()["escalation_policy_id"] is None
+    p = policy(scene)
+    assert scene.sos()["escalation_policy_id"] == p["id"]
+    r = scene.client.patch(f"/api/v1/escalation-policies/{p['id']}", headers=h, json={"active": False})
+    assert r.status_code == 200
+    assert scene.sos()["escalation_policy_id"] is None
+    r = scene.client.patch(f"/api/v1/escalation-policies/{p['id']}", headers=h, json={"active": True})
+    assert scene.sos()["escalation_policy_id"] == p["id"]
+    assert scene.client.delete(f"/api/v1/escalation-policies/{p['id']}", headers=h).status_code == 204
+    assert scene.sos()["escalation_policy_id"] is None
+
+
 def test_acknowledging_stops_the_climb(scene: Scene) -> None:
     policy(scene)
     a = scene.sos()

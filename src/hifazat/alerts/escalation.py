@@ -69,6 +69,19 @@ def select_policy(session: Session, alert: Alert) -> EscalationPolicy | None:
     )
 
 
+agency_cache.watch(EscalationPolicy)
+
+
+def policy_id_for(session: Session, *, agency_id: str, site_id: str | None, severity: str) -> str | None:
+    """`select_policy_for`'s id, cached until a policy or agency changes (every SOS asks it)."""
+
+    def load() -> str | None:
+        policy = select_policy_for(session, agency_id=agency_id, site_id=site_id, severity=severity)
+        return policy.id if policy else None
+
+    return agency_cache.derived(session, f"escalation-policy:{agency_id}:{site_id}:{severity}", load)  # type: ignore[no-any-return]
+
+
 def select_policy_for(
     session: Session, *, agency_id: str, site_id: str | None, severity: str
 ) -> EscalationPolicy | None:
@@ -303,12 +316,11 @@ def start(
     actor: Principal,
     *,
     now: datetime | None = None,
-    policy: EscalationPolicy | None = None,
     fresh: bool = False,
 ) -> None:
     """Begin an alert's escalation.
 
-    `fresh` (the SOS lane): the alert was just created with `policy` already chosen. Only a level-0 timer due
+    `fresh` (the SOS lane): the alert was just created with its policy already chosen. Only a level-0 timer due
     now is written, in the alert's transaction, so the SOS commits fast; the escalation loop (woken by the
     alert's own event) tells level 0 a moment later in its own transaction, exactly once, and arms level 1
     from the alert's creation time. Otherwise (a false alarm reopened) level 0 is told at once.

@@ -285,10 +285,10 @@ def raise_alert(
     from hifazat.alerts import escalation
 
     now = utcnow()
-    policy = escalation.select_policy_for(session, agency_id=agency_id, site_id=site_id, severity=severity)
+    policy_id = escalation.policy_id_for(session, agency_id=agency_id, site_id=site_id, severity=severity)
     alert = Alert(
         id=new_id(),  # known now: the alert's rows all go in one flush (with the audit entry's)
-        escalation_policy_id=policy.id if policy else None,
+        escalation_policy_id=policy_id,
         agency_id=agency_id,
         province=province,
         nationality=nationality,
@@ -322,7 +322,7 @@ def raise_alert(
     )
     snapshot = audit.snapshot(alert)
     share(session, alert, share_with, "raised by this agency")
-    escalation.start(session, alert, actor, now=now, policy=policy, fresh=True)
+    escalation.start(session, alert, actor, now=now, fresh=True)
     emit_changed(session, alert, "created", assignments=[])
     # Last: the audit chain is one lock for every writer (PostgreSQL), held from here to the commit. Then
     # all the alert's rows at once, without the flush (on PostgreSQL one statement): every SOS comes here.

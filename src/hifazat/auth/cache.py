@@ -9,6 +9,9 @@ agency or a sharing agreement changes, so each process keeps them per agency and
   * an entry lives at most `TTL_S`, and never past the moment an agreement of its agency starts or ends;
   * entries belong to one connection pool, so another database (or a disposed engine) never sees them.
 
+Other domains keep facts derived from their own rarely changed rows here too (`derived`, `watch`): the
+escalation policy that applies to an agency, site and severity is read by every SOS.
+
 The principal of an access token (its user's roles, agency and the facts above) is cached the same way, for
 at most `TOKEN_TTL_S` and never past the token's expiry: a transaction that changes a `User` or an
 `AccessToken` (login, logout, revocation, roles, deactivation, deletion) clears it here at commit and, through
@@ -54,6 +57,7 @@ _lock = threading.Lock()
 _generation = 0
 _entries: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()  # agency facts
 _tokens: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()  # token principals
+_derived: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()  # other domains'
 
 
 def invalidate() -> None:
@@ -62,6 +66,7 @@ def invalidate() -> None:
         _generation += 1
         _entries.clear()
         _tokens.clear()
+        _derived.clear()
 
 
 def principal(session: Session, digest: str, load: Callable[[], tuple[Any, datetime] | None]) -> Any | None:
@@ -72,6 +77,18 @@ def principal(session: Session, digest: str, load: Callable[[], tuple[Any, datet
 
 def facts(session: Session, agency_id: str) -> AgencyFacts:
     return cast(AgencyFacts, _cached(_entries, session, agency_id, TTL_S, lambda: _load(session, agency_id)))
+
+
+def derived(session: Session, key: str, load: Callable[[], Any]) -> Any:
+    """Another domain's fact under `key` (name it by its domain), computed by `load()` (None is a value
+    too) from agencies and rows registered with `watch`, kept at most `TTL_S`."""
+    return _cached(_derived, session, key, TTL_S, lambda: (load(), None))
+
+
+def watch(*models: type) -> None:
+    """Changes to these models, like agencies', clear every cache here, in this worker and the others."""
+    global _WATCHED
+    _WATCHED = (*_WATCHED, *(m for m in models if m not in _WATCHED))
 
 
 def _cached(
@@ -160,7 +177,7 @@ def _load(session: Session, agency_id: str) -> tuple[AgencyFacts, datetime | Non
     return value, until
 
 
-_WATCHED = (Agency, SharingAgreement, User, AccessToken)
+_WATCHED: tuple[type, ...] = (Agency, SharingAgreement, User, AccessToken)
 
 
 def _changed(session: Session) -> None:
