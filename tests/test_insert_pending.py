@@ -48,11 +48,10 @@ def test_a_duplicate_key_is_the_engines_integrity_error_and_changes_nothing(init
         s.add(first)
         insert_pending(s)
         ident = first.id
-    with pytest.raises(IntegrityError):
-        with unit_of_work() as s:
-            s.add(OutboxEvent(subject="test.duplicate", payload={"n": 2}))
-            s.add(OutboxEvent(id=ident, subject="test.duplicate", payload={"n": 3}))
-            insert_pending(s)
+    with pytest.raises(IntegrityError), unit_of_work() as s:
+        s.add(OutboxEvent(subject="test.duplicate", payload={"n": 2}))
+        s.add(OutboxEvent(id=ident, subject="test.duplicate", payload={"n": 3}))
+        insert_pending(s)
     with unit_of_work(readonly=True) as s:
         rows = s.scalars(select(OutboxEvent).where(OutboxEvent.subject == "test.duplicate")).all()
         assert [r.payload for r in rows] == [{"n": 1}]

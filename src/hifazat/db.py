@@ -299,10 +299,10 @@ def _sqlite_insert(session: Session, obj: Any, values: dict[str, Any]) -> None:
     if plan is None:
         dialect = conn.dialect
         quote = dialect.identifier_preparer.quote
-        sql = (
-            f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-            f"({', '.join(quote(n) for n in names)}) VALUES ({', '.join('?' * len(names))})"
-        )
+        # Names from the metadata, quoted by the dialect; every value is bound.
+        target = dialect.identifier_preparer.format_table(table)
+        columns, marks = ", ".join(quote(n) for n in names), ", ".join("?" * len(names))
+        sql = f"INSERT INTO {target} ({columns}) VALUES ({marks})"  # noqa: S608
         procs = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
         plan = _sqlite_plans[table, names] = (sql, procs)
     sql, procs = plan

@@ -320,8 +320,8 @@ def start(
 ) -> None:
     """Begin an alert's escalation.
 
-    `fresh` (the SOS lane): the alert was just created with its policy already chosen. Only a level-0 timer due
-    now is written, in the alert's transaction, so the SOS commits fast; the escalation loop (woken by the
+    `fresh` (the SOS lane): the alert was just created with its policy already chosen. Only a level-0 timer
+    due now is written, in the alert's transaction, so the SOS commits fast; the escalation loop (woken by the
     alert's own event) tells level 0 a moment later in its own transaction, exactly once, and arms level 1
     from the alert's creation time. Otherwise (a false alarm reopened) level 0 is told at once.
     """
