@@ -79,7 +79,9 @@ def policy_id_for(session: Session, *, agency_id: str, site_id: str | None, seve
         policy = select_policy_for(session, agency_id=agency_id, site_id=site_id, severity=severity)
         return policy.id if policy else None
 
-    return agency_cache.derived(session, f"escalation-policy:{agency_id}:{site_id}:{severity}", load)  # type: ignore[no-any-return]
+    key = f"escalation-policy:{agency_id}:{site_id}:{severity}"
+    chosen: str | None = agency_cache.derived(session, key, load)
+    return chosen
 
 
 def select_policy_for(
