@@ -217,6 +217,11 @@ def get_engine(settings: Settings | None = None) -> Engine:
     return _engines[url]
 
 
+def local_writes(settings: Settings | None = None) -> bool:
+    """The database is a local file (SQLite): a write waits for a lock, never for the network."""
+    return get_engine(settings).dialect.name == "sqlite"
+
+
 def session_factory(settings: Settings | None = None) -> sessionmaker[Session]:
     url = (settings or get_settings()).effective_database_url
     if url not in _factories:

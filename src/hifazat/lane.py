@@ -19,7 +19,11 @@ and release the lock, and run again once the urgent write is done (at most `PREE
 they always finish).
 
 `run_urgent` runs a request's work on a small executor of its own, so it never queues behind bulk ingest
-in the shared thread pool, and marks it urgent for the lane. The lane is an optimisation only: after
+in the shared thread pool, and marks it urgent for the lane. `run_urgent_inline` (SQLite, where a write is a
+local call) first runs it on the event loop itself, without the two thread hand-offs, whose cost under load
+is the interpreter lock changing hands; only when the write lock stays taken past `INLINE_WAIT_S` does it
+give up (`LaneBusy`, before anything was written) and run the work again on the urgent threads, so the loop
+never waits long. The lane is an optimisation only: after
 `ACQUIRE_TIMEOUT_S` a writer goes ahead and SQLite's own locking decides, as it did without the lane.
 """
 
@@ -46,6 +50,7 @@ URGENT_THREADS = 2
 URGENT_RETRY_S = 0.0002  # an urgent writer's poll while another process holds the write lock
 PEER_POLL_S = 0.0002  # a background writer's poll while the other process has urgent work in flight
 PREEMPT_TRIES = 4
+INLINE_WAIT_S = 0.005  # longest an urgent write run on the event loop waits for the write lock
 _COUNTS = struct.Struct("<ii")  # urgent work in flight, urgent writers waiting for the lock
 
 _local = threading.local()
@@ -53,6 +58,15 @@ _local = threading.local()
 
 def is_urgent() -> bool:
     return bool(getattr(_local, "urgent", False))
+
+
+def _inline_budget() -> float | None:
+    budget: float | None = getattr(_local, "inline_budget", None)
+    return budget
+
+
+class LaneBusy(Exception):
+    """An urgent write run inline did not get the write lock within its budget; nothing was written."""
 
 
 class Preempted(Exception):
@@ -70,6 +84,7 @@ class WriteLane:
         self.handovers = 0
         self._urgent_blocked = 0  # urgent writers polling for a lock another process holds
         self.preemptions = 0
+        self.inline_fallbacks = 0  # inline urgent writes that went to the urgent threads after all
         self._shared: mmap.mmap | None = None  # the front publishes its urgent counts here
         self._peer: mmap.mmap | None = None  # the back reads the front's
 
@@ -190,7 +205,10 @@ class LaneConnection(sqlite3.Connection):
     holds_lane = False
 
     def take_lane(self) -> None:
-        self.holds_lane = lane.acquire()
+        budget = _inline_budget()
+        self.holds_lane = lane.acquire(ACQUIRE_TIMEOUT_S if budget is None else budget)
+        if budget is not None and not self.holds_lane:
+            raise LaneBusy
 
     def drop_lane(self) -> None:
         if self.holds_lane:
@@ -219,7 +237,8 @@ class LaneConnection(sqlite3.Connection):
 def begin_urgent(conn: sqlite3.Connection, timeout: float = ACQUIRE_TIMEOUT_S) -> None:
     """BEGIN IMMEDIATE for an urgent writer: poll finely while another process holds the write lock, and
     tell that process (the bulk lane) to yield it."""
-    deadline = time.monotonic() + timeout
+    budget = _inline_budget()
+    deadline = time.monotonic() + (timeout if budget is None else min(timeout, budget))
     conn.execute("PRAGMA busy_timeout = 0")
     blocked = False
     try:
@@ -228,7 +247,11 @@ def begin_urgent(conn: sqlite3.Connection, timeout: float = ACQUIRE_TIMEOUT_S) -
                 conn.execute("BEGIN IMMEDIATE")
                 return
             except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() >= deadline:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                    raise
+                if time.monotonic() >= deadline:
+                    if budget is not None:
+                        raise LaneBusy from exc
                     raise
             if not blocked:
                 blocked = True
@@ -280,3 +303,18 @@ async def run_urgent(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T
             return ctx.run(fn, *args, **kwargs)
 
     return await asyncio.get_running_loop().run_in_executor(_urgent_executor(), call)
+
+
+async def run_urgent_inline(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`run_urgent`, tried first on the event loop with at most `INLINE_WAIT_S` for the write lock (SQLite
+    only: elsewhere a write waits on the network). `fn` must write nothing before its transaction begins,
+    so that after `LaneBusy` it may simply run again."""
+    _local.inline_budget = INLINE_WAIT_S
+    try:
+        with lane.urgent():
+            return fn(*args, **kwargs)
+    except LaneBusy:
+        lane.inline_fallbacks += 1
+    finally:
+        _local.inline_budget = None
+    return await run_urgent(fn, *args, **kwargs)

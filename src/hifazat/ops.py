@@ -34,8 +34,8 @@ LATENCY = Histogram(
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, Any]:
-    """Liveness: the process answers."""
+async def healthz() -> dict[str, Any]:
+    """Liveness: the process answers. On the event loop: a saturated thread pool is no sign of death."""
     return {"status": "ok", "version": __version__}
 
 

@@ -25,9 +25,9 @@ from hifazat.alerts.schemas import (
 )
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal, require
-from hifazat.db import unit_of_work, utcnow
+from hifazat.db import local_writes, unit_of_work, utcnow
 from hifazat.deps import CurrentUser, DbSession, Page
-from hifazat.lane import run_urgent
+from hifazat.lane import run_urgent, run_urgent_inline
 
 router = APIRouter(prefix="/api/v1")
 TAG: list[Any] = ["alerts"]
@@ -48,9 +48,11 @@ notifications.register_visibility()
 async def create_alert(body: AlertIn, request: Request) -> Response:
     """`kind=sos` needs `lat`/`lon` and one of `person_id`, `device_id` or `for_self`; anyone signed in may
     raise one. Other kinds are manual alerts by operators. Answered only after the alert is committed."""
-    # The urgent lane: its own threads, and the write lock before any background writer (see hifazat.lane).
-    # The answer is encoded there too, so the event loop only sends it.
-    content = await run_urgent(_create_alert, body, request)
+    # The urgent lane: the write lock before any background writer, on the event loop itself where the
+    # database is a local file, else on the lane's own threads (see hifazat.lane). The answer is encoded
+    # there too, so the event loop only sends it.
+    run = run_urgent_inline if local_writes() else run_urgent
+    content = await run(_create_alert, body, request)
     return Response(content, status_code=201, media_type=JSON)
 
 
