@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from hifazat.alerts import escalation
 from hifazat.alerts.models import AlertEvent, EscalationTimer
@@ -256,3 +257,48 @@ def test_level0_in_two_phases_fires_once_and_not_after_acknowledgement(scene: Sc
         )
     assert state in ("pending", "cancelled")  # acknowledging cancels pending timers; never fired twice
     assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 1
+
+
+def _timer_state(alert_id: str, level: int) -> str | None:
+    with unit_of_work(readonly=True) as s:
+        return s.scalar(
+            select(EscalationTimer.state).where(
+                EscalationTimer.alert_id == alert_id, EscalationTimer.level == level
+            )
+        )
+
+
+def test_fire_first_cancels_level0_of_an_alert_no_longer_new(scene: Scene) -> None:
+    # The loop's level-0 path is the only one for level 0: a timer left pending on an acknowledged alert
+    # must end as cancelled there, never stay pending (it would take a place in every later read).
+    a = scene.sos()
+    scene.act("psc-operator", a["id"], "acknowledge")
+    due = utcnow() + timedelta(hours=1)
+    _rearm_level0(a["id"], due)
+    before = count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified")
+    assert escalation.fire_first("w1", now=due + timedelta(seconds=1)) == []
+    assert _timer_state(a["id"], 0) == "cancelled"
+    assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before
+
+
+def test_the_loops_climb_takes_one_timer_per_transaction_and_leaves_level0_alone(scene: Scene) -> None:
+    policy(scene)
+    a, b = scene.sos(), scene.sos()
+    far = utcnow() + timedelta(hours=1)  # out of the running loop's reach
+    _rearm_level0(b["id"], far)
+    commits: list[int] = []
+
+    def on_commit(_session: Any) -> None:
+        commits.append(1)
+
+    later = far + timedelta(seconds=1)
+    event.listen(Session, "after_commit", on_commit)
+    try:
+        fired = escalation.fire_due_each("w1", now=later)
+    finally:
+        event.remove(Session, "after_commit", on_commit)
+    assert sorted(fired) == sorted([(a["id"], 1), (b["id"], 1)])
+    assert len(commits) >= 3  # the read, then one write per timer
+    assert _timer_state(b["id"], 0) == "pending"  # level 0 is fire_first's
+    assert escalation.fire_due_each("w2", now=later) == []  # each fired once
+    assert [x for x in escalation.fire_first("w3", now=later) if x[0] == b["id"]] == [(b["id"], 0)]

@@ -375,73 +375,99 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def fire_due(
-    session: Session, *, now: datetime | None = None, worker: str | None = None, limit: int = 50
-) -> list[tuple[str, int]]:
-    """Fire the timers due at `now`. Each fires at most once across all workers. Returns (alert, level)."""
-    from hifazat.alerts.service import emit_changed
+def _due(now: datetime, from_level: int) -> Any:
+    return select(EscalationTimer).where(
+        EscalationTimer.state == TimerState.pending.value,
+        EscalationTimer.due_at <= now,
+        EscalationTimer.level >= from_level,
+    )
 
+
+def fire_due(
+    session: Session,
+    *,
+    now: datetime | None = None,
+    worker: str | None = None,
+    limit: int = 50,
+    from_level: int = 0,
+) -> list[tuple[str, int]]:
+    """Fire the timers due at `now` in this transaction. Each fires at most once across all workers.
+    Returns (alert, level)."""
     now = now or utcnow()
     worker = worker or worker_name()
-    q = (
-        select(EscalationTimer)
-        .where(EscalationTimer.state == TimerState.pending.value, EscalationTimer.due_at <= now)
-        .order_by(EscalationTimer.due_at)
-        .limit(limit)
-    )
+    q = _due(now, from_level).order_by(EscalationTimer.due_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
-    fired: list[tuple[str, int]] = []
     actor = system_actor("escalation")
-    for timer in session.scalars(q).all():
-        alert = session.get(Alert, timer.alert_id)
-        if not _claim(session, timer.id, alert, worker) or alert is None:
-            continue  # another worker had it, or the alert was acknowledged meanwhile
-        levels = levels_for(session, alert)
-        if timer.level >= len(levels):
-            continue
-        if timer.level == 0:
-            _fire_first(session, alert, levels, actor)
-            fired.append((alert.id, 0))
-            continue
-        late_ms = (utcnow() - timer.due_at).total_seconds() * 1000
-        alert.escalation_level = timer.level
-        alert.updated_at = utcnow()
-        reason = f"not acknowledged within {levels[timer.level - 1]['timeout_s']} s"
-        notify_level(session, alert, timer.level, actor, reason)
-        audit.record(
-            session,
-            actor=actor,
-            action="escalate",
-            entity="alerts",
-            entity_id=alert.id,
-            before={"escalation_level": timer.level - 1},
-            after={
-                "escalation_level": timer.level,
-                "timer_id": timer.id,
-                "worker": worker,
-                "late_ms": late_ms,
-            },
-        )
-        if timer.level + 1 < len(levels):
-            _arm(
-                session,
-                alert,
-                timer.level + 1,
-                now + timedelta(seconds=int(levels[timer.level]["timeout_s"])),
-            )
-        session.flush()
-        emit_changed(session, alert, "escalated")
-        fired.append((alert.id, timer.level))
-        log.info(
-            "alert escalated",
-            extra={
-                "alert_id": alert.id,
-                "level": timer.level,
-                "late_ms": round(late_ms, 1),
-            },
-        )
-    return fired
+    fired = [_fire_timer(session, timer, now, worker, actor) for timer in session.scalars(q).all()]
+    return [f for f in fired if f is not None]
+
+
+def fire_due_each(worker: str, *, now: datetime | None = None, limit: int = 50) -> list[tuple[str, int]]:
+    """The loop's way to climb levels 1 and up: the due timers read without the write lock, then one short
+    transaction per timer that a bulk lane gives up to an SOS (hifazat.lane), never one long transaction
+    for a whole burst of alerts. Level 0 of new alerts is `fire_first`'s."""
+    now = now or utcnow()
+    actor = system_actor("escalation")
+    with unit_of_work(readonly=True) as session:
+        ids = session.scalars(
+            _due(now, 1).with_only_columns(EscalationTimer.id).order_by(EscalationTimer.due_at).limit(limit)
+        ).all()
+
+    def write(timer_id: str) -> tuple[str, int] | None:
+        lane.defer_to_urgent()
+        with unit_of_work() as session:
+            timer = session.get(EscalationTimer, timer_id)
+            if timer is None or timer.state != TimerState.pending.value:
+                return None  # another worker had it
+            return _fire_timer(session, timer, now, worker, actor)
+
+    fired = [run_preemptible(functools.partial(write, timer_id)) for timer_id in ids]
+    return [f for f in fired if f is not None]
+
+
+def _fire_timer(
+    session: Session, timer: EscalationTimer, now: datetime, worker: str, actor: Principal
+) -> tuple[str, int] | None:
+    from hifazat.alerts.service import emit_changed
+
+    alert = session.get(Alert, timer.alert_id)
+    if not _claim(session, timer.id, alert, worker) or alert is None:
+        return None  # another worker had it, or the alert was acknowledged meanwhile
+    levels = levels_for(session, alert)
+    if timer.level >= len(levels):
+        return None
+    if timer.level == 0:
+        _fire_first(session, alert, levels, actor)
+        return (alert.id, 0)
+    late_ms = (utcnow() - timer.due_at).total_seconds() * 1000
+    alert.escalation_level = timer.level
+    alert.updated_at = utcnow()
+    reason = f"not acknowledged within {levels[timer.level - 1]['timeout_s']} s"
+    notify_level(session, alert, timer.level, actor, reason)
+    audit.record(
+        session,
+        actor=actor,
+        action="escalate",
+        entity="alerts",
+        entity_id=alert.id,
+        before={"escalation_level": timer.level - 1},
+        after={
+            "escalation_level": timer.level,
+            "timer_id": timer.id,
+            "worker": worker,
+            "late_ms": late_ms,
+        },
+    )
+    if timer.level + 1 < len(levels):
+        _arm(session, alert, timer.level + 1, now + timedelta(seconds=int(levels[timer.level]["timeout_s"])))
+    session.flush()
+    emit_changed(session, alert, "escalated")
+    log.info(
+        "alert escalated",
+        extra={"alert_id": alert.id, "level": timer.level, "late_ms": round(late_ms, 1)},
+    )
+    return (alert.id, timer.level)
 
 
 def _fire_first(session: Session, alert: Alert, levels: list[dict[str, Any]], actor: Principal) -> None:
@@ -488,8 +514,7 @@ def tick(worker: str, *, known_due: bool = False) -> float:
     now = utcnow()
     fired = fire_first(worker, now=now)
     if not known_due:
-        with unit_of_work() as session:
-            fired += fire_due(session, now=now, worker=worker)
+        fired += fire_due_each(worker, now=now)
     return 0.0 if len(fired) >= 50 else min(poll, 0.02)
 
 
@@ -532,7 +557,9 @@ def plan_first(session: Session, *, now: datetime, limit: int = 50) -> list[_Fir
         lane.defer_to_urgent()
         alert = session.get(Alert, timer.alert_id)
         if alert is None or alert.status != AlertStatus.new.value:
-            continue  # the general path (fire_due) cancels it
+            # Acknowledged (or gone) before its level 0 was told: the write phase cancels the timer.
+            plans.append(_FirstPlan(timer.id, timer.alert_id, [], "", timer.due_at, [], [], [], None))
+            continue
         levels = levels_for(session, alert)
         if not levels:
             continue
@@ -585,6 +612,9 @@ def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: st
     from hifazat.alerts.service import _SHARES, add_event, emit_changed, share
 
     alert = session.get(Alert, plan.alert_id)
+    if not plan.levels:  # a cancellation (plan_first): the claim flips the timer to cancelled
+        _claim(session, plan.timer_id, None, worker)
+        return False
     if not _claim(session, plan.timer_id, alert, worker) or alert is None:
         return False
     session.info.setdefault(_SHARES, {})[alert.id] = list(plan.shares)
