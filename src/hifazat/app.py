@@ -20,7 +20,7 @@ from hifazat.config import Settings, get_settings
 from hifazat.db import unit_of_work
 from hifazat.inputs import reject_nul
 from hifazat.logs import configure
-from hifazat.outbox import relay_once
+from hifazat.outbox import mark_in_chunks, relay_once
 
 log = logging.getLogger("hifazat.app")
 WEB = Path(__file__).parent / "web"
@@ -48,6 +48,7 @@ async def _relay_loop(stop: asyncio.Event, interval: float = 1.0) -> None:
 
 
 def _relay_tick() -> None:
+    mark_in_chunks()
     with unit_of_work() as session:
         relay_once(session)
 

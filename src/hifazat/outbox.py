@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from hifazat.audit.chain import stamp
 from hifazat.bus import Event, get_bus
-from hifazat.db import Base, new_id, utcnow
+from hifazat.db import Base, new_id, unit_of_work, utcnow
 
 log = logging.getLogger("hifazat.outbox")
 _PENDING = "hifazat_outbox_pending"
@@ -93,6 +93,25 @@ def take_published() -> list[int]:
         seqs = list(_published)
         _published.clear()
     return seqs
+
+
+MARK_CHUNK = 100  # published rows marked per transaction by `mark_in_chunks`
+
+
+def mark_in_chunks(chunk: int = MARK_CHUNK) -> int:
+    """Mark what this process published, `chunk` rows per short transaction: a second's events in one
+    UPDATE held SQLite's write lock for over 100 ms, and an SOS of this process waited behind it. Rows of
+    a chunk that fails go back to be marked next time. Returns how many were marked."""
+    seqs = take_published()
+    for start in range(0, len(seqs), chunk):
+        try:
+            with unit_of_work() as session:
+                mark_published(session, seqs[start : start + chunk])
+        except Exception:
+            with _published_lock:
+                _published.extend(seqs[start:])
+            raise
+    return len(seqs)
 
 
 def relay_once(session: Session, *, older_than_s: float = 2.0, limit: int = 500) -> int:
