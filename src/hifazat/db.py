@@ -283,7 +283,8 @@ def insert_now(session: Session, obj: Any) -> None:
 
 
 def _insert_row(session: Session, obj: Any, values: dict[str, Any]) -> None:
-    if session.get_bind().dialect.name == "sqlite":
+    single_key = len(inspect(type(obj)).primary_key) == 1  # the only kind lastrowid can give back
+    if session.get_bind().dialect.name == "sqlite" and (single_key or not _key_missing(obj)):
         _sqlite_insert(session, obj, values)
     else:
         _run(session, _plain_insert(type(obj), _key_missing(obj)), values, [obj], obj)
