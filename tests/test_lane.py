@@ -7,10 +7,12 @@ import asyncio
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import Engine, text
 
 from hifazat import db as db_mod
 from hifazat import lane as lane_mod
@@ -187,72 +189,65 @@ def _other_process_holds_the_write_lock(path: Path) -> sqlite3.Connection:
     return holder
 
 
-def test_inline_urgent_write_takes_a_free_lock_on_the_loop_thread(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'inline.db'}")
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE t (x INTEGER)"))
-        threads: list[str] = []
-
-        def write() -> int:
-            threads.append(threading.current_thread().name)
-            with engine.begin() as conn:
-                conn.execute(text("INSERT INTO t VALUES (1)"))
-            return 1
-
-        before = lane_mod.lane.inline_fallbacks
-        assert asyncio.run(lane_mod.run_urgent_inline(write)) == 1
-        assert threads == [threading.main_thread().name]  # no hand-off to a thread
-        assert lane_mod.lane.inline_fallbacks == before
-    finally:
-        engine.dispose()
-
-
-def test_inline_urgent_write_moves_to_the_urgent_threads_when_the_lock_stays_taken(tmp_path: Path) -> None:
-    path = tmp_path / "inline-busy.db"
+@pytest.fixture
+def table_db(tmp_path: Path) -> Iterator[tuple[Engine, Path]]:
+    """A SQLite file with an empty table `t`, and its engine."""
+    path = tmp_path / "inline.db"
     engine = make_engine(f"sqlite:///{path}")
-    try:
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    yield engine, path
+    engine.dispose()
+
+
+def _insert_noting_thread(engine: Engine, threads: list[str]) -> Callable[[], int]:
+    def write() -> int:
+        threads.append(threading.current_thread().name)
         with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE t (x INTEGER)"))
-        holder = _other_process_holds_the_write_lock(path)
-        threads: list[str] = []
-
-        def write() -> int:
-            threads.append(threading.current_thread().name)
-            with engine.begin() as conn:
-                conn.execute(text("INSERT INTO t VALUES (1)"))
-            return 1
-
-        async def scenario() -> int:
-            task = asyncio.ensure_future(lane_mod.run_urgent_inline(write))
-            await asyncio.sleep(0.05)  # the loop is free again while the write waits on its thread
-            holder.rollback()
-            return await asyncio.wait_for(task, 5)
-
-        before = lane_mod.lane.inline_fallbacks
-        started = time.monotonic()
-        assert asyncio.run(scenario()) == 1
-        assert time.monotonic() - started < 2
-        assert lane_mod.lane.inline_fallbacks == before + 1
-        assert threads[0] == threading.main_thread().name and threads[1].startswith("urgent-lane")
-        with engine.connect() as c:
-            assert c.execute(text("SELECT count(*) FROM t")).scalar() == 1  # the inline try wrote nothing
-        holder.close()
-    finally:
-        engine.dispose()
-
-
-def test_inline_budget_is_only_for_the_inline_try(tmp_path: Path) -> None:
-    # Outside run_urgent_inline an urgent writer keeps the full timeout: a busy lock is waited for.
-    path = tmp_path / "budget.db"
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE t (x INTEGER)"))
-        holder = _other_process_holds_the_write_lock(path)
-        threading.Timer(0.1, holder.rollback).start()
-        with lane_mod.lane.urgent(), engine.begin() as conn:
             conn.execute(text("INSERT INTO t VALUES (1)"))
-        holder.close()
-    finally:
-        engine.dispose()
+        return 1
+
+    return write
+
+
+def test_inline_urgent_write_takes_a_free_lock_on_the_loop_thread(table_db: tuple[Engine, Path]) -> None:
+    engine, _ = table_db
+    threads: list[str] = []
+    before = lane_mod.lane.inline_fallbacks
+    assert asyncio.run(lane_mod.run_urgent_inline(_insert_noting_thread(engine, threads))) == 1
+    assert threads == [threading.main_thread().name]  # no hand-off to a thread
+    assert lane_mod.lane.inline_fallbacks == before
+
+
+def test_inline_urgent_write_moves_to_the_urgent_threads_when_the_lock_stays_taken(
+    table_db: tuple[Engine, Path],
+) -> None:
+    engine, path = table_db
+    holder = _other_process_holds_the_write_lock(path)
+    threads: list[str] = []
+
+    async def scenario() -> int:
+        task = asyncio.ensure_future(lane_mod.run_urgent_inline(_insert_noting_thread(engine, threads)))
+        await asyncio.sleep(0.05)  # the loop is free again while the write waits on its thread
+        holder.rollback()
+        return await asyncio.wait_for(task, 5)
+
+    before = lane_mod.lane.inline_fallbacks
+    started = time.monotonic()
+    assert asyncio.run(scenario()) == 1
+    assert time.monotonic() - started < 2
+    assert lane_mod.lane.inline_fallbacks == before + 1
+    assert threads[0] == threading.main_thread().name and threads[1].startswith("urgent-lane")
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM t")).scalar() == 1  # the inline try wrote nothing
+    holder.close()
+
+
+def test_inline_budget_is_only_for_the_inline_try(table_db: tuple[Engine, Path]) -> None:
+    # Outside run_urgent_inline an urgent writer keeps the full timeout: a busy lock is waited for.
+    engine, path = table_db
+    holder = _other_process_holds_the_write_lock(path)
+    threading.Timer(0.1, holder.rollback).start()
+    with lane_mod.lane.urgent(), engine.begin() as conn:
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    holder.close()
