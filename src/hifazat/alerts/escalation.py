@@ -30,7 +30,7 @@ from hifazat.auth.models import Agency, Role, User
 from hifazat.auth.policy import Principal, can_write_agency, require, system_actor
 from hifazat.config import get_settings
 from hifazat.crud import get_visible
-from hifazat.db import unit_of_work, utcnow
+from hifazat.db import insert_pending, local_writes, unit_of_work, utcnow
 from hifazat.errors import Problem, forbidden, invalid, not_found
 from hifazat.lane import lane, run_preemptible
 from hifazat.outbox import ORIGIN
@@ -622,7 +622,7 @@ def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: st
         _arm(session, alert, 1, plan.created_at + timedelta(seconds=int(plan.levels[0]["timeout_s"])))
     added = share(session, alert, plan.share_to, "escalation level 0")
     emit_changed(session, alert, "notified", assignments=plan.assigned)
-    deliveries = notifications.write_targets(session, plan.prepared)
+    deliveries = notifications.write_targets(session, plan.prepared, claimed=True)
     info = {
         "level": 0,
         "targets": plan.levels[0]["targets"],
@@ -630,6 +630,11 @@ def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: st
         "deliveries": deliveries,
     }
     add_event(session, alert, actor, "notified", note=plan.reason, data=info)
+    if local_writes():
+        # The new rows by plain statements, not the flush: SQLite's write lock, which the next SOS waits
+        # for, is held from this transaction's first statement to its commit, and the flush was most of
+        # that. (On PostgreSQL the flush's one statement per table is fewer round trips.)
+        insert_pending(session)
     return True
 
 

@@ -98,12 +98,13 @@ def prepare_targets(
     )
 
 
-def write_targets(session: Session, prepared: Any | None) -> int:
-    """The write phase of `notify_targets`; returns how many deliveries there are."""
+def write_targets(session: Session, prepared: Any | None, *, claimed: bool = False) -> int:
+    """The write phase of `notify_targets`; returns how many deliveries there are (`claimed`: see
+    `notify.service.write`)."""
     notify = _notify()
     if notify is None or prepared is None:
         return 0
-    return len(notify.write(session, prepared))
+    return len(notify.write(session, prepared, claimed=claimed))
 
 
 def notify_targets(

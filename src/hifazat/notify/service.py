@@ -175,8 +175,12 @@ def prepare(
     return prepared
 
 
-def write(session: Session, p: Prepared) -> list[Delivery]:
-    """The write phase of `enqueue`: the deliveries not written yet, their events and one audit entry."""
+def write(session: Session, p: Prepared, *, claimed: bool = False) -> list[Delivery]:
+    """The write phase of `enqueue`: the deliveries not written yet, their events and one audit entry.
+
+    `claimed`: the caller holds an exclusive claim on these keys (escalation level 0, claimed once across
+    workers), so no concurrent enqueue can race it: the deliveries are left pending in the session for
+    its `db.insert_pending`, without a savepoint and a flush of their own."""
     if not p.by_key:
         return []
     existing = dict(p.existing)
@@ -216,7 +220,9 @@ def write(session: Session, p: Prepared) -> list[Delivery]:
             d.attempts = 1
             d.last_attempt_at = d.delivered_at = now
         fresh.append(d)
-    if fresh:
+    if fresh and claimed:
+        session.add_all(fresh)
+    elif fresh:
         try:
             with session.begin_nested():
                 session.add_all(fresh)
@@ -251,6 +257,7 @@ def write(session: Session, p: Prepared) -> list[Delivery]:
                 "reason": p.reason,
                 "deliveries": [[d.id, d.channel, d.recipient_kind, d.recipient_id] for d in fresh],
             },
+            insert=not claimed,  # claimed: pending with the rest, and its chain-head read flushes nothing
         )
     fresh_by_key = {d.idempotency_key: d for d in fresh}
     return [fresh_by_key.get(k) or existing[k] for k in p.by_key if k in fresh_by_key or k in existing]
