@@ -251,3 +251,60 @@ def test_inline_budget_is_only_for_the_inline_try(table_db: tuple[Engine, Path])
     with lane_mod.lane.urgent(), engine.begin() as conn:
         conn.execute(text("INSERT INTO t VALUES (1)"))
     holder.close()
+
+
+def test_a_long_statement_of_a_preemptible_write_stops_midway(tmp_path: Path, monkeypatch: Any) -> None:
+    # A bulk lane's connections carry SQLite's progress handler: a statement already running when an SOS
+    # starts waiting for the lock stops there, rolls back, and the write runs again (the last time whole).
+    front, back = _pair(monkeypatch)
+    engine = make_engine(f"sqlite:///{tmp_path / 'midway.db'}")
+    fill = text(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 400000) "
+        "INSERT INTO t SELECT x FROM n"
+    )
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        started = time.monotonic()
+        with engine.begin() as conn:
+            conn.execute(fill)
+            conn.execute(text("DELETE FROM t"))
+        whole = time.monotonic() - started
+        tries: list[float] = []
+
+        def write() -> None:
+            tries.append(time.monotonic())
+            with engine.begin() as conn:
+                conn.execute(fill)
+
+        threading.Timer(whole / 10, front.blocked, args=(+1,)).start()  # an SOS waits, early on
+        threading.Timer(whole * 3, front.blocked, args=(-1,)).start()
+        before = back.preemptions
+        lane_mod.run_preemptible(write)
+        assert back.preemptions - before == lane_mod.PREEMPT_TRIES - 1
+        assert tries[1] - tries[0] < whole / 2  # stopped mid-statement, not at its end
+        with engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM t")).scalar() == 400000  # the stopped tries left none
+    finally:
+        engine.dispose()
+
+
+def test_a_write_that_is_not_preemptible_is_never_stopped(tmp_path: Path, monkeypatch: Any) -> None:
+    front, _ = _pair(monkeypatch)
+    engine = make_engine(f"sqlite:///{tmp_path / 'whole.db'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        front.blocked(+1)  # an SOS waits all along
+        with engine.begin() as conn:  # outside run_preemptible: the progress handler lets it run
+            conn.execute(
+                text(
+                    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 50000) "
+                    "INSERT INTO t SELECT x FROM n"
+                )
+            )
+        front.blocked(-1)
+        with engine.connect() as c:
+            assert c.execute(text("SELECT count(*) FROM t")).scalar() == 50000
+    finally:
+        engine.dispose()

@@ -27,7 +27,15 @@ from sqlalchemy.orm import (
 from sqlalchemy.types import TypeDecorator
 
 from hifazat.config import Settings, get_settings
-from hifazat.lane import LaneConnection, Preempted, begin_urgent, is_urgent, lane
+from hifazat.lane import (
+    PROGRESS_STEPS,
+    LaneConnection,
+    Preempted,
+    begin_urgent,
+    interrupt_check,
+    is_urgent,
+    lane,
+)
 
 log = logging.getLogger("hifazat.db")
 FALLBACK_CHECKPOINT_PAGES = 20_000  # 80 MB of WAL
@@ -114,6 +122,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_CHECKPOINT_PAGES}")
     cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     cur.close()
+    if lane.watching():  # a bulk lane: its long statements stop mid-way for an SOS that waits
+        dbapi_conn.set_progress_handler(interrupt_check, PROGRESS_STEPS)
 
 
 class _Checkpointer:

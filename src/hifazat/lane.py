@@ -14,8 +14,9 @@ publishes its count of urgent work in flight in a shared page (`share`); the bac
 holds its own writers back while it is non-zero, as this process's writers are held back. An urgent
 writer that still finds the lock taken (a back transaction already running) retries every
 `URGENT_RETRY_S` instead of sleeping in SQLite's coarse busy handler (`begin_urgent`), and says so in the
-page: the back's long writes run `preemptible`, so their next statement raises `Preempted`, they roll back
-and release the lock, and run again once the urgent write is done (at most `PREEMPT_TRIES` times, so
+page: the back's long writes run `preemptible`, so their next statement raises `Preempted` and one already
+running is stopped by SQLite's progress handler (`interrupt_check`); they roll back and release the lock,
+and run again once the urgent write is done (at most `PREEMPT_TRIES` times, so
 they always finish).
 
 `run_urgent` runs a request's work on a small executor of its own, so it never queues behind bulk ingest
@@ -50,6 +51,7 @@ URGENT_THREADS = 2
 URGENT_RETRY_S = 0.0002  # an urgent writer's poll while another process holds the write lock
 PEER_POLL_S = 0.0002  # a background writer's poll while the other process has urgent work in flight
 PREEMPT_TRIES = 4
+PROGRESS_STEPS = 1000  # SQLite VM steps between a bulk lane statement's checks for an SOS that waits
 INLINE_WAIT_S = 0.005  # longest an urgent write run on the event loop waits for the write lock
 _COUNTS = struct.Struct("<ii")  # urgent work in flight, urgent writers waiting for the lock
 
@@ -96,6 +98,10 @@ class WriteLane:
     def watch(self, page: mmap.mmap) -> None:
         """The back: defer to the front's urgent work as to this process's own."""
         self._peer = page
+
+    def watching(self) -> bool:
+        """This process is a bulk lane, deferring to its front."""
+        return self._peer is not None
 
     def urgent_in_flight(self) -> bool:
         return self._urgent_busy > 0 or self._peer_busy()
@@ -263,6 +269,18 @@ def begin_urgent(conn: sqlite3.Connection, timeout: float = ACQUIRE_TIMEOUT_S) -
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
 
 
+def interrupt_check() -> int:
+    """SQLite's progress handler on a bulk lane's connections: a non-zero answer stops the statement
+    running, so a preemptible write gives the lock up mid-statement, not only at its next one."""
+    return 1 if lane.must_yield() else 0
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """A statement stopped by `interrupt_check`, as the driver or SQLAlchemy (`.orig`) raised it."""
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and orig.sqlite_errorcode == sqlite3.SQLITE_INTERRUPT
+
+
 def run_preemptible(fn: Callable[[], T]) -> T:
     """Run a background write transaction (`fn` opens and commits it) that gives the write lock up to the
     front's urgent writers: rolled back by `Preempted`, it runs again after them, the last time to the end.
@@ -276,6 +294,10 @@ def run_preemptible(fn: Callable[[], T]) -> T:
             return fn()
         except Preempted:
             lane.preemptions += 1
+        except Exception as exc:
+            if not (_local.preemptible and _interrupted(exc)):
+                raise
+            lane.preemptions += 1  # stopped mid-statement; SQLite rolled the transaction back
         finally:
             _local.preemptible = before
     raise AssertionError("unreachable: the last attempt is not preemptible")
