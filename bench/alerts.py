@@ -2,6 +2,7 @@
 
   1. one worker (the embedded default: SQLite + in-process bus, or --pg-url): p50/p99 of SOS -> stream over
      --sos alerts, one at a time, while a loader posts --rate positions/s through POST /api/v1/positions;
+     the SSE client and the loader run in processes of their own, as a dashboard and devices would;
   2. two workers sharing PostgreSQL + NATS JetStream: SOS posted to A, event read from B's stream;
   3. baseline: GET /healthz round trip on the same server in the same run.
 
@@ -126,36 +127,58 @@ def finish(procs: list[subprocess.Popen[bytes]]) -> None:
             raise SystemExit("database initialisation failed")
 
 
+def _read_stream(base: str, token: str, out: Any, ready: Any) -> None:
+    """The stream reader process: every `alert` event of a new alert, as (id, perf_counter at arrival).
+
+    Its own process, as a dashboard is: a reader sharing the measuring client's interpreter would wait for
+    that client's thread (parsing the POST's answer at the same moment) before it could timestamp the event.
+    perf_counter is the system's monotonic clock, so its readings compare across processes."""
+    import orjson
+
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.stream(
+        "GET", f"{base}/api/v1/stream?events=alert", headers=headers, timeout=httpx.Timeout(5, read=None)
+    ) as r:
+        for line in r.iter_lines():
+            if line.startswith(": connected"):
+                ready.set()
+            elif line.startswith("data: "):
+                now = time.perf_counter()
+                data = orjson.loads(line[6:])
+                if data.get("change") == "created":
+                    out.send((data["id"], now))
+
+
 class Stream:
-    """An SSE reader that timestamps every `alert` event by id (first arrival)."""
+    """An SSE reader in a process of its own; `wait_for` gives the arrival time of an alert's `created`
+    event (first arrival)."""
 
     def __init__(self, base: str, token: str) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        receiver, sender = ctx.Pipe(duplex=False)
+        ready = ctx.Event()
+        self.proc = ctx.Process(target=_read_stream, args=(base, token, sender, ready), daemon=True)
+        self.proc.start()
+        sender.close()
         self.arrived: dict[str, float] = {}
         self.cond = threading.Condition()
-        self.ready = threading.Event()
-        self.stop = False
-        self.thread = threading.Thread(target=self._run, args=(base, token), daemon=True)
-        self.thread.start()
-        if not self.ready.wait(20):
+        threading.Thread(target=self._collect, args=(receiver,), daemon=True).start()
+        if not ready.wait(20):
             raise SystemExit("stream did not connect")
 
-    def _run(self, base: str, token: str) -> None:
-        headers = {"Authorization": f"Bearer {token}"}
-        with httpx.stream(
-            "GET", f"{base}/api/v1/stream?events=alert", headers=headers, timeout=httpx.Timeout(5, read=None)
-        ) as r:
-            for line in r.iter_lines():
-                if line.startswith(": connected"):
-                    self.ready.set()
-                elif line.startswith("data: "):
-                    now = time.perf_counter()
-                    data = json.loads(line[6:])
-                    if data.get("change") == "created":
-                        with self.cond:
-                            self.arrived.setdefault(data["id"], now)
-                            self.cond.notify_all()
-                if self.stop:
-                    return
+    def _collect(self, receiver: Any) -> None:
+        while True:
+            try:
+                ident, at = receiver.recv()
+            except (EOFError, OSError):
+                return
+            with self.cond:
+                self.arrived.setdefault(ident, at)
+                self.cond.notify_all()
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.join(10)
 
     def wait_for(self, alert_id: str, timeout: float = 10.0) -> float | None:
         deadline = time.monotonic() + timeout
@@ -350,7 +373,7 @@ def main() -> None:
         lat, empty, lost = measure(w.base, stream, token, n, w.base)
         achieved = loader.achieved()
         loader.stop()
-        stream.stop = True
+        stream.close()
         backend = "postgresql" if args.pg_url else "sqlite"
         print(
             f"one worker ({backend}, in-process bus): {len(lat)} SOS, lost {lost}, "
@@ -384,7 +407,7 @@ def main() -> None:
             xlat, _, xlost = measure(a.base, stream_b, token, n, None)
             achieved = loader.achieved()
             loader.stop()
-            stream_b.stop = True
+            stream_b.close()
             print(
                 f"two workers (postgresql + NATS): {len(xlat)} SOS, lost {xlost}, "
                 f"background {achieved:.0f} positions/s"
