@@ -31,6 +31,7 @@ import httpx
 
 PASSWORD = "bench-password-123"
 LOADER_IN_FLIGHT = 4  # batches the loader keeps in flight at most
+WARM_UP = 50  # SOS per scenario before the measured ones (pools, caches, a freshly started pair)
 NATS_URL = os.environ.get("HIFAZAT_TEST_NATS_URL", "nats://127.0.0.1:4222")
 PG_URL = os.environ.get("HIFAZAT_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/hifazat_bench")
 
@@ -348,20 +349,28 @@ def main() -> None:
     if args.quick and not args.cross:
         args.no_cross = True  # the smoke run stays fast; tests/integration/test_two_workers.py covers it
     n = 30 if args.quick else args.sos
+    warm = 0 if args.quick else WARM_UP
     rate = 500 if args.quick else args.rate
     tmp = Path(tempfile.mkdtemp(prefix="hifazat-bench-"))
     workers: list[Worker] = []
     result: dict[str, Any] = {}
     try:
-        # Prepare both databases and start all three workers at once: start-up dominates a quick run.
+        # Prepare both databases at once. A quick run starts all three workers together (start-up dominates
+        # it); a full run starts the pair only after the single worker is measured, so that no idle
+        # deployment shares the two cores with the one being measured.
         env = base_env(tmp / "single", args.pg_url, nats=False)
         env2 = base_env(tmp / "pair", PG_URL, nats=True)
         finish([init_db(env, args.pg_url)] + ([] if args.no_cross else [init_db(env2, PG_URL)]))
         w = Worker(env, tmp / "single.log")
         workers.append(w)
-        if not args.no_cross:
-            a, b = Worker(env2, tmp / "a.log"), Worker(env2, tmp / "b.log")
-            workers += [a, b]
+
+        def start_pair() -> tuple[Worker, Worker]:
+            pair = Worker(env2, tmp / "a.log"), Worker(env2, tmp / "b.log")
+            workers.extend(pair)
+            return pair
+
+        if not args.no_cross and args.quick:
+            a, b = start_pair()
         for worker in workers:
             worker.wait_ready()
         # 1 + 3: one worker, background load, SOS -> stream, and the empty round trip.
@@ -370,6 +379,7 @@ def main() -> None:
         stream = Stream(w.base, token)
         loader = Loader(w.base, token, devices, rate)
         time.sleep(0.5)
+        measure(w.base, stream, token, warm, w.base)  # warm-up under the same load, not counted
         lat, empty, lost = measure(w.base, stream, token, n, w.base)
         achieved = loader.achieved()
         loader.stop()
@@ -399,11 +409,16 @@ def main() -> None:
         )
         # 2: two workers on PostgreSQL + NATS JetStream.
         if not args.no_cross:
+            if not args.quick:
+                a, b = start_pair()
+                a.wait_ready()
+                b.wait_ready()
             token = token_of(a.base)
             devices = make_devices(a.base, token, 20 if args.quick else 100)
             stream_b = Stream(b.base, token)
             loader = Loader(a.base, token, devices, rate)
             time.sleep(0.5)
+            measure(a.base, stream_b, token, warm, None)
             xlat, _, xlost = measure(a.base, stream_b, token, n, None)
             achieved = loader.achieved()
             loader.stop()
