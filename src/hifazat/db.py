@@ -307,13 +307,12 @@ def _sqlite_insert(session: Session, obj: Any, values: dict[str, Any]) -> None:
     """SQLite: the row's INSERT as plain SQL on the driver's cursor, its values through the columns' own
     bind processors. SQLAlchemy's execution path around it cost more than the statement itself, on every
     audited write. A missing integer key comes back as the cursor's `lastrowid`."""
-    conn = session.connection()
     mapper: Any = inspect(type(obj))
     table = mapper.local_table
     names = tuple(values)
     plan = _sqlite_plans.get((table, names))
     if plan is None:
-        dialect = conn.dialect
+        dialect = session.get_bind().dialect
         quote = dialect.identifier_preparer.quote
         # Names from the metadata, quoted by the dialect; every value is bound.
         target = dialect.identifier_preparer.format_table(table)
@@ -326,19 +325,33 @@ def _sqlite_insert(session: Session, obj: Any, values: dict[str, Any]) -> None:
     keyed = _key_missing(obj)
     if obj in session:
         session.expunge(obj)
+    _, rowid = _sqlite_execute(session, sql, params)
+    if keyed:
+        (column,) = mapper.primary_key
+        setattr(obj, mapper.get_property_by_column(column).key, rowid)
+    make_transient_to_detached(obj)
+    session.add(obj)
+
+
+def sqlite_first(session: Session, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+    """SQLite: the first row of a hot read (such as the audit chain's head, read by every write) on the
+    session's connection, straight on the driver's cursor; no autoflush, no type processing."""
+    return _sqlite_execute(session, sql, params)[0]
+
+
+def _sqlite_execute(session: Session, sql: str, params: tuple[Any, ...]) -> tuple[Any, int | None]:
+    """One statement on the session's connection (beginning its transaction if need be): its first row,
+    if it returns rows, and the cursor's lastrowid."""
+    conn = session.connection()
     lane.yield_point()  # what the engine's before_cursor_execute hook does for every other statement
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql, params)
+        return (cursor.fetchone() if cursor.description else None), cursor.lastrowid
     except sqlite3.DatabaseError as exc:
         raise _wrap(exc, sql, params) from exc
     finally:
         cursor.close()
-    if keyed:
-        (column,) = mapper.primary_key
-        setattr(obj, mapper.get_property_by_column(column).key, cursor.lastrowid)
-    make_transient_to_detached(obj)
-    session.add(obj)
 
 
 def _wrap(exc: sqlite3.DatabaseError, sql: str, params: tuple[Any, ...]) -> Exception:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.audit.chain import GENESIS, entry_hash, stamp
 from hifazat.audit.models import AuditEntry
-from hifazat.db import insert_now, utcnow
+from hifazat.db import insert_now, sqlite_first, utcnow
 
 # Never copied into the log: secrets, and ciphertext whose plain value the log must not reveal either.
 SECRET_COLUMNS = frozenset({"password_hash", "passport_enc", "cnic_enc", "secret_hash", "token_hash"})
@@ -63,6 +63,19 @@ def _lock_chain(session: Session) -> None:
     # SQLite: every writing transaction began IMMEDIATE, so it already holds the only write lock.
 
 
+_HEAD_SQL = f"SELECT seq, hash FROM {AuditEntry.__tablename__} ORDER BY seq DESC LIMIT 1"  # noqa: S608
+
+
+def _chain_head(session: Session) -> Any:
+    """(seq, hash) of the newest entry, or None. Every audited write reads it: on SQLite (whose write lock
+    the caller holds) by a plain statement on the driver."""
+    if session.get_bind().dialect.name == "sqlite":
+        return sqlite_first(session, _HEAD_SQL)
+    return session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+
+
 def _owner_of(entity: str, entity_id: str | None, before: Any, after: Any) -> str | None:
     if entity == "agencies":
         return entity_id
@@ -89,9 +102,7 @@ def record(
     owner = owner_agency_id or _owner_of(entity, entity_id, before, after)
     with session.no_autoflush if not insert else contextlib.nullcontext():
         _lock_chain(session)
-        last = session.execute(
-            select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-        ).first()
+        last = _chain_head(session)
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = utcnow()
     before_j, after_j = _jsonable(before), _jsonable(after)
