@@ -381,26 +381,44 @@ def _plain_insert(cls: Any, keyed: bool) -> Any:
     return _plain[cls, keyed]
 
 
+# What a missing attribute becomes in a plain INSERT, per column of a mapped class (computed once).
+_NULL, _SCALAR, _CALL, _DATABASE = range(4)
+_columns: dict[type, list[tuple[str, str, int, Any]]] = {}
+
+
+def _column_plan(cls: type) -> list[tuple[str, str, int, Any]]:
+    plan = _columns.get(cls)
+    if plan is None:
+        plan = []
+        mapper: Any = inspect(cls)
+        for prop in mapper.column_attrs:
+            column = prop.columns[0]
+            default = column.default
+            if default is None:
+                no_value = column.server_default is None and column.autoincrement is not True
+                plan.append((prop.key, column.key, _NULL if no_value else _DATABASE, None))
+            elif default.is_scalar:
+                plan.append((prop.key, column.key, _SCALAR, default.arg))
+            elif default.is_callable:
+                plan.append((prop.key, column.key, _CALL, default.arg))
+            else:
+                plan.append((prop.key, column.key, _DATABASE, None))
+        _columns[cls] = plan
+    return plan
+
+
 def _column_values(obj: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for prop in inspect(type(obj)).column_attrs:
-        column = prop.columns[0]
-        if prop.key in obj.__dict__:
-            values[column.key] = obj.__dict__[prop.key]
-            continue
-        default = column.default
-        if default is None:
-            if column.server_default is None and column.autoincrement is not True:
-                setattr(obj, prop.key, None)  # NULL, as the row will have: loaded, so never read back
-            continue
-        if default.is_scalar:
-            value = default.arg
-        elif default.is_callable:
-            value = default.arg(None)  # a zero-argument callable, wrapped to take a context
-        else:
-            continue
-        setattr(obj, prop.key, value)
-        values[column.key] = value
+    state = obj.__dict__
+    for key, column_key, kind, arg in _column_plan(type(obj)):
+        if key in state:
+            values[column_key] = state[key]
+        elif kind == _NULL:
+            setattr(obj, key, None)  # NULL, as the row will have: loaded, so never read back
+        elif kind != _DATABASE:
+            value = arg if kind == _SCALAR else arg(None)  # a callable default is wrapped to take a context
+            setattr(obj, key, value)
+            values[column_key] = value
     return values
 
 
