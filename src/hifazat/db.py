@@ -293,17 +293,18 @@ def insert_now(session: Session, obj: Any) -> None:
 
 
 def _insert_row(session: Session, obj: Any, values: dict[str, Any]) -> None:
+    keyed = _key_missing(obj)
     single_key = len(inspect(type(obj)).primary_key) == 1  # the only kind lastrowid can give back
-    if session.get_bind().dialect.name == "sqlite" and (single_key or not _key_missing(obj)):
-        _sqlite_insert(session, obj, values)
+    if session.get_bind().dialect.name == "sqlite" and (single_key or not keyed):
+        _sqlite_insert(session, obj, values, keyed)
     else:
-        _run(session, _plain_insert(type(obj), _key_missing(obj)), values, [obj], obj)
+        _run(session, _plain_insert(type(obj), keyed), values, [obj], obj)
 
 
 _sqlite_plans: dict[tuple[Any, tuple[str, ...]], tuple[str, list[Any]]] = {}
 
 
-def _sqlite_insert(session: Session, obj: Any, values: dict[str, Any]) -> None:
+def _sqlite_insert(session: Session, obj: Any, values: dict[str, Any], keyed: bool) -> None:
     """SQLite: the row's INSERT as plain SQL on the driver's cursor, its values through the columns' own
     bind processors. SQLAlchemy's execution path around it cost more than the statement itself, on every
     audited write. A missing integer key comes back as the cursor's `lastrowid`."""
@@ -322,7 +323,6 @@ def _sqlite_insert(session: Session, obj: Any, values: dict[str, Any]) -> None:
         plan = _sqlite_plans[table, names] = (sql, procs)
     sql, procs = plan
     params = tuple(v if p is None else p(v) for p, v in zip(procs, values.values(), strict=True))
-    keyed = _key_missing(obj)
     if obj in session:
         session.expunge(obj)
     _, rowid = _sqlite_execute(session, sql, params)

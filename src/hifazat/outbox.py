@@ -115,8 +115,8 @@ def mark_in_chunks(chunk: int = MARK_CHUNK) -> int:
 
 
 def relay_once(session: Session, *, older_than_s: float = 2.0, limit: int = 500) -> int:
-    """Mark what this process published; publish rows nobody handed to the bus (a crash). Returns count."""
-    mark_published(session, take_published())
+    """Publish rows nobody handed to the bus (a crash); returns how many. (What this process published
+    itself is marked by `mark_in_chunks`.)"""
     cutoff = utcnow() - timedelta(seconds=older_than_s)
     q = (
         select(OutboxEvent)

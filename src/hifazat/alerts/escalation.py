@@ -30,7 +30,7 @@ from hifazat.auth.models import Agency, Role, User
 from hifazat.auth.policy import Principal, can_write_agency, require, system_actor
 from hifazat.config import get_settings
 from hifazat.crud import get_visible
-from hifazat.db import insert_pending, local_writes, unit_of_work, utcnow
+from hifazat.db import insert_pending, unit_of_work, utcnow
 from hifazat.errors import Problem, forbidden, invalid, not_found
 from hifazat.lane import lane, run_preemptible
 from hifazat.outbox import ORIGIN
@@ -389,13 +389,12 @@ def fire_due(
     now: datetime | None = None,
     worker: str | None = None,
     limit: int = 50,
-    from_level: int = 0,
 ) -> list[tuple[str, int]]:
     """Fire the timers due at `now` in this transaction. Each fires at most once across all workers.
     Returns (alert, level)."""
     now = now or utcnow()
     worker = worker or worker_name()
-    q = _due(now, from_level).order_by(EscalationTimer.due_at).limit(limit)
+    q = _due(now, 0).order_by(EscalationTimer.due_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     actor = system_actor("escalation")
@@ -535,6 +534,11 @@ class _FirstPlan:
     share_to: list[str]
     prepared: Any
 
+    @classmethod
+    def cancellation(cls, timer: EscalationTimer) -> _FirstPlan:
+        """The plan of a timer whose alert is no longer new (or gone): no levels, only the cancel."""
+        return cls(timer.id, timer.alert_id, [], "", timer.due_at, [], [], [], None)
+
 
 def plan_first(session: Session, *, now: datetime, limit: int = 50) -> list[_FirstPlan]:
     """The read phase of level 0 for new alerts whose level-0 timer is due. Writes nothing, and lets an
@@ -558,7 +562,7 @@ def plan_first(session: Session, *, now: datetime, limit: int = 50) -> list[_Fir
         alert = session.get(Alert, timer.alert_id)
         if alert is None or alert.status != AlertStatus.new.value:
             # Acknowledged (or gone) before its level 0 was told: the write phase cancels the timer.
-            plans.append(_FirstPlan(timer.id, timer.alert_id, [], "", timer.due_at, [], [], [], None))
+            plans.append(_FirstPlan.cancellation(timer))
             continue
         levels = levels_for(session, alert)
         if not levels:
@@ -611,10 +615,10 @@ def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: st
     from hifazat.alerts import notifications
     from hifazat.alerts.service import _SHARES, add_event, emit_changed, share
 
-    alert = session.get(Alert, plan.alert_id)
     if not plan.levels:  # a cancellation (plan_first): the claim flips the timer to cancelled
         _claim(session, plan.timer_id, None, worker)
         return False
+    alert = session.get(Alert, plan.alert_id)
     if not _claim(session, plan.timer_id, alert, worker) or alert is None:
         return False
     session.info.setdefault(_SHARES, {})[alert.id] = list(plan.shares)
@@ -630,7 +634,7 @@ def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: st
         "deliveries": deliveries,
     }
     add_event(session, alert, actor, "notified", note=plan.reason, data=info)
-    if local_writes():
+    if session.get_bind().dialect.name == "sqlite":
         # The new rows by plain statements, not the flush: SQLite's write lock, which the next SOS waits
         # for, is held from this transaction's first statement to its commit, and the flush was most of
         # that. (On PostgreSQL the flush's one statement per table is fewer round trips.)
