@@ -65,11 +65,17 @@ def test_lane_times_out_instead_of_deadlocking() -> None:
     assert lane.acquire(timeout=0.05) is False
 
 
+def _engine_with_table(path: Path) -> Engine:
+    """An engine on a SQLite file holding an empty table `t (x INTEGER)`."""
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    return engine
+
+
 def test_sqlite_connections_hand_the_lane_back_on_commit_and_rollback(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'lane.db'}")
+    engine = _engine_with_table(tmp_path / "lane.db")
     try:
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE t (x INTEGER)"))
         before = lane_mod.lane.handovers
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO t VALUES (1)"))
@@ -156,10 +162,8 @@ def test_preemptible_write_always_finishes(monkeypatch: Any) -> None:
 
 def test_sqlite_statements_of_a_preemptible_write_roll_back(tmp_path: Path, monkeypatch: Any) -> None:
     front, _ = _pair(monkeypatch)
-    engine = make_engine(f"sqlite:///{tmp_path / 'preempt.db'}")
+    engine = _engine_with_table(tmp_path / "preempt.db")
     try:
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE t (x INTEGER)"))
         attempts: list[int] = []
 
         def write() -> None:
@@ -193,9 +197,7 @@ def _other_process_holds_the_write_lock(path: Path) -> sqlite3.Connection:
 def table_db(tmp_path: Path) -> Iterator[tuple[Engine, Path]]:
     """A SQLite file with an empty table `t`, and its engine."""
     path = tmp_path / "inline.db"
-    engine = make_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:
-        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    engine = _engine_with_table(path)
     yield engine, path
     engine.dispose()
 
@@ -257,14 +259,12 @@ def test_a_long_statement_of_a_preemptible_write_stops_midway(tmp_path: Path, mo
     # A bulk lane's connections carry SQLite's progress handler: a statement already running when an SOS
     # starts waiting for the lock stops there, rolls back, and the write runs again (the last time whole).
     front, back = _pair(monkeypatch)
-    engine = make_engine(f"sqlite:///{tmp_path / 'midway.db'}")
+    engine = _engine_with_table(tmp_path / "midway.db")
     fill = text(
         "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 400000) "
         "INSERT INTO t SELECT x FROM n"
     )
     try:
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE t (x INTEGER)"))
         started = time.monotonic()
         with engine.begin() as conn:
             conn.execute(fill)
@@ -291,10 +291,8 @@ def test_a_long_statement_of_a_preemptible_write_stops_midway(tmp_path: Path, mo
 
 def test_a_write_that_is_not_preemptible_is_never_stopped(tmp_path: Path, monkeypatch: Any) -> None:
     front, _ = _pair(monkeypatch)
-    engine = make_engine(f"sqlite:///{tmp_path / 'whole.db'}")
+    engine = _engine_with_table(tmp_path / "whole.db")
     try:
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE t (x INTEGER)"))
         front.blocked(+1)  # an SOS waits all along
         with engine.begin() as conn:  # outside run_preemptible: the progress handler lets it run
             conn.execute(
