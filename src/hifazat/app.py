@@ -17,7 +17,7 @@ from hifazat import __version__, errors, ops
 from hifazat.auth import cache as agency_cache
 from hifazat.bus import get_bus
 from hifazat.config import Settings, get_settings
-from hifazat.db import unit_of_work
+from hifazat.db import local_writes, unit_of_work
 from hifazat.inputs import reject_nul
 from hifazat.logs import configure
 from hifazat.outbox import mark_in_chunks, relay_once
@@ -49,7 +49,10 @@ async def _relay_loop(stop: asyncio.Event, interval: float = 1.0) -> None:
 
 def _relay_tick() -> None:
     mark_in_chunks()
-    with unit_of_work() as session:
+    # On SQLite a reader: the sweep only reads and publishes, and a write transaction would hold the one
+    # write lock (an SOS waits for it) while it hands up to 500 leftover rows to the bus. On PostgreSQL
+    # its FOR UPDATE SKIP LOCKED keeps two workers off the same rows, which needs a writer.
+    with unit_of_work(readonly=local_writes()) as session:
         relay_once(session)
 
 
