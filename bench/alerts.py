@@ -202,7 +202,8 @@ def _load(
     Batches are encoded with orjson from a prepared template. Every position is new: each device's fixes in
     a batch are spread evenly over the batch's interval, and batch n covers [start + n * every, start +
     (n + 1) * every), so no fix repeats an earlier one (a repeat is dropped, not stored) and, while the
-    loader keeps pace, each `at` is the moment it is sent, as a device reporting in real time sends it.
+    loader keeps pace, each `at` lies within the `every` s before its batch leaves, as a device reporting
+    in real time sends it (never ahead of the clock: a batch leaves at most once per `every`).
     """
     import orjson
 
@@ -244,6 +245,7 @@ def _load(
         while not stop.is_set():
             first_ms = start_ms + sent_batches * every_ms
             for k, item in enumerate(batch):
+                # the device's j-th fix of the batch at first + j * step, devices a millisecond apart
                 item["at"] = first_ms + (k // len(devices)) * step_ms + k % len(devices) % step_ms
             sent_batches += 1
             in_flight = [f for f in in_flight if not f.done()]
