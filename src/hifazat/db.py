@@ -262,6 +262,11 @@ def unit_of_work(settings: Settings | None = None, *, readonly: bool = False) ->
         session.close()
 
 
+# session.info: callables `insert_pending` runs once the other new rows are ready, right before writing (such
+# as linking audit entries to the chain, which reads its head: on SQLite that takes the write lock).
+LATE_FILL = "hifazat.db.late_fill"
+
+
 def insert_pending(session: Session) -> None:
     """INSERT the session's new objects now, without the unit-of-work flush, and keep them in the session as
     persistent rows: the flush's bookkeeping (SQLite) and its round trips (PostgreSQL: one statement, the
@@ -270,11 +275,16 @@ def insert_pending(session: Session) -> None:
     For plain new rows only: Python-side column defaults are applied here (zero-argument callables or
     scalars), autoincrement keys are read back, and no flush events run (so nothing watched by a
     `before_flush` hook, such as users or agencies, may go this way)."""
+    if session.get_bind().dialect.name == "sqlite":
+        _sqlite_insert_pending(session)
+        return
+    for fill in session.info.pop(LATE_FILL, []):
+        fill(session)
     rows = [(obj, _column_values(obj)) for obj in sorted(session.new, key=_table_rank)]
     keyed = [r for r in rows if _key_missing(r[0])]
-    if session.get_bind().dialect.name != "postgresql" or len(rows) < 2 or len(keyed) > 1:
+    if len(rows) < 2 or len(keyed) > 1:
         for obj, values in rows:
-            _insert_row(session, obj, values)
+            _run(session, _plain_insert(type(obj), _key_missing(obj)), values, [obj], obj)
         return
     # One statement: every row but the last as a CTE; the last is the one (if any) whose key comes back.
     rows = [r for r in rows if not keyed or r[0] is not keyed[0][0]] + keyed
@@ -287,28 +297,47 @@ def insert_pending(session: Session) -> None:
     _run(session, main.add_cte(*ctes), None, [obj for obj, _ in rows], rows[-1][0])
 
 
+def _sqlite_insert_pending(session: Session) -> None:
+    """SQLite: every row's statement and bound values are made before the first statement runs (a session
+    that has not read yet takes the write lock only then), the late fills' rows last."""
+    fills = session.info.pop(LATE_FILL, [])
+    ready = [(obj, _sqlite_render(session, obj)) for obj in sorted(session.new, key=_table_rank)]
+    if fills:
+        before = {id(obj) for obj, _ in ready}
+        for fill in fills:
+            fill(session)
+        late = [o for o in sorted(session.new, key=_table_rank) if id(o) not in before]
+        ready += [(o, _sqlite_render(session, o)) for o in late]
+        ready.sort(key=lambda r: _table_rank(r[0]))
+    for obj, plan in ready:
+        if plan is None:
+            _run(session, _plain_insert(type(obj), True), _column_values(obj), [obj], obj)
+        else:
+            _sqlite_write(session, obj, *plan)
+
+
 def insert_now(session: Session, obj: Any) -> None:
     """`insert_pending` for one new object (added to the session or not); other pending ones stay pending."""
-    _insert_row(session, obj, _column_values(obj))
-
-
-def _insert_row(session: Session, obj: Any, values: dict[str, Any]) -> None:
-    keyed = _key_missing(obj)
-    single_key = len(inspect(type(obj)).primary_key) == 1  # the only kind lastrowid can give back
-    if session.get_bind().dialect.name == "sqlite" and (single_key or not keyed):
-        _sqlite_insert(session, obj, values, keyed)
-    else:
-        _run(session, _plain_insert(type(obj), keyed), values, [obj], obj)
+    plan = _sqlite_render(session, obj) if session.get_bind().dialect.name == "sqlite" else None
+    if plan is not None:
+        _sqlite_write(session, obj, *plan)
+        return
+    _run(session, _plain_insert(type(obj), _key_missing(obj)), _column_values(obj), [obj], obj)
 
 
 _sqlite_plans: dict[tuple[Any, tuple[str, ...]], tuple[str, list[Any]]] = {}
 
 
-def _sqlite_insert(session: Session, obj: Any, values: dict[str, Any], keyed: bool) -> None:
-    """SQLite: the row's INSERT as plain SQL on the driver's cursor, its values through the columns' own
-    bind processors. SQLAlchemy's execution path around it cost more than the statement itself, on every
-    audited write. A missing integer key comes back as the cursor's `lastrowid`."""
+def _sqlite_render(session: Session, obj: Any) -> tuple[str, tuple[Any, ...], bool] | None:
+    """SQLite: the row's INSERT as plain SQL for the driver's cursor, its values through the columns' own
+    bind processors (SQLAlchemy's execution path around it cost more than the statement itself, on every
+    audited write), and whether its integer key comes back as the cursor's `lastrowid`. None for a row
+    whose composite key the database makes (only lastrowid comes back): it goes by SQLAlchemy."""
+    keyed = _key_missing(obj)
     mapper: Any = inspect(type(obj))
+    if keyed and len(mapper.primary_key) != 1:
+        return None
+    values = _column_values(obj)
     table = mapper.local_table
     names = tuple(values)
     plan = _sqlite_plans.get((table, names))
@@ -323,10 +352,15 @@ def _sqlite_insert(session: Session, obj: Any, values: dict[str, Any], keyed: bo
         plan = _sqlite_plans[table, names] = (sql, procs)
     sql, procs = plan
     params = tuple(v if p is None else p(v) for p, v in zip(procs, values.values(), strict=True))
+    return sql, params, keyed
+
+
+def _sqlite_write(session: Session, obj: Any, sql: str, params: tuple[Any, ...], keyed: bool) -> None:
     if obj in session:
         session.expunge(obj)
     _, rowid = _sqlite_execute(session, sql, params)
     if keyed:
+        mapper: Any = inspect(type(obj))
         (column,) = mapper.primary_key
         setattr(obj, mapper.get_property_by_column(column).key, rowid)
     make_transient_to_detached(obj)

@@ -12,12 +12,13 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from hifazat.alerts import escalation
-from hifazat.alerts.models import AlertEvent, EscalationTimer
+from hifazat.alerts.models import Alert, AlertEvent, EscalationTimer
 from hifazat.audit import service as audit_service
 from hifazat.audit.models import AuditEntry
-from hifazat.db import unit_of_work, utcnow
+from hifazat.db import get_engine, unit_of_work, utcnow
 from hifazat.notify.models import Delivery
-from tests.alerts.conftest import Scene, count
+from hifazat.outbox import OutboxEvent
+from tests.alerts.conftest import Scene, count, settle
 
 
 def policy(scene: Scene, timeout: int = 60, **extra: Any) -> dict[str, Any]:
@@ -268,6 +269,68 @@ def test_level0_in_two_phases_fires_once_and_not_after_acknowledgement(scene: Sc
         )
     assert state in ("pending", "cancelled")  # acknowledging cancels pending timers; never fired twice
     assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 1
+
+
+def test_level0_rows_are_made_before_its_write_begins_and_a_change_since_the_read_is_respected(
+    scene: Scene,
+) -> None:
+    """Level 0's rows are made from the alert as read before its write transaction's first statement, the
+    claim (on SQLite the write lock is taken there); the claim fires only an unchanged, still-new alert,
+    and otherwise level 0 is done again from a fresh read, still once."""
+    policy(scene)
+    a = scene.sos()
+    settle(a["id"])  # the running loop's own level 0 first
+    due = utcnow() + timedelta(hours=1)  # out of the running loop's reach
+    later = due + timedelta(seconds=1)
+    actor = escalation.system_actor("escalation")
+    engine = get_engine()
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if threading.current_thread() is here:  # not the running app's own loops
+            statements.append(" ".join(statement.split())[:60])
+
+    here = threading.current_thread()
+
+    _rearm_level0(a["id"], due)
+    with unit_of_work(readonly=True) as s:
+        (plan,) = escalation.plan_first(s, now=later)
+    before = count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified")
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert escalation._apply_first_late(plan, actor, "w1") is True
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    work = [x for x in statements if not x.upper().startswith(("BEGIN", "PRAGMA"))]
+    assert work[0].startswith("UPDATE escalation_timers"), statements
+    assert plan.alert is None  # used once: a retry reads afresh, and finds the timer fired
+    assert escalation._apply_first_late(plan, actor, "w2") is None
+    assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 1
+    with unit_of_work(readonly=True) as s:
+        assert audit_service.verify(s).ok
+
+    # Changed between the read and the claim (a new updated_at, still new): nothing is written by the late
+    # path, and the usual one fires it once, from the alert as it is now.
+    _rearm_level0(a["id"], due)
+    with unit_of_work(readonly=True) as s:
+        (plan,) = escalation.plan_first(s, now=later)
+    with unit_of_work() as s:
+        s.execute(update(Alert).where(Alert.id == a["id"]).values(updated_at=utcnow(), title="SOS: moved"))
+    assert escalation._apply_first_late(plan, actor, "w3") is None
+    assert _timer_state(a["id"], 0) == "pending"
+    assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 1
+    with unit_of_work() as s:
+        assert escalation.apply_first(s, plan, actor, "w3") is True
+    assert _timer_state(a["id"], 0) == "fired"
+    assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 2
+    with unit_of_work(readonly=True) as s:
+        out = s.scalars(
+            select(OutboxEvent.payload)
+            .where(OutboxEvent.subject == "alerts.changed")
+            .order_by(OutboxEvent.seq)
+        ).all()
+        assert out[-1]["change"] == "notified" and out[-1]["title"] == "SOS: moved"
+        assert audit_service.verify(s).ok
 
 
 def _timer_state(alert_id: str, level: int) -> str | None:

@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from psycopg.errors import UniqueViolation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hifazat.db import unit_of_work, utcnow
 from hifazat.outbox import OutboxEvent
-from hifazat.tracking import hooks, jobs
+from hifazat.tracking import hooks, ingest, jobs
+from hifazat.tracking.cache import get_cache
 from hifazat.tracking.models import Device, DeviceLast, Position
 from tests.conftest import ADMIN_PASSWORD, World, login
 
@@ -270,3 +272,49 @@ def test_history_geojson_and_coarse_positions(world: World, make_device: Any) ->
     assert r.json()["items"][0]["attributes"] is None
     assert c.get(f"/api/v1/devices/{d['id']}", headers=liaison).json()["last_position"]["lon"] == 67.01
     assert c.post("/api/v1/positions", headers=liaison, json=[]).status_code == 403
+
+
+def _walked(fixes: list[ingest.Fix]) -> tuple[Any, Any]:
+    with unit_of_work(readonly=True) as s:
+        state = get_cache().fresh(s)
+        return ingest.walk(s, ingest.Fixes.of(fixes), state, reading=True), state
+
+
+def test_a_batch_walked_without_the_write_lock_is_written_only_if_what_it_read_still_holds(
+    client: TestClient, admin: dict[str, str], make_device: Any
+) -> None:
+    """The batch API walks a batch in a read-only transaction and then writes it by statements alone; a
+    device's hot row changed meanwhile, or one of its positions stored by another writer, and nothing is
+    written that way (the caller stores it again, the usual way)."""
+    d, e = make_device(), make_device()
+    t = NOW() - 100_000
+    first = [{"device": x["identifier"], "lat": 24.9, "lon": 67.1, "at": t} for x in (d, e)]
+    assert post(client, admin, first).json()["stored"] == 2
+
+    def fix(dev: dict[str, Any], k: int, lat: float = 24.91) -> ingest.Fix:
+        return ingest.Fix(dev["id"], t + k * 1000, lat, 67.1, "api")
+
+    # Unchanged since the walk: written, the hot rows moved on.
+    walked, state = _walked([fix(d, 1), fix(e, 1)])
+    assert walked is not None and set(walked.read) == {d["id"], e["id"]}
+    with unit_of_work() as s:
+        result = ingest.store_walked(s, walked, state)
+    assert result is not None and result.stored == 2 and set(result.latest) == {d["id"], e["id"]}
+    assert stored(d["id"]) == stored(e["id"]) == 2
+
+    # A hot row changed after the walk: nothing written.
+    walked, state = _walked([fix(d, 2), fix(e, 2)])
+    assert walked is not None
+    assert post(client, admin, [{"device": e["identifier"], "lat": 24.92, "lon": 67.1, "at": t + 5000}])
+    with unit_of_work() as s:
+        assert ingest.store_walked(s, walked, state) is None
+    assert stored(d["id"]) == 2 and stored(e["id"]) == 3
+
+    # A late position (its hot row does not move) stored by another writer after the walk: raced.
+    walked, state = _walked([fix(d, -5, 24.8)])
+    assert walked is not None and walked.result.late == 1
+    assert post(client, admin, [{"device": d["identifier"], "lat": 24.8, "lon": 67.1, "at": t - 5000}])
+    # (SQLite counts what its INSERT ... ON CONFLICT DO NOTHING stored; PostgreSQL's COPY refuses the repeat.)
+    with pytest.raises((ingest.Raced, UniqueViolation)), unit_of_work() as s:
+        ingest.store_walked(s, walked, state)
+    assert stored(d["id"]) == 3

@@ -30,7 +30,7 @@ from hifazat.auth.models import Agency, Role, User
 from hifazat.auth.policy import Principal, can_write_agency, require, system_actor
 from hifazat.config import get_settings
 from hifazat.crud import get_visible
-from hifazat.db import insert_pending, unit_of_work, utcnow
+from hifazat.db import insert_pending, local_writes, unit_of_work, utcnow
 from hifazat.errors import Problem, forbidden, invalid, not_found
 from hifazat.lane import lane, run_preemptible
 from hifazat.outbox import ORIGIN
@@ -533,6 +533,7 @@ class _FirstPlan:
     shares: list[str]
     share_to: list[str]
     prepared: Any
+    alert: Alert | None = None  # as read (detached): `_apply_first_late` writes from it if it is unchanged
 
     @classmethod
     def cancellation(cls, timer: EscalationTimer) -> _FirstPlan:
@@ -583,6 +584,7 @@ def plan_first(session: Session, *, now: datetime, limit: int = 50) -> list[_Fir
                 shares=shared_with(session, alert.id),
                 share_to=_target_agencies(session, targets),
                 prepared=None,
+                alert=alert,
             )
         )
         lane.defer_to_urgent()
@@ -612,15 +614,20 @@ def _claim(session: Session, timer_id: str, alert: Alert | None, worker: str) ->
 def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: str) -> bool:
     """The write phase: claim the timer (once across workers) if the alert is still new, then write what
     `plan_first` prepared. The audit chain is taken last (notifications), so its lock is held briefly."""
-    from hifazat.alerts import notifications
-    from hifazat.alerts.service import _SHARES, add_event, emit_changed, share
-
     if not plan.levels:  # a cancellation (plan_first): the claim flips the timer to cancelled
         _claim(session, plan.timer_id, None, worker)
         return False
     alert = session.get(Alert, plan.alert_id)
     if not _claim(session, plan.timer_id, alert, worker) or alert is None:
         return False
+    _write_first(session, plan, alert, actor)
+    return True
+
+
+def _write_first(session: Session, plan: _FirstPlan, alert: Alert, actor: Principal) -> None:
+    from hifazat.alerts import notifications
+    from hifazat.alerts.service import _SHARES, add_event, emit_changed, share
+
     session.info.setdefault(_SHARES, {})[alert.id] = list(plan.shares)
     if len(plan.levels) > 1:
         _arm(session, alert, 1, plan.created_at + timedelta(seconds=int(plan.levels[0]["timeout_s"])))
@@ -639,7 +646,55 @@ def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: st
         # for, is held from this transaction's first statement to its commit, and the flush was most of
         # that. (On PostgreSQL the flush's one statement per table is fewer round trips.)
         insert_pending(session)
+
+
+class _Changed(Exception):
+    """The alert changed (or its timer was taken) between `plan_first`'s read and the claim."""
+
+
+def _apply_first_late(plan: _FirstPlan, actor: Principal, worker: str) -> bool | None:
+    """SQLite: `apply_first` with the write lock held for its statements only. Every row is made from the
+    alert as `plan_first` read it (or, run again, as read now) before the transaction's first statement,
+    the claim, which takes the lock: it fires the timer only if the alert is still new and unchanged since
+    (its `updated_at`), and the rows follow by plain statements. None when it was not: `apply_first` then
+    reads it again and does what is right (fire, cancel, or nothing when another worker fired it)."""
+    alert, plan.alert = plan.alert, None  # once: a rollback expires it, so a retry (preempted) reads afresh
+    if alert is None:
+        with unit_of_work(readonly=True) as session:
+            alert = session.get(Alert, plan.alert_id)
+    if alert is None or alert.status != AlertStatus.new.value:
+        return None
+    try:
+        with unit_of_work() as session:
+            session.add(alert)  # loaded and detached: attached without a statement
+            _write_first(session, plan, alert, actor)  # no statement yet (the rows wait for the claim)
+            with session.no_autoflush:  # the rows wait for the claim
+                claim = session.execute(_late_claim(plan, alert, worker))
+            if claim.rowcount != 1:  # type: ignore[attr-defined]
+                raise _Changed
+            insert_pending(session)
+    except _Changed:
+        return None
     return True
+
+
+def _late_claim(plan: _FirstPlan, alert: Alert, worker: str) -> Any:
+    return (
+        update(EscalationTimer)
+        .where(
+            EscalationTimer.id == plan.timer_id,
+            EscalationTimer.state == TimerState.pending.value,
+            select(Alert.id)
+            .where(
+                Alert.id == alert.id,
+                Alert.status == AlertStatus.new.value,
+                Alert.updated_at == alert.updated_at,
+            )
+            .exists(),
+        )
+        .values(state=TimerState.fired.value, fired_at=utcnow(), fired_by=worker[:120])
+        .execution_options(synchronize_session=False)
+    )
 
 
 def fire_first(worker: str, *, now: datetime | None = None) -> list[tuple[str, int]]:
@@ -650,8 +705,14 @@ def fire_first(worker: str, *, now: datetime | None = None) -> list[tuple[str, i
     with unit_of_work(readonly=True) as session:
         plans = plan_first(session, now=now or utcnow())
 
+    late = local_writes()
+
     def write(plan: _FirstPlan) -> bool:
         lane.defer_to_urgent()
+        if late and plan.levels:
+            done = _apply_first_late(plan, actor, worker)
+            if done is not None:
+                return done
         with unit_of_work() as session:
             return apply_first(session, plan, actor, worker)
 

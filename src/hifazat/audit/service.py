@@ -9,16 +9,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session
 
 from hifazat.audit.chain import GENESIS, entry_hash, stamp
 from hifazat.audit.models import AuditEntry
-from hifazat.db import insert_now, sqlite_first, utcnow
+from hifazat.db import LATE_FILL, insert_now, sqlite_first, utcnow
 
 # Never copied into the log: secrets, and ciphertext whose plain value the log must not reveal either.
 SECRET_COLUMNS = frozenset({"password_hash", "passport_enc", "cnic_enc", "secret_hash", "token_hash"})
 _PG_CHAIN_LOCK = 7_261_001
+_UNLINKED = "hifazat.audit.unlinked"  # session.info: entries waiting for `_link` (SQLite, insert=False)
 
 
 class Actor(Protocol):
@@ -98,31 +99,12 @@ def record(
     insert: bool = True,
 ) -> AuditEntry:
     """Append an entry to the chain. `insert=False`: leave it pending, with the caller's other new rows, for
-    `db.insert_pending` to write them together (nothing pending is flushed here then either)."""
+    `db.insert_pending` to write them together (nothing pending is flushed here then either). On SQLite
+    such an entry is linked to the chain (`seq`, `at`, `prev_hash`, `hash`) only there, after every other
+    row is ready: reading the chain's head is the transaction's first statement, and SQLite's one write
+    lock, which the next SOS or the bulk lane waits for, is held from that statement to the commit."""
     owner = owner_agency_id or _owner_of(entity, entity_id, before, after)
-    with session.no_autoflush if not insert else contextlib.nullcontext():
-        _lock_chain(session)
-        last = _chain_head(session)
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    at = utcnow()
-    before_j, after_j = _jsonable(before), _jsonable(after)
-    digest = entry_hash(
-        prev_hash=prev,
-        seq=seq,
-        at=at,
-        actor_id=actor.user_id,
-        actor=actor.username,
-        agency_id=actor.agency_id,
-        owner_agency_id=owner,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        before=before_j,
-        after=after_j,
-    )
     entry = AuditEntry(
-        seq=seq,
-        at=at,
         actor_id=actor.user_id,
         actor=actor.username,
         agency_id=actor.agency_id,
@@ -130,16 +112,65 @@ def record(
         action=action,
         entity=entity,
         entity_id=entity_id,
-        before=before_j,
-        after=after_j,
-        prev_hash=prev,
-        hash=digest,
+        before=_jsonable(before),
+        after=_jsonable(after),
     )
+    if not insert and session.get_bind().dialect.name == "sqlite":
+        late = session.info.setdefault(_UNLINKED, [])
+        if not late:
+            session.info.setdefault(LATE_FILL, []).append(_link_unlinked)
+        late.append(entry)  # added to the session once linked: a flush may not write it unlinked
+        return entry
+    with session.no_autoflush if not insert else contextlib.nullcontext():
+        _link(session, [entry])
     if insert:
         insert_now(session, entry)  # appended on every write: without the flush's bookkeeping
     else:
         session.add(entry)
     return entry
+
+
+def _link(session: Session, entries: list[AuditEntry]) -> None:
+    """Give new entries their place in the chain, in order: under the chain's lock (PostgreSQL) or the
+    write lock (SQLite), held to the commit."""
+    _lock_chain(session)
+    last = _chain_head(session)
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    for entry in entries:
+        entry.seq, entry.at, entry.prev_hash = seq, utcnow(), prev
+        entry.hash = entry_hash(
+            prev_hash=prev,
+            seq=seq,
+            at=entry.at,
+            actor_id=entry.actor_id,
+            actor=entry.actor,
+            agency_id=entry.agency_id,
+            owner_agency_id=entry.owner_agency_id,
+            action=entry.action,
+            entity=entry.entity,
+            entity_id=entry.entity_id,
+            before=entry.before,
+            after=entry.after,
+        )
+        seq, prev = seq + 1, entry.hash
+
+
+def _link_unlinked(session: Session) -> None:
+    entries = session.info.pop(_UNLINKED, [])
+    if entries:
+        with session.no_autoflush:
+            _link(session, entries)
+        session.add_all(entries)
+
+
+@event.listens_for(Session, "before_flush")
+def _link_before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """Entries left for `insert_pending` that a flush reaches first are linked here, never written bare."""
+    if session.info.get(_UNLINKED):
+        late = session.info.get(LATE_FILL, [])
+        if _link_unlinked in late:
+            late.remove(_link_unlinked)
+        _link_unlinked(session)
 
 
 @dataclass(frozen=True)

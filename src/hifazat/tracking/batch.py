@@ -7,6 +7,7 @@ Validated in bulk (no model object per position), all-or-nothing: one bad item r
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -14,12 +15,12 @@ import orjson
 
 from hifazat.auth.policy import Principal, can_write_agency, require
 from hifazat.config import get_settings
-from hifazat.db import unit_of_work, utcnow
+from hifazat.db import local_writes, unit_of_work, utcnow
 from hifazat.errors import Problem
 from hifazat.lane import run_preemptible
 from hifazat.tracking.cache import TrackingState, get_cache
 from hifazat.tracking.gate import write_gate
-from hifazat.tracking.ingest import NUMERIC, Fixes, Stored, store
+from hifazat.tracking.ingest import NUMERIC, Fixes, Raced, Stored, store, store_walked, walk
 from hifazat.tracking.live import publisher
 from hifazat.tracking.protocols import Rejected
 from hifazat.tracking.protocols.osmand import parse_time
@@ -242,6 +243,33 @@ def _check_ranges(fx: Fixes, errors: list[dict[str, str]]) -> Fixes:
     return fx
 
 
+class _Stale(Exception):
+    """What `_store_late` read changed before its write: rolled back, stored the usual way."""
+
+
+def _store_late(fixes: Fixes, check: Callable[[TrackingState], None]) -> Stored | None:
+    """SQLite: the batch walked in a read-only transaction (no write lock), then written in a transaction of
+    statements only if what it read is unchanged, so the write lock an SOS may wait for is held briefly.
+    None when it changed meanwhile (or a device has no hot row yet), with nothing written."""
+    cache = get_cache()
+    with unit_of_work(readonly=True) as session:
+        state = cache.fresh(session)
+        check(state)
+        walked = walk(session, fixes, state, reading=True)
+    if walked is None:
+        return None
+    try:
+        with write_gate(), unit_of_work() as session:
+            if cache.fresh(session) is not state:
+                raise _Stale
+            stored = store_walked(session, walked, state)
+            if stored is None:
+                raise _Stale
+            return stored
+    except (_Stale, Raced):
+        return None
+
+
 def ingest_batch(body: bytes, principal: Principal) -> Stored:
     require(principal, "positions", "write")
     cache = get_cache()
@@ -252,18 +280,26 @@ def ingest_batch(body: bytes, principal: Principal) -> Stored:
     fixes = parse(body, state, principal)
     fixes.precompute(state.engine)
 
+    def check(fresh: TrackingState) -> None:
+        if fresh is not state:  # configuration changed meanwhile: re-resolve against the new one
+            by_id = fresh.by_id
+            gone = sorted({d for d in fixes.device_ids if d not in by_id or not by_id[d].active})
+            if gone:
+                raise _fail(
+                    [{"field": "device", "reason": f"device {d} is no longer active"} for d in gone[:50]]
+                )
+
     def write() -> Stored:
+        if local:
+            stored = _store_late(fixes, check)
+            if stored is not None:
+                return stored
         with write_gate(), unit_of_work() as session:
             fresh = cache.fresh(session)
-            if fresh is not state:  # configuration changed meanwhile: re-resolve against the new one
-                by_id = fresh.by_id
-                gone = sorted({d for d in fixes.device_ids if d not in by_id or not by_id[d].active})
-                if gone:
-                    raise _fail(
-                        [{"field": "device", "reason": f"device {d} is no longer active"} for d in gone[:50]]
-                    )
+            check(fresh)
             return store(session, fixes, fresh)
 
+    local = local_writes()
     result = run_preemptible(write)  # in a bulk lane an SOS may take the write lock first (hifazat.lane)
     publisher.offer(result.latest)
     return result

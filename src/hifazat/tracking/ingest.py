@@ -186,13 +186,17 @@ class Hot:
     inside: list[str]
     separated: bool
 
+    def as_read(self) -> tuple[Any, ...]:
+        return (self.at_ms, self.lat, self.lon, self.battery, tuple(self.inside), self.separated)
+
 
 def _raw(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
-def _lock_last(session: Session, device_ids: list[str]) -> dict[str, Hot]:
-    """Read (PostgreSQL: lock, in id order) the hot rows of these devices; create missing ones."""
+def _lock_last(session: Session, device_ids: list[str], *, create: bool = True) -> dict[str, Hot]:
+    """Read (PostgreSQL: lock, in id order) the hot rows of these devices; create missing ones (`create`,
+    else they are left out)."""
     pg = session.get_bind().dialect.name == "postgresql"
     raw = _raw(session)
     cols = "device_id, at, lat, lon, battery, inside, separated"
@@ -219,7 +223,7 @@ def _lock_last(session: Session, device_ids: list[str]) -> dict[str, Hot]:
         chunk = device_ids[start : start + 5000]
         read(chunk)
         missing = [d for d in chunk if d not in rows]
-        if missing:
+        if missing and create:
             cur = raw.cursor()
             try:
                 mark = "%s" if pg else "?"
@@ -255,6 +259,27 @@ def _existing(session: Session, pairs: list[tuple[int, int]], dialect: str) -> s
         cur.close()
 
 
+@dataclass
+class Walked:
+    """A batch walked against the `device_last` rows as read (`store`'s steps 1 to 5), ready to be written."""
+
+    fx: Fixes
+    dc: np.ndarray
+    code_to_dev: list[str]
+    code_key: np.ndarray
+    last: dict[str, Hot]
+    final_row: dict[int, int]
+    separated: dict[str, bool]
+    events: list[TrackingEventData]
+    result: Stored
+    now: datetime
+    # What the walk read from `device_last` (device id -> row as read): `store_walked` writes only if it is
+    # still so.
+    read: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)  # the positions' INSERT values
+    last_params: list[tuple[Any, ...]] = field(default_factory=list)  # the device_last UPDATE values
+
+
 def store(
     session: Session,
     fixes: Fixes,
@@ -264,12 +289,29 @@ def store(
     now: datetime | None = None,
 ) -> Stored:
     """Store validated fixes of known, active devices; emit their events. Never commits."""
+    walked = walk(session, fixes, state, settings=settings, now=now)
+    assert walked is not None  # the hot rows it lacked were created
+    return _write(session, walked, state)
+
+
+def walk(
+    session: Session,
+    fixes: Fixes,
+    state: TrackingState,
+    *,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+    reading: bool = False,
+) -> Walked | None:
+    """Steps 1 to 5 of `store`. `reading`: in a read-only transaction (SQLite: without the write lock), for
+    `store_walked` to write later; None then when a device has no hot row yet (one must be created)."""
     settings = settings or get_settings()
     now = now or utcnow()
     result = Stored(received=len(fixes))
-    if not len(fixes):
-        return result
     dialect = session.get_bind().dialect.name
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(fixes):
+        return Walked(fixes, empty, [], empty, {}, {}, {}, [], result, now)
 
     # 1. order by (device, time), drop in-batch repeats
     codes: dict[str, int] = {}
@@ -286,12 +328,16 @@ def store(
 
     # 2. lock and read the hot rows
     devs_in_batch = sorted(codes)
-    last = _lock_last(session, devs_in_batch)
+    last = _lock_last(session, devs_in_batch, create=not reading)
+    if len(last) < len(devs_in_batch):
+        return None
+    read = {d: h.as_read() for d, h in last.items()} if reading else {}
     last_ms = np.array(
         [(last[d].at_ms if last[d].at_ms is not None else -(2**62)) for d in code_to_dev], dtype=np.int64
     )
 
     code_key = np.array([state.by_id[d].position_key for d in code_to_dev], dtype=np.int64)
+    walked = Walked(fx, dc, code_to_dev, code_key, last, {}, {}, [], result, now, read)
 
     # 3. late rows: drop those already stored
     late = fx.t_ms <= last_ms[dc]
@@ -308,10 +354,11 @@ def store(
             keep_idx = np.flatnonzero(~drop)
             fx, dc, late = fx.take(keep_idx), dc[keep_idx], late[keep_idx]
             n = len(fx)
+            walked.fx, walked.dc = fx, dc
     result.late = int(late.sum())
     result.stored = n
     if n == 0:
-        return result
+        return walked
 
     # 4. geofence + walk
     if fx.inside is not None and fx.engine is state.engine:
@@ -321,7 +368,7 @@ def store(
     shapes = state.shapes_by_key
     threshold = settings.tracking_low_battery_percent
     battery = fx.numeric["battery"]
-    events: list[TrackingEventData] = []
+    events = walked.events
     by_id = state.by_id
     dc_l = dc.tolist()
     late_l = late.tolist()
@@ -329,7 +376,7 @@ def store(
     lat_l = fx.lat.tolist()
     lon_l = fx.lon.tolist()
     batt_l = battery.tolist()
-    final_row: dict[int, int] = {}
+    final_row = walked.final_row
     cur_code = -1
     prev: set[str] = set()
     prev_batt: float | None = None
@@ -372,19 +419,78 @@ def store(
         last[dev.id].battery = prev_batt
 
     # 5. unaccompanied: protected persons away from every device of their escort unit
-    separated: dict[str, bool] = {}
     if state.escorts_by_person:
-        events.extend(_escort_events(session, fx, final_row, code_to_dev, state, last, settings, separated))
+        escorts_read = walked.read if reading else None
+        events.extend(
+            _escort_events(
+                session, fx, final_row, code_to_dev, state, last, settings, walked.separated, escorts_read
+            )
+        )
+    walked.rows = _position_rows(fx, code_key[dc].tolist(), now)
+    walked.last_params = _last_params(fx, final_row, code_to_dev, last, walked.separated, now)
+    _latest(walked, state)
+    return walked
 
-    # 6. write
-    _insert_positions(session, fx, code_key[dc].tolist(), now, dialect)
-    _upsert_last(session, fx, final_row, code_to_dev, last, separated, now, dialect)
-    emit_many(session, events)
-    run_hooks(session, events)
-    result.events = events
-    for c, i in final_row.items():
-        dev = by_id[code_to_dev[c]]
-        result.latest[dev.id] = {
+
+def store_walked(session: Session, walked: Walked, state: TrackingState) -> Stored | None:
+    """Write a batch `walk` read without the write lock, if what it read is still so (the `device_last`
+    rows of its devices and of the escort devices it looked up, and no other writer stored any of its
+    positions meanwhile); None, with nothing written, when it is not: the caller rolls back and stores it
+    the usual way. Inside the write transaction this is only statements: the lock is held for them alone."""
+    if walked.read and _read_now(session, list(walked.read)) != walked.read:
+        return None
+    return _write(session, walked, state, exact=True)
+
+
+def _read_now(session: Session, device_ids: list[str]) -> dict[str, tuple[Any, ...]]:
+    cols = "device_id, at, lat, lon, battery, inside, separated"
+    cur = _raw(session).cursor()
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            cur.execute(f"SELECT {cols} FROM device_last WHERE device_id = ANY(%s)", (device_ids,))  # noqa: S608
+        else:
+            marks = ",".join("?" * len(device_ids))
+            cur.execute(f"SELECT {cols} FROM device_last WHERE device_id IN ({marks})", device_ids)  # noqa: S608
+        return {d: _as_read(at, lat, lon, b, i, sep) for d, at, lat, lon, b, i, sep in cur.fetchall()}
+    finally:
+        cur.close()
+
+
+def _as_read(at: Any, lat: Any, lon: Any, battery: Any, inside: Any, separated: Any) -> tuple[Any, ...]:
+    if isinstance(inside, str | bytes):
+        inside = orjson.loads(inside)
+    return (at, lat, lon, battery, tuple(inside or ()), bool(separated))
+
+
+class Raced(Exception):
+    """Another writer stored some of the batch's positions after it was walked."""
+
+
+def _write(session: Session, walked: Walked, state: TrackingState, *, exact: bool = False) -> Stored:
+    """Step 6 of `store`: statements only, every value made by `walk`. `exact`: every position must be new
+    (else `Raced`, for `store_walked`)."""
+    result = walked.result
+    if result.stored == 0:
+        return result
+    dialect = session.get_bind().dialect.name
+    inserted = _insert_positions(session, walked.rows, dialect)
+    if exact and inserted != len(walked.rows):
+        raise Raced
+    _upsert_last(session, walked.last_params, dialect)
+    emit_many(session, walked.events)
+    run_hooks(session, walked.events)
+    result.events = walked.events
+    return result
+
+
+def _latest(walked: Walked, state: TrackingState) -> None:
+    """The newest position of each device, for the live map (published after the commit)."""
+    fx, last, latest = walked.fx, walked.last, walked.result.latest
+    t_l, lat_l, lon_l = fx.t_ms.tolist(), fx.lat.tolist(), fx.lon.tolist()
+    batt_l = fx.numeric["battery"].tolist()
+    for c, i in walked.final_row.items():
+        dev = state.by_id[walked.code_to_dev[c]]
+        latest[dev.id] = {
             "device_id": dev.id,
             "device_identifier": dev.identifier,
             "name": dev.name,
@@ -400,7 +506,6 @@ def store(
             "speed_kmh": _none(float(fx.numeric["speed_kmh"][i])),
             "course": _none(float(fx.numeric["course"][i])),
         }
-    return result
 
 
 def emit_many(session: Session, events: list[TrackingEventData]) -> None:
@@ -455,6 +560,7 @@ def _escort_events(
     last: dict[str, Hot],
     settings: Settings,
     separated: dict[str, bool],
+    read: dict[str, tuple[Any, ...]] | None = None,
 ) -> list[TrackingEventData]:
     out: list[TrackingEventData] = []
     checks: list[tuple[Any, int, list[Any]]] = []
@@ -476,7 +582,12 @@ def _escort_events(
     esc_devs = sorted({d for u in unit_ids for d in state.unit_devices.get(u, [])})
     known: dict[str, tuple[float, float]] = {}
     outside = [d for d in esc_devs if d not in in_batch and d not in last]
-    if outside:
+    if outside and read is not None:  # read to be checked again before the write (`store_walked`)
+        read.update(_read_now(session, outside))
+        for d in outside:
+            if d in read and read[d][1] is not None:
+                known[d] = (float(read[d][1] or 0.0), float(read[d][2] or 0.0))
+    elif outside:
         for r in session.execute(
             select(DeviceLast.device_id, DeviceLast.lat, DeviceLast.lon).where(
                 DeviceLast.device_id.in_(outside), DeviceLast.lat.is_not(None)
@@ -528,7 +639,7 @@ def _escort_events(
     return out
 
 
-def _insert_positions(session: Session, fx: Fixes, keys: list[int], now: datetime, dialect: str) -> None:
+def _position_rows(fx: Fixes, keys: list[int], now: datetime) -> list[tuple[Any, ...]]:
     recv = _ms(now)
     num = [[None if x != x else x for x in fx.numeric[k].tolist()] for k in NUMERIC]  # NaN -> NULL
     attrs = [None if a is None else orjson.dumps(a).decode() for a in fx.attributes]
@@ -545,37 +656,41 @@ def _insert_positions(session: Session, fx: Fixes, keys: list[int], now: datetim
             strict=True,
         )
     )
+    return rows
+
+
+def _insert_positions(session: Session, rows: list[tuple[Any, ...]], dialect: str) -> int:
+    """Insert the positions; returns how many were new (PostgreSQL: all, COPY has no conflict clause)."""
     raw = _raw(session)
     cols = ", ".join(COLUMNS)
     if dialect == "postgresql":
         with raw.cursor() as cur, cur.copy(f"COPY positions ({cols}) FROM STDIN") as copy:
             for r in rows:
                 copy.write_row(r)
-    else:
-        marks = ", ".join("?" for _ in COLUMNS)
-        cur = raw.cursor()
-        try:
-            sql = f"INSERT INTO positions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
-            # In pieces, so that in a bulk lane an SOS waiting for the write lock gets it (hifazat.lane).
-            for start in range(0, len(rows), YIELD_ROWS):
-                lane.yield_point()
-                cur.executemany(sql, rows[start : start + YIELD_ROWS])
-        finally:
-            cur.close()
+        return len(rows)
+    inserted = 0
+    marks = ", ".join("?" for _ in COLUMNS)
+    cur = raw.cursor()
+    try:
+        sql = f"INSERT INTO positions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+        # In pieces, so that in a bulk lane an SOS waiting for the write lock gets it (hifazat.lane).
+        for start in range(0, len(rows), YIELD_ROWS):
+            lane.yield_point()
+            cur.executemany(sql, rows[start : start + YIELD_ROWS])
+            inserted += max(cur.rowcount, 0)
+    finally:
+        cur.close()
+    return inserted
 
 
-def _upsert_last(
-    session: Session,
+def _last_params(
     fx: Fixes,
     final_row: dict[int, int],
     code_to_dev: list[str],
     last: dict[str, Hot],
     separated: dict[str, bool],
     now: datetime,
-    dialect: str,
-) -> None:
-    if not final_row:
-        return
+) -> list[tuple[Any, ...]]:
     recv = _ms(now)
     t_l = fx.t_ms.tolist()
     lat_l, lon_l = fx.lat.tolist(), fx.lon.tolist()
@@ -600,6 +715,12 @@ def _upsert_last(
                 d,
             )
         )
+    return params
+
+
+def _upsert_last(session: Session, params: list[tuple[Any, ...]], dialect: str) -> None:
+    if not params:
+        return
     names = ("at", "received_at", "lat", "lon", "speed_kmh", "course", "accuracy", "battery", "source")
     cur = _raw(session).cursor()
     try:
