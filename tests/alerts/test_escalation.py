@@ -7,10 +7,12 @@ import time
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from hifazat import db
 from hifazat.alerts import escalation
 from hifazat.alerts.models import Alert, AlertEvent, EscalationTimer
 from hifazat.audit import service as audit_service
@@ -272,7 +274,7 @@ def test_level0_in_two_phases_fires_once_and_not_after_acknowledgement(scene: Sc
 
 
 def test_level0_rows_are_made_before_its_write_begins_and_a_change_since_the_read_is_respected(
-    scene: Scene,
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Level 0's rows are made from the alert as read before its write transaction's first statement, the
     claim (on SQLite the write lock is taken there); the claim fires only an unchanged, still-new alert,
@@ -296,13 +298,22 @@ def test_level0_rows_are_made_before_its_write_begins_and_a_change_since_the_rea
     with unit_of_work(readonly=True) as s:
         (plan,) = escalation.plan_first(s, now=later)
     before = count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified")
+    plain = db._sqlite_execute  # SQLite's hot statements go straight to the driver's cursor
+
+    def plain_seen(session: Any, sql: str, params: Any) -> Any:
+        seen(None, None, sql)
+        return plain(session, sql, params)
+
     event.listen(engine, "before_cursor_execute", seen)
+    monkeypatch.setattr(db, "_sqlite_execute", plain_seen)
     try:
         assert escalation._apply_first_late(plan, actor, "w1") is True
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+        monkeypatch.undo()
     work = [x for x in statements if not x.upper().startswith(("BEGIN", "PRAGMA"))]
     assert work[0].startswith("UPDATE escalation_timers"), statements
+    assert any(x.startswith(("INSERT INTO alert_events", "WITH row0")) for x in work[1:]), statements
     assert plan.alert is None  # used once: a retry reads afresh, and finds the timer fired
     assert escalation._apply_first_late(plan, actor, "w2") is None
     assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 1

@@ -624,7 +624,10 @@ def apply_first(session: Session, plan: _FirstPlan, actor: Principal, worker: st
     return True
 
 
-def _write_first(session: Session, plan: _FirstPlan, alert: Alert, actor: Principal) -> None:
+def _write_first(
+    session: Session, plan: _FirstPlan, alert: Alert, actor: Principal, *, insert: bool = True
+) -> None:
+    """Level 0's rows; `insert`: written now (else left pending for the caller's `insert_pending`)."""
     from hifazat.alerts import notifications
     from hifazat.alerts.service import _SHARES, add_event, emit_changed, share
 
@@ -641,10 +644,10 @@ def _write_first(session: Session, plan: _FirstPlan, alert: Alert, actor: Princi
         "deliveries": deliveries,
     }
     add_event(session, alert, actor, "notified", note=plan.reason, data=info)
-    if session.get_bind().dialect.name == "sqlite":
-        # The new rows by plain statements, not the flush: SQLite's write lock, which the next SOS waits
-        # for, is held from this transaction's first statement to its commit, and the flush was most of
-        # that. (On PostgreSQL the flush's one statement per table is fewer round trips.)
+    # The new rows without the flush, the audit entry linked to the chain last: the chain's lock, which the
+    # next SOS waits for (SQLite: its write lock, from the transaction's first statement), is held from
+    # there to the commit: on SQLite for plain statements, on PostgreSQL for one (the rows as CTEs).
+    if insert:
         insert_pending(session)
 
 
@@ -667,7 +670,9 @@ def _apply_first_late(plan: _FirstPlan, actor: Principal, worker: str) -> bool |
     try:
         with unit_of_work() as session:
             session.add(alert)  # loaded and detached: attached without a statement
-            _write_first(session, plan, alert, actor)  # no statement yet (the rows wait for the claim)
+            _write_first(
+                session, plan, alert, actor, insert=False
+            )  # no statement yet: they wait for the claim
             with session.no_autoflush:  # the rows wait for the claim
                 claim = session.execute(_late_claim(plan, alert, worker))
             if claim.rowcount != 1:  # type: ignore[attr-defined]

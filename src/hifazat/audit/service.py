@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from hifazat.db import LATE_FILL, insert_now, sqlite_first, utcnow
 # Never copied into the log: secrets, and ciphertext whose plain value the log must not reveal either.
 SECRET_COLUMNS = frozenset({"password_hash", "passport_enc", "cnic_enc", "secret_hash", "token_hash"})
 _PG_CHAIN_LOCK = 7_261_001
-_UNLINKED = "hifazat.audit.unlinked"  # session.info: entries waiting for `_link` (SQLite, insert=False)
+_UNLINKED = "hifazat.audit.unlinked"  # session.info: entries waiting for `_link` (insert=False)
 
 
 class Actor(Protocol):
@@ -99,10 +98,11 @@ def record(
     insert: bool = True,
 ) -> AuditEntry:
     """Append an entry to the chain. `insert=False`: leave it pending, with the caller's other new rows, for
-    `db.insert_pending` to write them together (nothing pending is flushed here then either). On SQLite
-    such an entry is linked to the chain (`seq`, `at`, `prev_hash`, `hash`) only there, after every other
-    row is ready: reading the chain's head is the transaction's first statement, and SQLite's one write
-    lock, which the next SOS or the bulk lane waits for, is held from that statement to the commit."""
+    `db.insert_pending` to write them together (nothing pending is flushed here then either). Such an entry
+    is linked to the chain (`seq`, `at`, `prev_hash`, `hash`) only there, once every other row is ready:
+    the chain's lock (PostgreSQL's advisory lock; on SQLite the one write lock, which the chain-head read
+    takes when it is the transaction's first statement) is held from then to the commit, and every SOS and
+    every level 0 waits for it."""
     owner = owner_agency_id or _owner_of(entity, entity_id, before, after)
     entry = AuditEntry(
         actor_id=actor.user_id,
@@ -115,18 +115,14 @@ def record(
         before=_jsonable(before),
         after=_jsonable(after),
     )
-    if not insert and session.get_bind().dialect.name == "sqlite":
+    if not insert:
         late = session.info.setdefault(_UNLINKED, [])
         if not late:
             session.info.setdefault(LATE_FILL, []).append(_link_unlinked)
         late.append(entry)  # added to the session once linked: a flush may not write it unlinked
         return entry
-    with session.no_autoflush if not insert else contextlib.nullcontext():
-        _link(session, [entry])
-    if insert:
-        insert_now(session, entry)  # appended on every write: without the flush's bookkeeping
-    else:
-        session.add(entry)
+    _link(session, [entry])
+    insert_now(session, entry)  # appended on every write: without the flush's bookkeeping
     return entry
 
 
