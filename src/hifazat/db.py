@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, String, create_engine, event, insert, inspect
+from sqlalchemy import JSON, DateTime, Engine, String, bindparam, create_engine, event, insert, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -288,13 +288,30 @@ def insert_pending(session: Session) -> None:
         return
     # One statement: every row but the last as a CTE; the last is the one (if any) whose key comes back.
     rows = [r for r in rows if not keyed or r[0] is not keyed[0][0]] + keyed
-    main = insert(inspect(type(rows[-1][0])).local_table).values(rows[-1][1])
-    if keyed:
-        main = main.returning(*inspect(type(rows[-1][0])).primary_key)
-    ctes = [
-        insert(inspect(type(o)).local_table).values(v).cte(f"row{n}") for n, (o, v) in enumerate(rows[:-1])
-    ]
-    _run(session, main.add_cte(*ctes), None, [obj for obj, _ in rows], rows[-1][0])
+    shape = tuple((inspect(type(o)).local_table, tuple(v)) for o, v in rows)
+    params = {f"p{n}_{k}": v for n, (_, values) in enumerate(rows) for k, v in values.items()}
+    _run(session, _pg_statement(shape, bool(keyed)), params, [obj for obj, _ in rows], rows[-1][0])
+
+
+_pg_statements: dict[tuple[Any, ...], Any] = {}
+
+
+def _pg_statement(shape: tuple[tuple[Any, tuple[str, ...]], ...], keyed: bool) -> Any:
+    """The rows' one statement for this shape (tables and columns), values bound by name: made once, so
+    SQLAlchemy compiles it once (values written into it made a new statement, compiled anew, every time)."""
+    stmt = _pg_statements.get((shape, keyed))
+    if stmt is None:
+
+        def values(n: int, table: Any, names: tuple[str, ...]) -> dict[str, Any]:
+            return {k: bindparam(f"p{n}_{k}", type_=table.c[k].type) for k in names}
+
+        *firsts, (table, names) = shape
+        main = insert(table).values(values(len(firsts), table, names))
+        if keyed:
+            main = main.returning(*table.primary_key.columns)
+        ctes = [insert(t).values(values(n, t, ns)).cte(f"row{n}") for n, (t, ns) in enumerate(firsts)]
+        stmt = _pg_statements[shape, keyed] = main.add_cte(*ctes)
+    return stmt
 
 
 def _sqlite_insert_pending(session: Session) -> None:
