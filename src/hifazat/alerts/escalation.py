@@ -670,9 +670,7 @@ def _apply_first_late(plan: _FirstPlan, actor: Principal, worker: str) -> bool |
     try:
         with unit_of_work() as session:
             session.add(alert)  # loaded and detached: attached without a statement
-            _write_first(
-                session, plan, alert, actor, insert=False
-            )  # no statement yet: they wait for the claim
+            _write_first(session, plan, alert, actor, insert=False)  # no statement yet
             with session.no_autoflush:  # the rows wait for the claim
                 claim = session.execute(_late_claim(plan, alert, worker))
             if claim.rowcount != 1:  # type: ignore[attr-defined]

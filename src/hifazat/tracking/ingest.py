@@ -194,37 +194,39 @@ def _raw(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
+def _hot_rows(session: Session, device_ids: list[str], *, lock: bool = False) -> dict[str, Hot]:
+    """The `device_last` rows of these devices (`lock`: PostgreSQL's FOR UPDATE, in id order)."""
+    pg = session.get_bind().dialect.name == "postgresql"
+    cols = "device_id, at, lat, lon, battery, inside, separated"
+    rows: dict[str, Hot] = {}
+    cur = _raw(session).cursor()
+    try:
+        if pg:
+            order = " ORDER BY device_id FOR UPDATE" if lock else ""
+            cur.execute(f"SELECT {cols} FROM device_last WHERE device_id = ANY(%s){order}", (device_ids,))  # noqa: S608
+        else:
+            marks = ",".join("?" * len(device_ids))
+            cur.execute(f"SELECT {cols} FROM device_last WHERE device_id IN ({marks})", device_ids)  # noqa: S608
+        for d, at, lat, lon, batt, inside, sep in cur.fetchall():
+            if isinstance(inside, str | bytes):
+                inside = orjson.loads(inside)
+            rows[d] = Hot(at, lat, lon, batt, list(inside or []), bool(sep))
+    finally:
+        cur.close()
+    return rows
+
+
 def _lock_last(session: Session, device_ids: list[str], *, create: bool = True) -> dict[str, Hot]:
     """Read (PostgreSQL: lock, in id order) the hot rows of these devices; create missing ones (`create`,
     else they are left out)."""
     pg = session.get_bind().dialect.name == "postgresql"
-    raw = _raw(session)
-    cols = "device_id, at, lat, lon, battery, inside, separated"
     rows: dict[str, Hot] = {}
-
-    def read(ids: list[str]) -> None:
-        cur = raw.cursor()
-        try:
-            if pg:
-                lock = "ORDER BY device_id FOR UPDATE"
-                sql = f"SELECT {cols} FROM device_last WHERE device_id = ANY(%s) {lock}"  # noqa: S608
-                cur.execute(sql, (ids,))
-            else:
-                marks = ",".join("?" * len(ids))
-                cur.execute(f"SELECT {cols} FROM device_last WHERE device_id IN ({marks})", ids)  # noqa: S608
-            for d, at, lat, lon, batt, inside, sep in cur.fetchall():
-                if isinstance(inside, str | bytes):
-                    inside = orjson.loads(inside)
-                rows[d] = Hot(at, lat, lon, batt, list(inside or []), bool(sep))
-        finally:
-            cur.close()
-
     for start in range(0, len(device_ids), 5000):
         chunk = device_ids[start : start + 5000]
-        read(chunk)
+        rows.update(_hot_rows(session, chunk, lock=True))
         missing = [d for d in chunk if d not in rows]
         if missing and create:
-            cur = raw.cursor()
+            cur = _raw(session).cursor()
             try:
                 mark = "%s" if pg else "?"
                 ins = "INSERT INTO device_last (device_id, inside, stale, separated)"
@@ -232,7 +234,7 @@ def _lock_last(session: Session, device_ids: list[str], *, create: bool = True) 
                 cur.executemany(f"{ins} {vals}", [(d, False, False) for d in missing])
             finally:
                 cur.close()
-            read(missing)
+            rows.update(_hot_rows(session, missing, lock=True))
     return rows
 
 
@@ -443,23 +445,7 @@ def store_walked(session: Session, walked: Walked, state: TrackingState) -> Stor
 
 
 def _read_now(session: Session, device_ids: list[str]) -> dict[str, tuple[Any, ...]]:
-    cols = "device_id, at, lat, lon, battery, inside, separated"
-    cur = _raw(session).cursor()
-    try:
-        if session.get_bind().dialect.name == "postgresql":
-            cur.execute(f"SELECT {cols} FROM device_last WHERE device_id = ANY(%s)", (device_ids,))  # noqa: S608
-        else:
-            marks = ",".join("?" * len(device_ids))
-            cur.execute(f"SELECT {cols} FROM device_last WHERE device_id IN ({marks})", device_ids)  # noqa: S608
-        return {d: _as_read(at, lat, lon, b, i, sep) for d, at, lat, lon, b, i, sep in cur.fetchall()}
-    finally:
-        cur.close()
-
-
-def _as_read(at: Any, lat: Any, lon: Any, battery: Any, inside: Any, separated: Any) -> tuple[Any, ...]:
-    if isinstance(inside, str | bytes):
-        inside = orjson.loads(inside)
-    return (at, lat, lon, battery, tuple(inside or ()), bool(separated))
+    return {d: h.as_read() for d, h in _hot_rows(session, device_ids).items()}
 
 
 class Raced(Exception):
