@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from reference import cpu_reference_ms, describe  # bench/ is on the path: run as a script
 
 PASSWORD = "bench-password-123"
 LOADER_IN_FLIGHT = 4  # batches the loader keeps in flight at most
@@ -395,9 +396,11 @@ def main() -> None:
     n = 30 if args.quick else args.sos
     warm = 0 if args.quick else WARM_UP
     rate = 500 if args.quick else args.rate
+    reference = cpu_reference_ms()
+    print(describe(reference))
     tmp = Path(tempfile.mkdtemp(prefix="hifazat-bench-"))
     workers: list[Worker] = []
-    result: dict[str, Any] = {}
+    result: dict[str, Any] = {"cpu_reference_ms": round(reference, 2)}
     try:
         # Prepare both databases at once. A quick run starts all three workers together (start-up dominates
         # it); a full run starts the pair only after the single worker is measured, so that no idle

@@ -35,6 +35,7 @@ from typing import Any
 import httpx
 import numpy as np
 import orjson
+from reference import cpu_reference_ms, describe  # bench/ is on the path: run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -427,6 +428,8 @@ def main() -> None:
     }
     for k in ("HIFAZAT_NATS_URL", "HIFAZAT_MQTT_URL", "HIFAZAT_DATABASE_URL"):
         os.environ.pop(k, None)
+    reference = cpu_reference_ms()
+    print(describe(reference))
     results: dict[str, Any] = {}
     try:
         env_sqlite = {**base_env, "HIFAZAT_DATA_DIR": str(tmp / "sqlite")}
@@ -464,6 +467,7 @@ def main() -> None:
                 "osmand_requests_per_s": 4_000,
             },
             "quick": args.quick,
+            "cpu_reference_ms": round(reference, 2),
         }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -31,7 +31,7 @@ def test_bench_quick_prints_json_last() -> None:
     data = json.loads(last)
     for key in KEYS:
         assert key in data, key
-    for key in ("sos_to_stream_p50_ms", "sos_to_stream_p99_ms", "empty_roundtrip_p99_ms"):
+    for key in ("sos_to_stream_p50_ms", "sos_to_stream_p99_ms", "empty_roundtrip_p99_ms", "cpu_reference_ms"):
         assert isinstance(data[key], float) and math.isfinite(data[key]) and data[key] > 0
     assert data["sos_lost"] == 0 and data["sos_count"] == 30
     assert "SOS -> stream" in out.stdout

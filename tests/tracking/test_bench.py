@@ -35,3 +35,4 @@ def test_bench_quick_prints_json_last() -> None:
         assert key in last
     assert last["ingest_sqlite_positions_per_s"] > 0
     assert last["geofence_speedup_vs_naive"] > 1
+    assert last["cpu_reference_ms"] > 0  # the machine's speed, to compare runs by
