@@ -260,3 +260,39 @@ def test_concurrent_writers_keep_the_chain(initialised: Any, settings: Settings)
         r = audit.verify(s)
     assert r.ok, r
     assert r.checked == start + threads_n * per_thread
+
+
+def test_a_writer_waiting_for_the_chain_reads_the_head_its_holder_committed(
+    initialised: Any, settings: Settings
+) -> None:
+    """The chain's lock and its head come together (PostgreSQL: one function call whose read takes its
+    snapshot after the lock is granted): a writer that waited for the lock links after the entry of the
+    writer that held it, never beside it."""
+    second_done = threading.Event()
+    errors: list[BaseException] = []
+    with unit_of_work() as s:
+        first = audit.record(s, actor=system_actor("first"), action="touch", entity="things", entity_id="1")
+
+        def second() -> None:
+            try:
+                with unit_of_work() as s2:
+                    audit.record(
+                        s2, actor=system_actor("second"), action="touch", entity="things", entity_id="2"
+                    )
+            except BaseException as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+            finally:
+                second_done.set()
+
+        waiter = threading.Thread(target=second)
+        waiter.start()
+        assert not second_done.wait(0.5)  # it waits for the lock this transaction holds
+        first_seq = first.seq
+    waiter.join(30)
+    assert not errors, errors
+    with unit_of_work(readonly=True) as s:
+        rows = s.execute(
+            select(AuditEntry.seq, AuditEntry.prev_hash, AuditEntry.actor).where(AuditEntry.seq >= first_seq)
+        ).all()
+        assert audit.verify(s).ok
+    assert [(r.seq, r.actor) for r in rows] == [(first_seq, "first"), (first_seq + 1, "second")]

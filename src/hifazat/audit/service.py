@@ -57,23 +57,18 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any],
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def _lock_chain(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    # SQLite: every writing transaction began IMMEDIATE, so it already holds the only write lock.
-
-
 _HEAD_SQL = f"SELECT seq, hash FROM {AuditEntry.__tablename__} ORDER BY seq DESC LIMIT 1"  # noqa: S608
+_PG_LOCKED_HEAD = text("SELECT seq, hash FROM audit_chain_head(:k)")
 
 
-def _chain_head(session: Session) -> Any:
-    """(seq, hash) of the newest entry, or None. Every audited write reads it: on SQLite (whose write lock
-    the caller holds) by a plain statement on the driver."""
+def _locked_head(session: Session) -> Any:
+    """(seq, hash) of the newest entry, or None, with the chain's lock held to the commit. Every audited
+    write reads it. SQLite: the lock is the write lock the caller's transaction took at its BEGIN; the head
+    is read by a plain statement on the driver. PostgreSQL: the advisory lock, then the head read after it
+    is granted, in one round trip (`audit_chain_head`, migration 0006)."""
     if session.get_bind().dialect.name == "sqlite":
         return sqlite_first(session, _HEAD_SQL)
-    return session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    return session.execute(_PG_LOCKED_HEAD, {"k": _PG_CHAIN_LOCK}).first()
 
 
 def _owner_of(entity: str, entity_id: str | None, before: Any, after: Any) -> str | None:
@@ -129,8 +124,7 @@ def record(
 def _link(session: Session, entries: list[AuditEntry]) -> None:
     """Give new entries their place in the chain, in order: under the chain's lock (PostgreSQL) or the
     write lock (SQLite), held to the commit."""
-    _lock_chain(session)
-    last = _chain_head(session)
+    last = _locked_head(session)
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
     for entry in entries:
         entry.seq, entry.at, entry.prev_hash = seq, utcnow(), prev
