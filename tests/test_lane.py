@@ -306,3 +306,62 @@ def test_a_write_that_is_not_preemptible_is_never_stopped(tmp_path: Path, monkey
             assert c.execute(text("SELECT count(*) FROM t")).scalar() == 50000
     finally:
         engine.dispose()
+
+
+def test_a_reader_is_never_preempted(tmp_path: Path, monkeypatch: Any) -> None:
+    # A reader (BEGIN DEFERRED, WAL) holds up no SOS: stopping and redoing it, statement or long query,
+    # would only cost a preemptible write one of its tries.
+    front, back = _pair(monkeypatch)
+    engine = _engine_with_table(tmp_path / "reader.db")
+    count = text(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 200000) "
+        "SELECT count(*) FROM n"
+    )
+    try:
+        front.blocked(+1)  # an SOS waits all along
+        tries: list[int] = []
+
+        def read() -> int:
+            tries.append(1)
+            with engine.connect().execution_options(sqlite_begin="DEFERRED") as conn, conn.begin():
+                return int(conn.execute(count).scalar_one())
+
+        assert lane_mod.run_preemptible(read) == 200000
+        assert tries == [1] and back.preemptions == 0
+    finally:
+        engine.dispose()
+
+
+def test_a_write_in_parts_commits_the_part_so_far_for_an_sos_and_goes_on(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    front, back = _pair(monkeypatch)
+    engine = _engine_with_table(tmp_path / "parts.db")
+
+    def visible() -> int:  # what another connection sees, as a reader (no write lock)
+        with engine.connect().execution_options(sqlite_begin="DEFERRED") as c:
+            return int(c.execute(text("SELECT count(*) FROM t")).scalar_one())
+
+    try:
+        with engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+            assert raw is not None and lane_mod.give_way(raw) is False  # not in parts: never
+        with pytest.raises(RuntimeError), lane_mod.in_parts(), engine.begin() as conn:
+            raw = conn.connection.driver_connection
+            conn.execute(text("INSERT INTO t VALUES (2)"))
+            assert lane_mod.give_way(raw) is False  # nobody waits: the transaction goes on whole
+            assert visible() == 1
+            front.blocked(+1)  # an SOS starts waiting for the lock
+            conn.execute(text("INSERT INTO t VALUES (3)"))  # in parts: not preempted, not stopped
+            assert lane_mod.give_way(raw) is True
+            assert visible() == 3  # the part so far is committed, the lock free for the SOS meanwhile
+            conn.execute(text("INSERT INTO t VALUES (4)"))  # the rest, in a transaction of its own
+            raise RuntimeError("the rest fails")
+        front.blocked(-1)
+        assert visible() == 3  # only the rest rolled back
+        assert back.gave_way == 1 and back.preemptions == 0
+        assert lane_mod.lane.acquire(timeout=0.1)  # the lane was given back both times
+        lane_mod.lane.release()
+    finally:
+        engine.dispose()

@@ -32,7 +32,6 @@ from hifazat.lane import (
     LaneConnection,
     Preempted,
     begin_urgent,
-    interrupt_check,
     is_urgent,
     lane,
 )
@@ -123,7 +122,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     cur.close()
     if lane.watching():  # a bulk lane: its long statements stop mid-way for an SOS that waits
-        dbapi_conn.set_progress_handler(interrupt_check, PROGRESS_STEPS)
+        dbapi_conn.set_progress_handler(dbapi_conn.interrupt_check, PROGRESS_STEPS)
 
 
 class _Checkpointer:
@@ -190,9 +189,15 @@ def _sqlite_begin(conn: Any) -> None:
 
 def _yield_to_urgent(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     # The bulk lane's long writes stop at their next statement while an SOS waits for the write lock
-    # (never at BEGIN, SAVEPOINT, RELEASE or ROLLBACK: those start or end the work, not continue it).
-    if lane.must_yield() and statement.lstrip().split(None, 1)[0].upper() in _WORK:
+    # (never at BEGIN, SAVEPOINT, RELEASE or ROLLBACK: those start or end the work, not continue it), and
+    # only while they hold it: a reader holds up no one.
+    if lane.must_yield() and _writing(conn) and statement.lstrip().split(None, 1)[0].upper() in _WORK:
         raise Preempted
+
+
+def _writing(conn: Any) -> bool:
+    """This SQLAlchemy connection is in a write transaction of its process's lane (BEGIN IMMEDIATE)."""
+    return bool(getattr(conn.connection.dbapi_connection, "holds_lane", False))
 
 
 _WORK = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"})
@@ -394,7 +399,8 @@ def _sqlite_execute(session: Session, sql: str, params: tuple[Any, ...]) -> tupl
     """One statement on the session's connection (beginning its transaction if need be): its first row,
     if it returns rows, and the cursor's lastrowid."""
     conn = session.connection()
-    lane.yield_point()  # what the engine's before_cursor_execute hook does for every other statement
+    if _writing(conn):
+        lane.yield_point()  # what the engine's before_cursor_execute hook does for every other statement
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(sql, params)

@@ -17,7 +17,10 @@ writer that still finds the lock taken (a back transaction already running) retr
 page: the back's long writes run `preemptible`, so their next statement raises `Preempted` and one already
 running is stopped by SQLite's progress handler (`interrupt_check`); they roll back and release the lock,
 and run again once the urgent write is done (at most `PREEMPT_TRIES` times, so
-they always finish).
+they always finish). A write that may be stored in parts (a batch of positions: each part idempotent, the
+batch answered after the last) runs `in_parts` instead: at its `give_way` points it commits what it wrote
+so far and goes on after the urgent write, so nothing is rolled back and redone, and the last try of a
+batch preempted three times no longer holds the lock for the whole batch while an SOS waits.
 
 `run_urgent` runs a request's work on a small executor of its own, so it never queues behind bulk ingest
 in the shared thread pool, and marks it urgent for the lane. `run_urgent_inline` (SQLite, where a write is a
@@ -87,6 +90,7 @@ class WriteLane:
         self._urgent_blocked = 0  # urgent writers polling for a lock another process holds
         self.preemptions = 0
         self.inline_fallbacks = 0  # inline urgent writes that went to the urgent threads after all
+        self.gave_way = 0  # background writes that committed a part to let an urgent writer through
         self._shared: mmap.mmap | None = None  # the front publishes its urgent counts here
         self._peer: mmap.mmap | None = None  # the back reads the front's
 
@@ -109,13 +113,13 @@ class WriteLane:
     def _peer_busy(self) -> bool:
         return self._peer is not None and _COUNTS.unpack_from(self._peer, 0)[0] > 0
 
+    def peer_waiting(self) -> bool:
+        """The back: an urgent writer of the front waits for the write lock."""
+        return self._peer is not None and _COUNTS.unpack_from(self._peer, 0)[1] > 0
+
     def must_yield(self) -> bool:
         """A preemptible write of the back, and an urgent writer of the front waits for the lock."""
-        return (
-            self._peer is not None
-            and getattr(_local, "preemptible", False)
-            and _COUNTS.unpack_from(self._peer, 0)[1] > 0
-        )
+        return getattr(_local, "preemptible", False) and self.peer_waiting()
 
     def yield_point(self) -> None:
         """A safe point inside a preemptible write: give the lock up now if an urgent writer waits."""
@@ -216,6 +220,12 @@ class LaneConnection(sqlite3.Connection):
         if budget is not None and not self.holds_lane:
             raise LaneBusy
 
+    def interrupt_check(self) -> int:
+        """SQLite's progress handler on a bulk lane's connections: a non-zero answer stops the statement
+        running, so a preemptible write gives the lock up mid-statement, not only at its next one. Only a
+        write transaction is stopped: a reader (WAL) never holds up an SOS, and redoing it gains nothing."""
+        return 1 if self.holds_lane and lane.must_yield() else 0
+
     def drop_lane(self) -> None:
         if self.holds_lane:
             self.holds_lane = False
@@ -269,10 +279,35 @@ def begin_urgent(conn: sqlite3.Connection, timeout: float = ACQUIRE_TIMEOUT_S) -
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
 
 
-def interrupt_check() -> int:
-    """SQLite's progress handler on a bulk lane's connections: a non-zero answer stops the statement
-    running, so a preemptible write gives the lock up mid-statement, not only at its next one."""
-    return 1 if lane.must_yield() else 0
+@contextlib.contextmanager
+def in_parts() -> Iterator[None]:
+    """A background write that gives the lock up by committing what it wrote so far (`give_way`), not by
+    being rolled back: none of its statements is preempted meanwhile."""
+    before = getattr(_local, "preemptible", False), getattr(_local, "parts", False)
+    _local.preemptible, _local.parts = False, True
+    try:
+        yield
+    finally:
+        _local.preemptible, _local.parts = before
+
+
+def give_way(conn: sqlite3.Connection) -> bool:
+    """Inside `in_parts`, at a point where what the transaction wrote so far may stand on its own: if an
+    urgent writer of the front waits for the write lock, commit, let it through, and begin a new transaction
+    for the rest (same connection, so the caller's session commits or rolls back only that). True if it did.
+    The caller answers only after the last part, and must check that what it read before is still so."""
+    if not (getattr(_local, "parts", False) and lane.peer_waiting() and isinstance(conn, LaneConnection)):
+        return False
+    conn.commit()  # gives this process's lane back too
+    lane.gave_way += 1
+    lane.defer_to_urgent()
+    conn.take_lane()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except BaseException:
+        conn.drop_lane()
+        raise
+    return True
 
 
 def _interrupted(exc: BaseException) -> bool:

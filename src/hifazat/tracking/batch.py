@@ -250,7 +250,8 @@ class _Stale(Exception):
 def _store_late(fixes: Fixes, check: Callable[[TrackingState], None]) -> Stored | None:
     """SQLite: the batch walked in a read-only transaction (no write lock), then written in a transaction of
     statements only if what it read is unchanged, so the write lock an SOS may wait for is held briefly.
-    None when it changed meanwhile (or a device has no hot row yet), with nothing written."""
+    None when it changed meanwhile (or a device has no hot row yet), with nothing written but the parts of
+    positions a bulk lane committed for an SOS (`store_walked`), which the usual way does not store twice."""
     cache = get_cache()
     with unit_of_work(readonly=True) as session:
         state = cache.fresh(session)
@@ -260,9 +261,7 @@ def _store_late(fixes: Fixes, check: Callable[[TrackingState], None]) -> Stored 
         return None
     try:
         with write_gate(), unit_of_work() as session:
-            if cache.fresh(session) is not state:
-                raise _Stale
-            stored = store_walked(session, walked, state)
+            stored = store_walked(session, walked, state, lambda: cache.fresh(session) is state)
             if stored is None:
                 raise _Stale
             return stored

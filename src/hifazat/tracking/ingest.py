@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.config import Settings, get_settings
 from hifazat.db import new_id, utcnow
-from hifazat.lane import lane
+from hifazat.lane import give_way, in_parts, lane
 from hifazat.outbox import _PENDING as OUTBOX_PENDING
 from hifazat.outbox import OutboxEvent
 from hifazat.tracking.cache import TrackingState
@@ -434,33 +434,56 @@ def walk(
     return walked
 
 
-def store_walked(session: Session, walked: Walked, state: TrackingState) -> Stored | None:
-    """Write a batch `walk` read without the write lock, if what it read is still so (the `device_last`
-    rows of its devices and of the escort devices it looked up, and no other writer stored any of its
-    positions meanwhile); None, with nothing written, when it is not: the caller rolls back and stores it
-    the usual way. Inside the write transaction this is only statements: the lock is held for them alone."""
-    if walked.read and _read_now(session, list(walked.read)) != walked.read:
-        return None
-    return _write(session, walked, state, exact=True)
+def store_walked(
+    session: Session, walked: Walked, state: TrackingState, unchanged: Callable[[], bool]
+) -> Stored | None:
+    """Write a batch `walk` read without the write lock, if what it read is still so (`unchanged`: the
+    configuration; the `device_last` rows of its devices and of the escort devices it looked up; and no
+    other writer stored any of its positions meanwhile); None when it is not, with nothing written but
+    what parts it already committed: the caller rolls back and stores it the usual way, which stores a
+    position at most once. Inside the write transaction this is only statements: the lock is held for them
+    alone, and in a bulk lane given up between them to an SOS by committing the positions so far
+    (`lane.give_way`): the batch is answered only after its last part, and sent again if it never was."""
+    with in_parts():
+        if not unchanged() or _moved(session, walked):
+            return None
+        return _write(session, walked, state, exact=True, unchanged=unchanged)
 
 
 def _read_now(session: Session, device_ids: list[str]) -> dict[str, tuple[Any, ...]]:
     return {d: h.as_read() for d, h in _hot_rows(session, device_ids).items()}
 
 
+def _moved(session: Session, walked: Walked) -> bool:
+    """A `device_last` row the walk read is no longer as it read it."""
+    return bool(walked.read) and _read_now(session, list(walked.read)) != walked.read
+
+
 class Raced(Exception):
     """Another writer stored some of the batch's positions after it was walked."""
 
 
-def _write(session: Session, walked: Walked, state: TrackingState, *, exact: bool = False) -> Stored:
+def _write(
+    session: Session,
+    walked: Walked,
+    state: TrackingState,
+    *,
+    exact: bool = False,
+    unchanged: Callable[[], bool] | None = None,
+) -> Stored:
     """Step 6 of `store`: statements only, every value made by `walk`. `exact`: every position must be new
-    (else `Raced`, for `store_walked`)."""
+    (else `Raced`, for `store_walked`), and if the positions went in parts, `unchanged` and the rows the
+    walk read must still hold before `device_last` and the events are written (else `Raced`)."""
     result = walked.result
     if result.stored == 0:
         return result
     dialect = session.get_bind().dialect.name
-    inserted = _insert_positions(session, walked.rows, dialect)
+    inserted, parted = _insert_positions(session, walked.rows, dialect)
     if exact and inserted != len(walked.rows):
+        raise Raced
+    # Stored in parts: another writer may have come between them.
+    parted = give_way(_raw(session)) or parted
+    if parted and ((unchanged is not None and not unchanged()) or _moved(session, walked)):
         raise Raced
     _upsert_last(session, walked.last_params, dialect)
     emit_many(session, walked.events)
@@ -645,28 +668,30 @@ def _position_rows(fx: Fixes, keys: list[int], now: datetime) -> list[tuple[Any,
     return rows
 
 
-def _insert_positions(session: Session, rows: list[tuple[Any, ...]], dialect: str) -> int:
-    """Insert the positions; returns how many were new (PostgreSQL: all, COPY has no conflict clause)."""
+def _insert_positions(session: Session, rows: list[tuple[Any, ...]], dialect: str) -> tuple[int, bool]:
+    """Insert the positions; returns how many were new (PostgreSQL: all, COPY has no conflict clause) and
+    whether they went in parts (`lane.give_way`)."""
     raw = _raw(session)
     cols = ", ".join(COLUMNS)
     if dialect == "postgresql":
         with raw.cursor() as cur, cur.copy(f"COPY positions ({cols}) FROM STDIN") as copy:
             for r in rows:
                 copy.write_row(r)
-        return len(rows)
-    inserted = 0
+        return len(rows), False
+    inserted, parted = 0, False
     marks = ", ".join("?" for _ in COLUMNS)
     cur = raw.cursor()
     try:
         sql = f"INSERT INTO positions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
         # In pieces, so that in a bulk lane an SOS waiting for the write lock gets it (hifazat.lane).
         for start in range(0, len(rows), YIELD_ROWS):
+            parted = give_way(raw) or parted
             lane.yield_point()
             cur.executemany(sql, rows[start : start + YIELD_ROWS])
             inserted += max(cur.rowcount, 0)
     finally:
         cur.close()
-    return inserted
+    return inserted, parted
 
 
 def _last_params(
