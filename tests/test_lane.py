@@ -255,15 +255,19 @@ def test_inline_budget_is_only_for_the_inline_try(table_db: tuple[Engine, Path])
     holder.close()
 
 
+def _over_numbers(count: int, statement: str) -> Any:
+    """One long statement: `statement` over the table `n(x)` of the numbers 1 to `count`."""
+    return text(
+        f"WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < {count}) {statement}"  # noqa: S608 - the tests' own constants
+    )
+
+
 def test_a_long_statement_of_a_preemptible_write_stops_midway(tmp_path: Path, monkeypatch: Any) -> None:
     # A bulk lane's connections carry SQLite's progress handler: a statement already running when an SOS
     # starts waiting for the lock stops there, rolls back, and the write runs again (the last time whole).
     front, back = _pair(monkeypatch)
     engine = _engine_with_table(tmp_path / "midway.db")
-    fill = text(
-        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 400000) "
-        "INSERT INTO t SELECT x FROM n"
-    )
+    fill = _over_numbers(400000, "INSERT INTO t SELECT x FROM n")
     try:
         started = time.monotonic()
         with engine.begin() as conn:
@@ -295,12 +299,7 @@ def test_a_write_that_is_not_preemptible_is_never_stopped(tmp_path: Path, monkey
     try:
         front.blocked(+1)  # an SOS waits all along
         with engine.begin() as conn:  # outside run_preemptible: the progress handler lets it run
-            conn.execute(
-                text(
-                    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 50000) "
-                    "INSERT INTO t SELECT x FROM n"
-                )
-            )
+            conn.execute(_over_numbers(50000, "INSERT INTO t SELECT x FROM n"))
         front.blocked(-1)
         with engine.connect() as c:
             assert c.execute(text("SELECT count(*) FROM t")).scalar() == 50000
@@ -313,10 +312,7 @@ def test_a_reader_is_never_preempted(tmp_path: Path, monkeypatch: Any) -> None:
     # would only cost a preemptible write one of its tries.
     front, back = _pair(monkeypatch)
     engine = _engine_with_table(tmp_path / "reader.db")
-    count = text(
-        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 200000) "
-        "SELECT count(*) FROM n"
-    )
+    count = _over_numbers(200000, "SELECT count(*) FROM n")
     try:
         front.blocked(+1)  # an SOS waits all along
         tries: list[int] = []

@@ -15,10 +15,11 @@ holds its own writers back while it is non-zero, as this process's writers are h
 writer that still finds the lock taken (a back transaction already running) retries every
 `URGENT_RETRY_S` instead of sleeping in SQLite's coarse busy handler (`begin_urgent`), and says so in the
 page: the back's long writes run `preemptible`, so their next statement raises `Preempted` and one already
-running is stopped by SQLite's progress handler (`interrupt_check`); they roll back and release the lock,
-and run again once the urgent write is done (at most `PREEMPT_TRIES` times, so
-they always finish). A write that may be stored in parts (a batch of positions: each part idempotent, the
-batch answered after the last) runs `in_parts` instead: at its `give_way` points it commits what it wrote
+running is stopped by SQLite's progress handler (`LaneConnection.interrupt_check`); they roll back and
+release the lock, and run again once the urgent write is done (at most `PREEMPT_TRIES` times, so they
+always finish). Only a connection in a write transaction is preempted: a reader holds up no one. A
+write that may be stored in parts (a batch of positions: each part idempotent, the batch answered after
+the last) runs `in_parts` instead: at its `give_way` points it commits what it wrote
 so far and goes on after the urgent write, so nothing is rolled back and redone, and the last try of a
 batch preempted three times no longer holds the lock for the whole batch while an SOS waits.
 
