@@ -444,10 +444,12 @@ def store_walked(
     position at most once. Inside the write transaction this is only statements: the lock is held for them
     alone, and in a bulk lane given up between them to an SOS by committing the positions so far
     (`lane.give_way`): the batch is answered only after its last part, and sent again if it never was."""
+
+    def holds() -> bool:
+        return unchanged() and not _moved(session, walked)
+
     with in_parts():
-        if not unchanged() or _moved(session, walked):
-            return None
-        return _write(session, walked, state, exact=True, unchanged=unchanged)
+        return _write(session, walked, state, exact=True, holds=holds) if holds() else None
 
 
 def _read_now(session: Session, device_ids: list[str]) -> dict[str, tuple[Any, ...]]:
@@ -469,11 +471,11 @@ def _write(
     state: TrackingState,
     *,
     exact: bool = False,
-    unchanged: Callable[[], bool] | None = None,
+    holds: Callable[[], bool] | None = None,
 ) -> Stored:
     """Step 6 of `store`: statements only, every value made by `walk`. `exact`: every position must be new
-    (else `Raced`, for `store_walked`), and if the positions went in parts, `unchanged` and the rows the
-    walk read must still hold before `device_last` and the events are written (else `Raced`)."""
+    (else `Raced`, for `store_walked`), and if the positions went in parts, what the walk read must still
+    `holds()` before `device_last` and the events are written (else `Raced`)."""
     result = walked.result
     if result.stored == 0:
         return result
@@ -483,7 +485,7 @@ def _write(
         raise Raced
     # Stored in parts: another writer may have come between them.
     parted = give_way(_raw(session)) or parted
-    if parted and ((unchanged is not None and not unchanged()) or _moved(session, walked)):
+    if parted and holds is not None and not holds():
         raise Raced
     _upsert_last(session, walked.last_params, dialect)
     emit_many(session, walked.events)
