@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from hifazat.db import insert_pending, unit_of_work
+from hifazat.db import insert_now, insert_pending, unit_of_work
 from hifazat.outbox import OutboxEvent
 
 
@@ -38,6 +38,22 @@ def test_a_rolled_back_insert_leaves_nothing(initialised: Any) -> None:
         pass
     with unit_of_work(readonly=True) as s:
         assert s.scalars(select(OutboxEvent).where(OutboxEvent.subject == "test.rollback")).first() is None
+
+
+def test_a_rollback_expunges_inserted_rows_as_after_a_flush(initialised: Any) -> None:
+    with unit_of_work() as s:
+        row = OutboxEvent(subject="test.expunged", payload={})
+        s.add(row)
+        insert_pending(s)
+        assert row in s and inspect(row).persistent
+        s.rollback()
+        assert row not in s and inspect(row).transient  # not a stale row the session believes in
+        again = OutboxEvent(subject="test.expunged", payload={"n": 2})
+        insert_now(s, again)  # never added: inserted and made persistent all the same
+        assert again in s and inspect(again).persistent and again.seq is not None
+    with unit_of_work(readonly=True) as s:
+        rows = s.scalars(select(OutboxEvent).where(OutboxEvent.subject == "test.expunged")).all()
+        assert [r.payload for r in rows] == [{"n": 2}]
 
 
 def test_a_duplicate_key_is_the_engines_integrity_error_and_changes_nothing(initialised: Any) -> None:

@@ -67,11 +67,14 @@ class InProcessBus:
     def deliver_local(self, event: Event) -> None:
         with self._lock:
             subs = [s for s in self._subs if fnmatch.fnmatchcase(event.subject, s.pattern)]
+        here = _running_loop()
         for sub in subs:
-            if sub.loop is not None and not sub.loop.is_closed():
-                sub.loop.call_soon_threadsafe(_run_handler, sub.handler, event)
-            else:
+            if sub.loop is None or sub.loop.is_closed():
                 _run_handler(sub.handler, event)
+            elif sub.loop is here:
+                sub.loop.call_soon(_run_handler, sub.handler, event)  # no wake-up write to its own loop
+            else:
+                sub.loop.call_soon_threadsafe(_run_handler, sub.handler, event)
 
     def publish(self, event: Event, on_ack: AckCallback | None = None) -> None:
         """Deliver to every subscriber. `on_ack` runs once the transport has the event durably."""
@@ -89,6 +92,13 @@ class InProcessBus:
 
 
 _tasks: set[asyncio.Future[None]] = set()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _run_handler(handler: Handler, event: Event) -> None:

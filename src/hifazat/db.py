@@ -336,6 +336,7 @@ def _sqlite_insert_pending(session: Session) -> None:
             _run(session, _plain_insert(type(obj), True), _column_values(obj), [obj], obj)
         else:
             _sqlite_write(session, obj, *plan)
+    _persist(session, [obj for obj, _ in ready])
 
 
 def insert_now(session: Session, obj: Any) -> None:
@@ -343,8 +344,10 @@ def insert_now(session: Session, obj: Any) -> None:
     plan = _sqlite_render(session, obj) if session.get_bind().dialect.name == "sqlite" else None
     if plan is not None:
         _sqlite_write(session, obj, *plan)
+    else:
+        _run(session, _plain_insert(type(obj), _key_missing(obj)), _column_values(obj), [obj], obj)
         return
-    _run(session, _plain_insert(type(obj), _key_missing(obj)), _column_values(obj), [obj], obj)
+    _persist(session, [obj])
 
 
 _sqlite_plans: dict[tuple[Any, tuple[str, ...]], tuple[str, list[Any]]] = {}
@@ -378,15 +381,26 @@ def _sqlite_render(session: Session, obj: Any) -> tuple[str, tuple[Any, ...], bo
 
 
 def _sqlite_write(session: Session, obj: Any, sql: str, params: tuple[Any, ...], keyed: bool) -> None:
-    if obj in session:
-        session.expunge(obj)
+    """The row's INSERT; the caller then makes it persistent (`_persist`)."""
     _, rowid = _sqlite_execute(session, sql, params)
     if keyed:
         mapper: Any = inspect(type(obj))
         (column,) = mapper.primary_key
         setattr(obj, mapper.get_property_by_column(column).key, rowid)
-    make_transient_to_detached(obj)
-    session.add(obj)
+
+
+def _persist(session: Session, objs: list[Any]) -> None:
+    """Rows just INSERTed become persistent in the session as a flush leaves its rows: in the identity map,
+    their values committed, and (SQLAlchemy's own step after a flush's INSERTs) expunged again if the
+    transaction rolls back. Pending ones move over in place; moving each out and back in cost more than
+    its INSERT, as adding an object walks its relationships' cascades."""
+    for obj in objs:
+        if obj not in session:
+            make_transient_to_detached(obj)
+            session.add(obj)
+    pending = {state for state in map(inspect, objs) if state.pending}
+    if pending:
+        session._register_persistent(pending)
 
 
 def sqlite_first(session: Session, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
@@ -485,18 +499,13 @@ def _key_missing(obj: Any) -> bool:
 
 
 def _run(session: Session, stmt: Any, values: dict[str, Any] | None, objs: list[Any], keyed: Any) -> None:
-    for obj in objs:
-        if obj in session:
-            session.expunge(obj)
     with session.no_autoflush:
         result = session.execute(stmt, values)
     if _key_missing(keyed):
         mapper = inspect(type(keyed))
         for column, key in zip(mapper.primary_key, result.one(), strict=True):
             setattr(keyed, mapper.get_property_by_column(column).key, key)
-    for obj in objs:
-        make_transient_to_detached(obj)
-        session.add(obj)
+    _persist(session, objs)
 
 
 def dispose_engines() -> None:

@@ -8,9 +8,10 @@ stream can decide, per subscriber, whether the record is visible — exactly as 
 from __future__ import annotations
 
 import asyncio
+import collections
 import fnmatch
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Annotated, Any
@@ -87,6 +88,80 @@ def sse(event_id: str, name: str, data: dict[str, Any]) -> bytes:
     )
 
 
+class Inbox:
+    """One subscriber's events waiting to be sent: filled from the bus's callbacks, drained by the stream.
+
+    A plain future wakes the stream, so a new event is written one loop turn after its delivery callback
+    (an asyncio.Queue read under wait_for took three: the getter, the timeout's task, the caller), and
+    `answer_after_streams` can let every stream write an SOS before the SOS's own answer goes out."""
+
+    def __init__(self, limit: int = QUEUE_MAX) -> None:
+        self.limit = limit
+        self.chunks: collections.deque[bytes] = collections.deque()
+        self.dropped = 0  # past `limit`: a stalled client must not stall the server; it sees a gap notice
+        self._waiter: asyncio.Future[None] | None = None
+
+    def put(self, chunk: bytes) -> None:
+        if len(self.chunks) >= self.limit:
+            self.dropped += 1
+        else:
+            self.chunks.append(chunk)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def wait(self, timeout: float) -> bool:
+        """Until something is waiting (True) or `timeout` passed with nothing (False)."""
+        if self.chunks or self.dropped:
+            return True
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        timer = loop.call_later(timeout, _wake, waiter)
+        try:
+            await waiter
+        finally:
+            timer.cancel()
+            self._waiter = None
+        return bool(self.chunks or self.dropped)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+async def sse_chunks(
+    inbox: Inbox, disconnected: Callable[[], Awaitable[bool]], heartbeat_s: float = HEARTBEAT_S
+) -> AsyncIterator[bytes]:
+    """The stream's bytes: a greeting, then each event as it comes, a gap notice where events were dropped,
+    and a comment line after `heartbeat_s` of silence (so proxies keep the connection) until it is closed."""
+    yield b": connected\nretry: 2000\n\n"
+    while True:
+        if not await inbox.wait(heartbeat_s):
+            if await disconnected():
+                return
+            yield b": keep-alive\n\n"
+            continue
+        if inbox.dropped:
+            yield b"event: gap\ndata: " + orjson.dumps({"dropped": inbox.dropped}) + b"\n\n"
+            inbox.dropped = 0
+        while inbox.chunks:
+            yield inbox.chunks.popleft()
+
+
+# Loop turns for the bus's delivery callbacks (scheduled by the publish) and then the stream writes they
+# woke (one turn each, `Inbox`) to run before the request that published goes on.
+_STREAM_TURNS = 2
+
+
+async def answer_after_streams() -> None:
+    """Called by a request that just committed an urgent change (an SOS) before it answers: every live
+    stream of this worker writes the change's event first. The dashboards watching are who must know at
+    once; the answer, its caller's own copy, follows a fraction of a millisecond later."""
+    for _ in range(_STREAM_TURNS):
+        await asyncio.sleep(0)
+
+
 @router.get("/stream")
 async def stream(
     request: Request,
@@ -97,39 +172,22 @@ async def stream(
 ) -> StreamingResponse:
     """Live events (`alert`, `position`, ...) for the caller, as text/event-stream."""
     wanted = {e.strip() for e in events.split(",") if e.strip()} if events else None
-    queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=QUEUE_MAX)
-    dropped = 0
+    inbox = Inbox()
 
     def on_event(event: Event) -> None:
-        nonlocal dropped
         route = route_for(event.subject)
         if route is None or (wanted is not None and route.name not in wanted):
             return
         data = visible_payload(event, route, principal)
         if data is None:
             return
-        try:
-            queue.put_nowait(sse(event.id, route.name, data))
-        except asyncio.QueueFull:
-            dropped += 1  # a stalled client must not stall the server; it sees a gap notice below
+        inbox.put(sse(event.id, route.name, data))
 
     unsubscribe = get_bus().subscribe("*", on_event)
 
     async def body() -> AsyncIterator[bytes]:
-        nonlocal dropped
         try:
-            yield b": connected\nretry: 2000\n\n"
-            while True:
-                try:
-                    chunk = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_S)
-                except TimeoutError:
-                    if await request.is_disconnected():
-                        return
-                    yield b": keep-alive\n\n"
-                    continue
-                if dropped:
-                    yield b"event: gap\ndata: " + orjson.dumps({"dropped": dropped}) + b"\n\n"
-                    dropped = 0
+            async for chunk in sse_chunks(inbox, request.is_disconnected):
                 yield chunk
         finally:
             unsubscribe()

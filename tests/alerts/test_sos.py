@@ -117,3 +117,25 @@ def test_list_is_newest_first_with_a_cursor(scene: Scene) -> None:
         f"/api/v1/alerts?limit=2&cursor={r['next_cursor']}", headers=scene.h("psc-operator")
     )
     assert [x["id"] for x in r2.json()["items"]] == [made[0]]
+
+
+def test_alert_json_is_the_alert_out_schema_read_straight_from_the_row(scene: Scene) -> None:
+    from hifazat.alerts.schemas import AlertOut
+    from hifazat.alerts.service import alert_json
+    from hifazat.audit.chain import stamp
+
+    a = scene.sos()
+    acknowledged = scene.act("psc-operator", a["id"], "acknowledge")
+    assert acknowledged["acknowledged_at"] is not None
+    with unit_of_work(readonly=True) as s:
+        alert = s.get(Alert, a["id"])
+        assert alert is not None
+        s.expire(alert, ["status", "acknowledged_at"])  # not loaded: read through the ORM as before
+        data = alert_json(alert)
+        model = AlertOut.model_validate(alert, from_attributes=True).model_dump(mode="json")
+    for key in ("created_at", "updated_at", "acknowledged_at", "resolved_at", "last_seen_at"):
+        value = getattr(alert, key)
+        model[key] = stamp(value) if value is not None else None
+    assert {k: data[k] for k in model} == model and list(data)[: len(model)] == list(model)
+    assert data["status"] == "acknowledged" and data["acknowledged_at"] == acknowledged["acknowledged_at"]
+    assert isinstance(data["lat"], float) and data["resolved_at"] is None

@@ -28,6 +28,7 @@ from hifazat.auth.policy import Principal, require
 from hifazat.db import local_writes, unit_of_work, utcnow
 from hifazat.deps import CurrentUser, DbSession, Page
 from hifazat.lane import run_urgent, run_urgent_inline
+from hifazat.stream import answer_after_streams
 
 router = APIRouter(prefix="/api/v1")
 TAG: list[Any] = ["alerts"]
@@ -53,6 +54,7 @@ async def create_alert(body: AlertIn, request: Request) -> Response:
     # there too, so the event loop only sends it.
     run = run_urgent_inline if local_writes() else run_urgent
     content = await run(_create_alert, body, request)
+    await answer_after_streams()  # the dashboards' live streams see the alert before its caller's answer
     return Response(content, status_code=201, media_type=JSON)
 
 

@@ -30,7 +30,12 @@ class Actor(Protocol):
     def agency_id(self) -> str | None: ...
 
 
+_PLAIN = frozenset({str, int, float, bool})
+
+
 def _jsonable(value: Any) -> Any:
+    if value is None or type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return stamp(value)
     if isinstance(value, date):
@@ -47,8 +52,23 @@ def _jsonable(value: Any) -> Any:
 def snapshot(obj: Any, exclude: Iterable[str] = ()) -> dict[str, Any]:
     """Column values of an ORM object, JSON-ready, secrets left out."""
     skip = SECRET_COLUMNS | set(exclude)
-    mapper = inspect(type(obj))
-    return {c.key: _jsonable(getattr(obj, c.key)) for c in mapper.column_attrs if c.key not in skip}
+    state = obj.__dict__  # loaded values; the instrumented getattr only for what is not (expired, unset)
+    return {
+        k: _jsonable(state[k] if k in state else getattr(obj, k))
+        for k in _column_keys(type(obj))
+        if k not in skip
+    }
+
+
+_keys: dict[type, tuple[str, ...]] = {}
+
+
+def _column_keys(cls: type) -> tuple[str, ...]:
+    keys = _keys.get(cls)
+    if keys is None:
+        mapper: Any = inspect(cls)
+        keys = _keys[cls] = tuple(c.key for c in mapper.column_attrs)
+    return keys
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
