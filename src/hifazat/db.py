@@ -76,6 +76,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def bind_processor(self, dialect: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            # The text SQLAlchemy's SQLite DATETIME stores ("2026-12-03 07:01:02.000005", UTC), made by
+            # isoformat instead of its %-formatting of a dict of parts: every row of every write has some.
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            elif value.tzinfo is not UTC:
+                value = value.astimezone(UTC)
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
@@ -493,9 +510,16 @@ def _column_values(obj: Any) -> dict[str, Any]:
     return values
 
 
+_pk_keys: dict[type, tuple[str, ...]] = {}
+
+
 def _key_missing(obj: Any) -> bool:
-    mapper = inspect(type(obj))
-    return any(getattr(obj, mapper.get_property_by_column(c).key, None) is None for c in mapper.primary_key)
+    keys = _pk_keys.get(type(obj))
+    if keys is None:
+        mapper: Any = inspect(type(obj))
+        keys = _pk_keys[type(obj)] = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+    state = obj.__dict__
+    return any(state.get(k) is None for k in keys)
 
 
 def _run(session: Session, stmt: Any, values: dict[str, Any] | None, objs: list[Any], keyed: Any) -> None:

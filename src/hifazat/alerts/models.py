@@ -69,9 +69,9 @@ class Alert(IdMixin, TimestampMixin, Base):
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
     province: Mapped[str | None] = mapped_column(String(100), index=True)
     # Copied from the person so a sharing agreement filtered by nationality (an embassy) can match.
-    nationality: Mapped[str | None] = mapped_column(String(2), index=True)
-    kind: Mapped[str] = mapped_column(String(40), index=True)
-    severity: Mapped[str] = mapped_column(String(10), index=True)
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), default=AlertStatus.new.value, index=True)
     source: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))

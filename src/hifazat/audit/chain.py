@@ -16,7 +16,7 @@ def canonical(value: Any) -> str:
 
 def stamp(at: datetime) -> str:
     """UTC, microseconds, a Z: the chain hashes this text, so it never changes for a given instant."""
-    utc = at.astimezone(UTC)
+    utc = at if at.tzinfo is UTC else at.astimezone(UTC)
     if utc.year >= 1000:  # isoformat is the same text, made without strftime's format parsing
         return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
     return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -21,8 +21,8 @@ class AuditEntry(Base):
     agency_id: Mapped[str | None] = mapped_column(String(36), index=True)
     # The agency that owns the changed record, so its auditors see changes others (or the system) made to it.
     owner_agency_id: Mapped[str | None] = mapped_column(String(36), index=True)
-    action: Mapped[str] = mapped_column(String(60), index=True)
-    entity: Mapped[str] = mapped_column(String(60), index=True)
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(60))
     entity_id: Mapped[str | None] = mapped_column(String(64), index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
