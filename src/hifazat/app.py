@@ -111,11 +111,13 @@ def create_app(settings: Settings | None = None, *, role: Literal["all", "front"
     errors.install(app)
     app.add_middleware(ops.RequestContext)
 
+    from hifazat.alerts.api import urgent_router
     from hifazat.audit.api import router as audit_router
     from hifazat.auth.api import router as auth_router
     from hifazat.registry.api import router as registry_router
     from hifazat.stream import router as stream_router
 
+    app.include_router(urgent_router)  # first: the SOS route is matched before any other (see its note)
     app.include_router(ops.router)
     app.include_router(auth_router)
     app.include_router(registry_router)
