@@ -361,3 +361,35 @@ def test_a_write_in_parts_commits_the_part_so_far_for_an_sos_and_goes_on(
         lane_mod.lane.release()
     finally:
         engine.dispose()
+
+
+def test_in_parts_its_reads_before_the_first_write_are_preempted_and_tried_again(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    front, back = _pair(monkeypatch)
+    engine = _engine_with_table(tmp_path / "before.db")
+    tries: list[bool] = []
+
+    def write() -> int:
+        with lane_mod.in_parts(), engine.begin() as conn:
+            tries.append(lane_mod._local.preemptible)
+            with lane_mod.before_writing():  # a check under the write lock, nothing written yet
+                n = int(conn.execute(text("SELECT count(*) FROM t")).scalar_one())
+            assert lane_mod._local.preemptible is False  # the write itself is never preempted
+            conn.execute(text("INSERT INTO t VALUES (:n)"), {"n": n + 1})
+            return n
+
+    try:
+        assert lane_mod.run_preemptible(write) == 0 and back.preemptions == 0  # nobody waits: one try
+        front.blocked(+1)  # an SOS waits for the lock all along
+        assert lane_mod.run_preemptible(write) == 1
+        front.blocked(-1)
+        # Stopped at its check in every try but the last, which runs to the end; written once.
+        assert back.preemptions == lane_mod.PREEMPT_TRIES - 1
+        assert len(tries) == 1 + lane_mod.PREEMPT_TRIES
+        with engine.connect().execution_options(sqlite_begin="DEFERRED") as c:
+            assert c.execute(text("SELECT count(*) FROM t")).scalar_one() == 2
+        with lane_mod.in_parts(), lane_mod.before_writing():
+            assert lane_mod._local.preemptible is False  # outside run_preemptible: nothing to redo it
+    finally:
+        engine.dispose()

@@ -285,11 +285,25 @@ def in_parts() -> Iterator[None]:
     """A background write that gives the lock up by committing what it wrote so far (`give_way`), not by
     being rolled back: none of its statements is preempted meanwhile."""
     before = getattr(_local, "preemptible", False), getattr(_local, "parts", False)
-    _local.preemptible, _local.parts = False, True
+    outer = getattr(_local, "parts_outer", False)
+    _local.preemptible, _local.parts, _local.parts_outer = False, True, before[0]
     try:
         yield
     finally:
         _local.preemptible, _local.parts = before
+        _local.parts_outer = outer
+
+
+@contextlib.contextmanager
+def before_writing() -> Iterator[None]:
+    """Inside `in_parts`, the reads that come before the first write (checks under the write lock): with
+    nothing written yet there is nothing to keep, so they are preempted as the enclosing `run_preemptible`
+    try would be, and that try runs again after the urgent write."""
+    _local.preemptible = getattr(_local, "parts_outer", False)
+    try:
+        yield
+    finally:
+        _local.preemptible = False
 
 
 def give_way(conn: sqlite3.Connection) -> bool:

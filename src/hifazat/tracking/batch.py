@@ -259,12 +259,17 @@ def _store_late(fixes: Fixes, check: Callable[[TrackingState], None]) -> Stored 
         walked = walk(session, fixes, state, reading=True)
     if walked is None:
         return None
-    try:
+
+    def write() -> Stored:
         with write_gate(), unit_of_work() as session:
             stored = store_walked(session, walked, state, lambda: cache.fresh(session) is state)
             if stored is None:
                 raise _Stale
             return stored
+
+    try:
+        # Its own tries: preempted before it wrote (`store_walked`), the write runs again, not the walk.
+        return run_preemptible(write)
     except (_Stale, Raced):
         return None
 

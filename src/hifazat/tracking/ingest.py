@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.config import Settings, get_settings
 from hifazat.db import new_id, utcnow
-from hifazat.lane import give_way, in_parts, lane
+from hifazat.lane import before_writing, give_way, in_parts, lane
 from hifazat.outbox import _PENDING as OUTBOX_PENDING
 from hifazat.outbox import OutboxEvent
 from hifazat.tracking.cache import TrackingState
@@ -449,7 +449,9 @@ def store_walked(
         return unchanged() and not _moved(session, walked)
 
     with in_parts():
-        return _write(session, walked, state, exact=True, holds=holds) if holds() else None
+        with before_writing():  # reads only, yet under the lock: an SOS that waits stops them
+            fresh = holds()
+        return _write(session, walked, state, exact=True, holds=holds) if fresh else None
 
 
 def _read_now(session: Session, device_ids: list[str]) -> dict[str, tuple[Any, ...]]:
