@@ -83,13 +83,8 @@ class UTCDateTime(TypeDecorator[datetime]):
         def process(value: datetime | None) -> str | None:
             # The text SQLAlchemy's SQLite DATETIME stores ("2026-12-03 07:01:02.000005", UTC), made by
             # isoformat instead of its %-formatting of a dict of parts: every row of every write has some.
-            if value is None:
-                return None
-            if value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
-            elif value.tzinfo is not UTC:
-                value = value.astimezone(UTC)
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            utc = self.process_bind_param(value, dialect)
+            return None if utc is None else utc.isoformat(" ", "microseconds")
 
         return process
 
