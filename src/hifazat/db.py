@@ -490,6 +490,17 @@ def _column_plan(cls: type) -> list[tuple[str, str, int, Any]]:
     return plan
 
 
+_keys: dict[type, tuple[str, ...]] = {}
+
+
+def column_keys(cls: type) -> tuple[str, ...]:
+    """A mapped class's column attributes, in the mapper's order (from its cached insert plan)."""
+    keys = _keys.get(cls)
+    if keys is None:
+        keys = _keys[cls] = tuple(key for key, _, _, _ in _column_plan(cls))
+    return keys
+
+
 def _column_values(obj: Any) -> dict[str, Any]:
     values: dict[str, Any] = {}
     state = obj.__dict__

@@ -106,9 +106,8 @@ class Inbox:
             self.dropped += 1
         else:
             self.chunks.append(chunk)
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        if self._waiter is not None:
+            _wake(self._waiter)
 
     async def wait(self, timeout: float) -> bool:
         """Until something is waiting (True) or `timeout` passed with nothing (False)."""

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from hifazat.audit.chain import GENESIS, entry_hash, stamp
 from hifazat.audit.models import AuditEntry
-from hifazat.db import LATE_FILL, insert_now, sqlite_first, utcnow
+from hifazat.db import LATE_FILL, column_keys, insert_now, sqlite_first, utcnow
 
 # Never copied into the log: secrets, and ciphertext whose plain value the log must not reveal either.
 SECRET_COLUMNS = frozenset({"password_hash", "passport_enc", "cnic_enc", "secret_hash", "token_hash"})
@@ -55,20 +55,9 @@ def snapshot(obj: Any, exclude: Iterable[str] = ()) -> dict[str, Any]:
     state = obj.__dict__  # loaded values; the instrumented getattr only for what is not (expired, unset)
     return {
         k: _jsonable(state[k] if k in state else getattr(obj, k))
-        for k in _column_keys(type(obj))
+        for k in column_keys(type(obj))
         if k not in skip
     }
-
-
-_keys: dict[type, tuple[str, ...]] = {}
-
-
-def _column_keys(cls: type) -> tuple[str, ...]:
-    keys = _keys.get(cls)
-    if keys is None:
-        mapper: Any = inspect(cls)
-        keys = _keys[cls] = tuple(c.key for c in mapper.column_attrs)
-    return keys
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
