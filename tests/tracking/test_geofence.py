@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -55,3 +58,53 @@ def test_circle_and_corridor_are_metric() -> None:
     assert kkh.intersects(shapely.Point(73.04, 35.31 + 150 / 110_574))
     assert not kkh.intersects(shapely.Point(73.04, 35.31 + 600 / 110_574))
     assert GeofenceEngine([]).inside_sets(np.array([1.0]), np.array([1.0])) == [()]
+
+
+def test_prepared_predicates_never_overlap_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GEOS builds a prepared geometry's indexes lazily and unsynchronised, and shapely runs the predicate
+    without the GIL: two batches testing a fresh engine at once once corrupted the bulk lane's heap. Every
+    thread must get the exact answer, and no two may be inside the predicate at the same time."""
+    import threading
+    import time
+
+    from hifazat.tracking import geofence
+
+    real = shapely.intersects_xy
+    inside = 0
+    most = 0
+    count = threading.Lock()
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        nonlocal inside, most
+        with count:
+            inside += 1
+            most = max(most, inside)
+        try:
+            time.sleep(0.002)  # give the other threads every chance to come in too
+            return real(*args, **kwargs)
+        finally:
+            with count:
+                inside -= 1
+
+    monkeypatch.setattr(geofence.shapely, "intersects_xy", watched)
+    shapes = _shapes(7)
+    rng = np.random.default_rng(8)
+    lon, lat = rng.uniform(66.85, 67.35, 2000), rng.uniform(24.75, 25.15, 2000)
+    want = set(zip(*(a.tolist() for a in GeofenceEngine(shapes).membership(lon, lat)), strict=True))
+    engine = GeofenceEngine(_shapes(7))  # fresh: nothing prepared has been used yet
+    start = threading.Barrier(6)
+    results: list[set[tuple[int, int]]] = []
+
+    def run() -> None:
+        start.wait()
+        pi, si = engine.membership(lon, lat)
+        results.append(set(zip(pi.tolist(), si.tolist(), strict=True)))
+
+    threads = [threading.Thread(target=run) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(results) == 6 and all(r == want for r in results)
+    assert want  # the sample does hit shapes, so the predicate really ran
+    assert most == 1

@@ -1,4 +1,4 @@
-"""The geofence engine: every shape (sites, zones, corridors) in one STRtree, points tested in bulk.
+"""The geofence engine: every shape (sites, zones, corridors) in one grid index, points tested in bulk.
 
 Shapes live in longitude/latitude. Circles and corridors are given in metres; they are built in a local
 equirectangular projection around the shape (metres east/north of its centre) and projected back, which
@@ -6,13 +6,21 @@ is exact to well under a metre for the sizes we use (circles up to 50 km, corrid
 lose about 1 % of width at the far end).
 
 `membership(lon, lat)` answers, for arrays of points, which shapes contain each point (boundary included)
-with one vectorised STRtree query: shapely 2 runs the bounding-box search and the exact predicate on
-prepared geometries in C, so there is no Python loop over points or shapes.
+with numpy over a uniform grid and one vectorised exact test: shapely 2 runs the predicate on prepared
+geometries in C, so there is no Python loop over points or shapes.
+
+GEOS builds a prepared geometry's indexes lazily, on its first predicate, without synchronisation
+(libgeos/geos#825), and shapely runs the predicate with the GIL released. Two threads testing points
+against the same fresh engine can both build the same index and free it twice: a batch ingest in one
+thread and another in the next corrupted the bulk lane's heap ("malloc(): unaligned tcache chunk
+detected"). So one thread at a time runs a prepared predicate (`GEOS_LOCK`, for the process: engines may
+share geometries); the test is a few ms per batch.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +32,7 @@ from shapely.geometry import LineString, Point, Polygon, shape
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LON_EQ = 111_320.0
 EARTH_R = 6_371_008.8
+GEOS_LOCK = threading.Lock()  # around predicates on prepared geometries: see the module's docstring
 
 
 @dataclass(frozen=True)
@@ -174,7 +183,8 @@ class GeofenceEngine:
         x, y = lon[cp], lat[cp]
         inbox = (x >= b[:, 0]) & (x <= b[:, 2]) & (y >= b[:, 1]) & (y <= b[:, 3])
         cp, cs = cp[inbox], cs[inbox]
-        ok = shapely.intersects_xy(self.geoms[cs], lon[cp], lat[cp])
+        with GEOS_LOCK:
+            ok = shapely.intersects_xy(self.geoms[cs], lon[cp], lat[cp])
         cp, cs = cp[ok], cs[ok]
         order = np.lexsort((cs, cp))
         return cp[order], cs[order]
