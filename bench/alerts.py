@@ -1,7 +1,8 @@
 """Benchmark: SOS POST -> `alert` event on an SSE client, under a background load of positions.
 
   1. one worker (the embedded default: SQLite + in-process bus, or --pg-url): p50/p99 of SOS -> stream over
-     --sos alerts, one at a time, while a loader posts --rate positions/s through POST /api/v1/positions;
+     --sos alerts, one at a time, while a loader posts --rate positions/s through POST /api/v1/positions
+     (the rate reported: positions of the batches sent while the measured SOS ran, answered 200, per s);
      the SSE client and the loader run in processes of their own, as a dashboard and devices would;
   2. two workers sharing PostgreSQL + NATS JetStream: SOS posted to A, event read from B's stream;
   3. baseline: GET /healthz round trip on the same server in the same run.
@@ -195,7 +196,15 @@ class Stream:
 
 
 def _load(
-    base: str, token: str, devices: list[str], rate: int, every: float, sent: Any, errors: Any, stop: Any
+    base: str,
+    token: str,
+    devices: list[str],
+    rate: int,
+    every: float,
+    sent: Any,
+    errors: Any,
+    stop: Any,
+    window: Any,
 ) -> None:
     """The loader process: one batch of positions every `every` s through POST /api/v1/positions.
 
@@ -222,11 +231,15 @@ def _load(
     from concurrent.futures import ThreadPoolExecutor
 
     def post(client: httpx.Client, body: bytes) -> None:
+        left = time.monotonic()  # CLOCK_MONOTONIC: the same clock as the parent's window
         try:
             r = client.post(f"{base}/api/v1/positions", headers=headers, content=body)
             if r.status_code == 200:
                 with sent.get_lock():
                     sent.value += per_batch
+                if window[0] <= left < window[1]:
+                    with window.get_lock():
+                        window[2] += per_batch
                 return
         except httpx.HTTPError:
             pass
@@ -273,11 +286,21 @@ class Loader:
         self._sent = ctx.Value("q", 0)
         self._errors = ctx.Value("q", 0)
         self._stop = ctx.Event()
-        self.started = time.monotonic()
-        self.stopped: float | None = None
+        # measured window: start, end (monotonic s), positions of batches sent inside it and answered 200
+        self._window = ctx.Array("d", [float("inf"), float("inf"), 0.0])
         self.proc = ctx.Process(
             target=_load,
-            args=(base, token, devices, rate, batch_every_s, self._sent, self._errors, self._stop),
+            args=(
+                base,
+                token,
+                devices,
+                rate,
+                batch_every_s,
+                self._sent,
+                self._errors,
+                self._stop,
+                self._window,
+            ),
             daemon=True,
         )
         self.proc.start()
@@ -290,12 +313,22 @@ class Loader:
     def errors(self) -> int:
         return int(self._errors.value)
 
+    def open_window(self) -> None:
+        """Start counting the batches that leave from now on (the measured SOS begin)."""
+        self._window[0] = time.monotonic()
+
+    def close_window(self) -> None:
+        self._window[1] = time.monotonic()
+
     def achieved(self) -> float:
-        end = self.stopped if self.stopped is not None else time.monotonic()
-        return self.sent / max(end - self.started, 1e-6)
+        """Positions/s of the batches sent inside the window that were answered 200 (those still in flight
+        when it closed included: call after `stop`, which waits for them)."""
+        start, end, positions = self._window[:]
+        if end == float("inf"):
+            raise RuntimeError("close_window first")
+        return positions / max(end - start, 1e-6)
 
     def stop(self) -> None:
-        self.stopped = time.monotonic()
         self._stop.set()
         self.proc.join(30)
         if self.proc.is_alive():
@@ -427,9 +460,11 @@ def main() -> None:
         loader = Loader(w.base, token, devices, rate)
         time.sleep(0.5)
         measure(w.base, stream, token, warm, w.base)  # warm-up under the same load, not counted
+        loader.open_window()  # the background rate reported is the one the measured SOS ran under
         lat, empty, lost = measure(w.base, stream, token, n, w.base)
-        achieved = loader.achieved()
+        loader.close_window()
         loader.stop()
+        achieved = loader.achieved()
         stream.close()
         backend = "postgresql" if args.pg_url else "sqlite"
         print(
@@ -466,9 +501,11 @@ def main() -> None:
             loader = Loader(a.base, token, devices, rate)
             time.sleep(0.5)
             measure(a.base, stream_b, token, warm, None)
+            loader.open_window()
             xlat, _, xlost = measure(a.base, stream_b, token, n, None)
-            achieved = loader.achieved()
+            loader.close_window()
             loader.stop()
+            achieved = loader.achieved()
             stream_b.close()
             print(
                 f"two workers (postgresql + NATS): {len(xlat)} SOS, lost {xlost}, "
