@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -10,6 +12,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hifazat.tracking import geofence
 from hifazat.tracking.geofence import GeofenceEngine, Shape, circle, corridor, haversine_m, naive_membership
 
 
@@ -64,11 +67,6 @@ def test_prepared_predicates_never_overlap_across_threads(monkeypatch: pytest.Mo
     """GEOS builds a prepared geometry's indexes lazily and unsynchronised, and shapely runs the predicate
     without the GIL: two batches testing a fresh engine at once once corrupted the bulk lane's heap. Every
     thread must get the exact answer, and no two may be inside the predicate at the same time."""
-    import threading
-    import time
-
-    from hifazat.tracking import geofence
-
     real = shapely.intersects_xy
     inside = 0
     most = 0

@@ -11,10 +11,10 @@ geometries in C, so there is no Python loop over points or shapes.
 
 GEOS builds a prepared geometry's indexes lazily, on its first predicate, without synchronisation
 (libgeos/geos#825), and shapely runs the predicate with the GIL released. Two threads testing points
-against the same fresh engine can both build the same index and free it twice: a batch ingest in one
-thread and another in the next corrupted the bulk lane's heap ("malloc(): unaligned tcache chunk
-detected"). So one thread at a time runs a prepared predicate (`GEOS_LOCK`, for the process: engines may
-share geometries); the test is a few ms per batch.
+against the same fresh engine can both build the same index and free it twice: two batches ingested at
+once corrupted the bulk lane's heap that way ("malloc(): unaligned tcache chunk detected"). So one thread
+at a time runs a prepared predicate (`GEOS_LOCK`, one for the process: engines may share geometries); the
+exact test takes a few ms of a batch.
 """
 
 from __future__ import annotations
