@@ -201,7 +201,6 @@ def _load(
     devices: list[str],
     rate: int,
     every: float,
-    sent: Any,
     errors: Any,
     stop: Any,
     window: Any,
@@ -235,8 +234,6 @@ def _load(
         try:
             r = client.post(f"{base}/api/v1/positions", headers=headers, content=body)
             if r.status_code == 200:
-                with sent.get_lock():
-                    sent.value += per_batch
                 if window[0] <= left < window[1]:
                     with window.get_lock():
                         window[2] += per_batch
@@ -283,7 +280,6 @@ class Loader:
         self, base: str, token: str, devices: list[str], rate: int, batch_every_s: float = 0.1
     ) -> None:
         ctx = multiprocessing.get_context("spawn")
-        self._sent = ctx.Value("q", 0)
         self._errors = ctx.Value("q", 0)
         self._stop = ctx.Event()
         # measured window: start, end (monotonic s), positions of batches sent inside it and answered 200
@@ -296,7 +292,6 @@ class Loader:
                 devices,
                 rate,
                 batch_every_s,
-                self._sent,
                 self._errors,
                 self._stop,
                 self._window,
@@ -304,10 +299,6 @@ class Loader:
             daemon=True,
         )
         self.proc.start()
-
-    @property
-    def sent(self) -> int:
-        return int(self._sent.value)
 
     @property
     def errors(self) -> int:
