@@ -97,7 +97,7 @@ def setup_database(
     from hifazat import bootstrap
     from hifazat.auth.policy import system_actor
     from hifazat.config import get_settings, reset_settings
-    from hifazat.db import dispose_engines, get_engine, unit_of_work
+    from hifazat.platform.db import dispose_engines, get_engine, unit_of_work
     from hifazat.tracking import schemas, service
 
     reset_settings()

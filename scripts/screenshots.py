@@ -37,7 +37,7 @@ def _prepare(data_dir: Path) -> str:
     from hifazat import bootstrap
     from hifazat.cli import DEMO_PASSWORD
     from hifazat.config import get_settings, reset_settings
-    from hifazat.db import unit_of_work
+    from hifazat.platform.db import unit_of_work
     from hifazat.demo.scenario import load
 
     reset_settings()

@@ -10,6 +10,8 @@ $BIN/ruff check src tests bench
 $BIN/ruff format --check src tests bench
 echo "== mypy"
 $BIN/mypy
+echo "== import layers"
+$BIN/lint-imports --no-cache
 export HIFAZAT_TEST_NATS_URL=${HIFAZAT_TEST_NATS_URL:-nats://127.0.0.1:4222}
 export HIFAZAT_TEST_MQTT_URL=${HIFAZAT_TEST_MQTT_URL:-mqtt://127.0.0.1:1883}
 echo "== pytest (SQLite)"

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from hifazat import bootstrap
-from hifazat.bus import set_bus
 from hifazat.config import Settings, get_settings, reset_settings
-from hifazat.db import dispose_engines, get_engine
+from hifazat.platform.bus import set_bus
+from hifazat.platform.db import dispose_engines, get_engine
 from hifazat.security import crypto
 from hifazat.security.ratelimit import SlidingWindowLimiter
 
@@ -32,7 +32,7 @@ def pytest_report_header(config: Any) -> str:
 
 def _reset_pg(url: str) -> None:
     global _pg_migrated
-    from hifazat import migrate
+    from hifazat.platform import migrate
 
     engine = get_engine()
     if not _pg_migrated:
@@ -66,8 +66,8 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
     """On SQLite, one migrated database per session; each test starts from a copy of it."""
     import sqlite3
 
-    from hifazat import migrate
-    from hifazat.db import make_engine
+    from hifazat.platform import migrate
+    from hifazat.platform.db import make_engine
 
     if PG_URL:
         return None

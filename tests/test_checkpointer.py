@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from hifazat.db import make_engine
+from hifazat.platform.db import make_engine
 
 
 def _threads() -> list[threading.Thread]:

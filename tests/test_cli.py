@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from hifazat.auth.models import Agency, User
 from hifazat.cli import app
 from hifazat.config import Settings, reset_settings
-from hifazat.db import unit_of_work
+from hifazat.platform.db import unit_of_work
 
 HIFAZAT = str(Path(sys.executable).parent / "hifazat")
 PASSWORD = "correct-horse-battery"

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from hifazat.db import insert_now, insert_pending, unit_of_work
-from hifazat.outbox import OutboxEvent
+from hifazat.platform.db import unit_of_work
+from hifazat.platform.fast_insert import insert_now, insert_pending
+from hifazat.platform.outbox import OutboxEvent
 
 
 def test_defaults_keys_and_later_changes(initialised: Any) -> None:

@@ -14,10 +14,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from hifazat import db as db_mod
-from hifazat import lane as lane_mod
-from hifazat.db import make_engine
-from hifazat.lane import WriteLane
+from hifazat.platform import db as db_mod
+from hifazat.platform import fast_insert
+from hifazat.platform.db import make_engine
+from hifazat.platform.sqlite import engine as sqlite_engine
+from hifazat.platform.sqlite import lane as lane_mod
+from hifazat.platform.sqlite.lane import WriteLane
 
 
 def test_urgent_writer_goes_before_waiting_background_writers() -> None:
@@ -103,7 +105,8 @@ def _pair(monkeypatch: Any) -> tuple[WriteLane, WriteLane]:
     front.share(page)
     back.watch(page)
     monkeypatch.setattr(lane_mod, "lane", back)
-    monkeypatch.setattr(db_mod, "lane", back)
+    for mod in (db_mod, sqlite_engine, fast_insert):
+        monkeypatch.setattr(mod, "lane", back)
     return front, back
 
 

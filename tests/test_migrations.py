@@ -11,9 +11,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 import hifazat.models  # noqa: F401  (every domain's tables in the metadata)
-from hifazat import migrate
 from hifazat.config import Settings
-from hifazat.db import Base, get_engine
+from hifazat.core.db import Base
+from hifazat.platform import migrate
+from hifazat.platform.db import get_engine
 
 
 def _empty_database(settings: Settings) -> None:

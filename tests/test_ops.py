@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hifazat.config import Settings, reset_settings
-from hifazat.db import dispose_engines, unit_of_work
-from hifazat.logs import JsonFormatter
+from hifazat.platform.db import dispose_engines, unit_of_work
+from hifazat.platform.logs import JsonFormatter
 from hifazat.registry.models import Site
 
 PASSWORD = "correct-horse-battery"

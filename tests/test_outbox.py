@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from hifazat import outbox
 from hifazat.app import _relay_tick
-from hifazat.db import get_engine, unit_of_work, utcnow
-from hifazat.outbox import OutboxEvent
+from hifazat.core.db import utcnow
+from hifazat.platform import outbox
+from hifazat.platform.db import get_engine, unit_of_work
+from hifazat.platform.outbox import OutboxEvent
 
 
 def _rows(n: int) -> list[int]:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import DateTime
 from sqlalchemy.dialects import postgresql, sqlite
 
-from hifazat.db import UTCDateTime
+from hifazat.core.db import UTCDateTime
 
 offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
 zones = st.none() | st.just(UTC) | offsets

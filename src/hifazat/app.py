@@ -14,14 +14,16 @@ from typing import Literal
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hifazat import __version__, errors, ops
+from hifazat import __version__
 from hifazat.auth import cache as agency_cache
-from hifazat.bus import get_bus
 from hifazat.config import Settings, get_settings
-from hifazat.db import local_writes, unit_of_work
-from hifazat.inputs import reject_nul
-from hifazat.logs import configure
-from hifazat.outbox import mark_in_chunks, relay_once
+from hifazat.core import errors
+from hifazat.core.inputs import reject_nul
+from hifazat.platform import ops
+from hifazat.platform.bus import get_bus
+from hifazat.platform.db import local_writes, unit_of_work
+from hifazat.platform.logs import configure
+from hifazat.platform.outbox import mark_in_chunks, relay_once
 
 log = logging.getLogger("hifazat.app")
 WEB = Path(__file__).parent / "web"
@@ -114,8 +116,8 @@ def create_app(settings: Settings | None = None, *, role: Literal["all", "front"
     from hifazat.alerts.api import urgent_router
     from hifazat.audit.api import router as audit_router
     from hifazat.auth.api import router as auth_router
+    from hifazat.auth.live_stream import router as stream_router
     from hifazat.registry.api import router as registry_router
-    from hifazat.stream import router as stream_router
 
     app.include_router(urgent_router)  # first: the SOS route is matched before any other (see its note)
     app.include_router(ops.router)
@@ -135,9 +137,7 @@ def create_app(settings: Settings | None = None, *, role: Literal["all", "front"
     from hifazat.alerts.pages import router as alerts_pages_router
 
     app.include_router(alerts_pages_router)
-    from hifazat.tracking.api import install as install_tracking
-
-    install_tracking(app)
+    _install_tracking(app)
     from hifazat.notify.api import router as notify_router
     from hifazat.notify.pages import router as notify_pages
     from hifazat.notify.worker import starter as notify_worker
@@ -147,6 +147,30 @@ def create_app(settings: Settings | None = None, *, role: Literal["all", "front"
     add_background(app, notify_worker)
     _mount_web(app)
     return app
+
+
+def _install_tracking(app: FastAPI) -> None:
+    """Tracking: API routes, pages, the device endpoints (outermost), background jobs."""
+    from hifazat.tracking import jobs, live
+    from hifazat.tracking.api import router as tracking_router
+    from hifazat.tracking.endpoints import DeviceIngress
+    from hifazat.tracking.pages import router as tracking_pages
+
+    app.include_router(tracking_router)
+    app.include_router(tracking_pages)
+    app.add_middleware(DeviceIngress)
+    add_background(app, live.flusher, "both")  # each process holds back its own live updates
+    add_background(app, jobs.stale_job)
+    add_background(app, jobs.retention_job)
+    settings = app.state.settings
+    if settings.mqtt_url:
+        from hifazat.tracking.mqtt import mqtt_listener
+
+        add_background(app, mqtt_listener, "front")  # panic buttons raise SOS: on the urgent side
+    if settings.demo_simulate:
+        from hifazat.demo.simulator import simulator
+
+        add_background(app, simulator)
 
 
 def _mount_web(app: FastAPI) -> None:

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from hifazat import migrate
-from hifazat.audit import service as audit
 from hifazat.auth.models import Agency, AgencyKind, User
 from hifazat.auth.policy import system_actor
 from hifazat.config import Settings
-from hifazat.db import unit_of_work
+from hifazat.platform import migrate
+from hifazat.platform.audit import log as audit
+from hifazat.platform.db import unit_of_work
 from hifazat.security import crypto
 from hifazat.security.passwords import hash_password, password_problem
 

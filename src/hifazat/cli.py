@@ -59,11 +59,11 @@ def server_app() -> Any:
     ahead of the framework's middleware layers; bulk ingest and background jobs run in the worker's bulk
     lane (hifazat.bulk) unless HIFAZAT_BULK_LANE=false; everything else goes to the application."""
     from hifazat.app import create_app
-    from hifazat.bulk import BulkLane
+    from hifazat.platform.sqlite.bulk import BulkLane
     from hifazat.tracking.endpoints import DeviceIngress
 
     if get_settings().bulk_lane:
-        return DeviceIngress(BulkLane(create_app(role="front")))
+        return DeviceIngress(BulkLane(create_app(role="front"), "hifazat.app:create_app"))
     return DeviceIngress(create_app())
 
 
@@ -76,7 +76,7 @@ def serve(
     """Serve the API and dashboard."""
     import uvicorn
 
-    from hifazat import migrate
+    from hifazat.platform import migrate
 
     s = get_settings()
     migrate.upgrade()
@@ -102,8 +102,8 @@ def demo(
     import uvicorn
 
     from hifazat.bootstrap import init as do_init
-    from hifazat.db import unit_of_work
     from hifazat.demo.scenario import load
+    from hifazat.platform.db import unit_of_work
 
     s = get_settings()
     password = _admin_password(prompt=False) or DEMO_PASSWORD
@@ -134,8 +134,8 @@ def demo(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Exit 0 when the hash chain is intact; otherwise exit 1 naming the first bad entry."""
-    from hifazat.audit.service import verify
-    from hifazat.db import unit_of_work
+    from hifazat.platform.audit.log import verify
+    from hifazat.platform.db import unit_of_work
 
     with unit_of_work(readonly=True) as session:
         result = verify(session)
@@ -154,7 +154,7 @@ def audit_verify() -> None:
 @app.command()
 def migrate() -> None:
     """Apply pending database migrations."""
-    from hifazat import migrate as m
+    from hifazat.platform import migrate as m
 
     m.upgrade()
     typer.echo("migrations applied")

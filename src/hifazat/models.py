@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from hifazat.alerts import models as alerts_models  # noqa: F401
-from hifazat.audit.models import AuditEntry
 from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
-from hifazat.db import Base
+from hifazat.core.db import Base
 from hifazat.notify import models as notify_models  # noqa: F401
-from hifazat.outbox import OutboxEvent
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.outbox import OutboxEvent
 from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
 from hifazat.tracking import models as tracking_models  # noqa: F401
 

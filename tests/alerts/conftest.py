@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from hifazat.alerts.models import EscalationTimer
-from hifazat.db import unit_of_work
+from hifazat.platform.db import unit_of_work
 from tests.conftest import World
 
 KHI = (24.8607, 67.0011)  # Karachi residence centre (lat, lon)

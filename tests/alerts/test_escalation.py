@@ -12,14 +12,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
-from hifazat import db
 from hifazat.alerts import escalation
 from hifazat.alerts.models import Alert, AlertEvent, EscalationTimer
-from hifazat.audit import service as audit_service
-from hifazat.audit.models import AuditEntry
-from hifazat.db import get_engine, unit_of_work, utcnow
+from hifazat.core.db import utcnow
 from hifazat.notify.models import Delivery
-from hifazat.outbox import OutboxEvent
+from hifazat.platform import fast_insert as db
+from hifazat.platform.audit import log as audit_service
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.db import get_engine, unit_of_work
+from hifazat.platform.outbox import OutboxEvent
 from tests.alerts.conftest import Scene, count, settle
 
 

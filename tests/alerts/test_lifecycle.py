@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from hifazat.alerts.lifecycle import TRANSITIONS
 from hifazat.alerts.models import Alert
-from hifazat.db import unit_of_work, utcnow
+from hifazat.core.db import utcnow
+from hifazat.platform.db import unit_of_work
 from tests.alerts.conftest import Scene
 
 

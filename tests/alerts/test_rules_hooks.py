@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from hifazat.alerts.hooks import on_tracking_events
 from hifazat.alerts.models import Alert
-from hifazat.db import unit_of_work, utcnow
+from hifazat.core.db import utcnow
+from hifazat.platform.db import unit_of_work
 from hifazat.tracking.hooks import TRACKING_HOOKS, TrackingEventData
 from tests.alerts.conftest import Scene, count
 

@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from hifazat.alerts.models import Alert, Poll
 from hifazat.alerts.sms import normalise
-from hifazat.audit.models import AuditEntry
 from hifazat.config import reset_settings
-from hifazat.db import unit_of_work, utcnow
+from hifazat.core.db import utcnow
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.db import unit_of_work
 from tests.alerts.conftest import KHI, Scene, count
 
 TOKEN = "gateway-secret-123"

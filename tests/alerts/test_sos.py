@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from hifazat.alerts.models import Alert, AlertEvent
-from hifazat.audit.models import AuditEntry
-from hifazat.db import unit_of_work
-from hifazat.outbox import OutboxEvent
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.db import unit_of_work
+from hifazat.platform.outbox import OutboxEvent
 from tests.alerts.conftest import KHI, Scene, count
 
 
@@ -122,7 +122,7 @@ def test_list_is_newest_first_with_a_cursor(scene: Scene) -> None:
 def test_alert_json_is_the_alert_out_schema_read_straight_from_the_row(scene: Scene) -> None:
     from hifazat.alerts.schemas import AlertOut
     from hifazat.alerts.service import alert_json
-    from hifazat.audit.chain import stamp
+    from hifazat.platform.audit.chain import stamp
 
     a = scene.sos()
     acknowledged = scene.act("psc-operator", a["id"], "acknowledge")

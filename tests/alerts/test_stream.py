@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 
 from hifazat.alerts import escalation
-from hifazat.db import unit_of_work, utcnow
+from hifazat.core.db import utcnow
+from hifazat.platform.db import unit_of_work
 from tests.alerts.conftest import settle
 from tests.conftest import ADMIN_PASSWORD
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from hifazat.alerts.models import Alert
-from hifazat.db import unit_of_work, utcnow
+from hifazat.core.db import utcnow
+from hifazat.platform.db import unit_of_work
 from tests.alerts.conftest import Scene, count
 
 

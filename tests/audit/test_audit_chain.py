@@ -15,11 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from hifazat.audit import service as audit
-from hifazat.audit.models import AuditEntry
 from hifazat.auth.policy import system_actor
 from hifazat.config import Settings
-from hifazat.db import get_engine, unit_of_work
+from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.db import get_engine, unit_of_work
 
 PASSWORD = "correct-horse-battery"
 HIFAZAT = str(Path(sys.executable).parent / "hifazat")

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hifazat.audit.chain import stamp
-from hifazat.audit.service import _jsonable
+from hifazat.platform.audit.chain import stamp
+from hifazat.platform.audit.log import _jsonable
 
 offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
 moments = st.datetimes(

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from hifazat.auth import cache
 from hifazat.bootstrap import InitResult
-from hifazat.db import unit_of_work
-from hifazat.outbox import OutboxEvent
+from hifazat.platform.db import unit_of_work
+from hifazat.platform.outbox import OutboxEvent
 
 
 def test_new_sub_agency_is_in_the_tree_at_once(

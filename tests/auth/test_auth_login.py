@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 
 from hifazat.auth import service as auth_service
 from hifazat.auth.models import AccessToken, User
-from hifazat.db import unit_of_work, utcnow
+from hifazat.core.db import utcnow
+from hifazat.platform.db import unit_of_work
 from hifazat.security.ratelimit import SlidingWindowLimiter
 
 PASSWORD = "correct-horse-battery"
@@ -161,7 +162,7 @@ def test_tokens_are_stored_only_as_sha256(client: TestClient, settings: Any) -> 
                 assert getattr(row, col.key) != token
     # Nor anywhere in the audit log.
     with unit_of_work() as s:
-        from hifazat.audit.models import AuditEntry
+        from hifazat.platform.audit.models import AuditEntry
 
         for e in s.scalars(select(AuditEntry)):
             assert token not in str(e.before) + str(e.after)

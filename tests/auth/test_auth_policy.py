@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from hifazat.db import new_id, utcnow
+from hifazat.core.db import new_id, utcnow
 
 KINDS = ("persons", "sites", "units", "vehicles", "projects")
 

@@ -14,8 +14,9 @@ from hifazat.auth import cache
 from hifazat.auth.models import User
 from hifazat.auth.service import principal_for_token
 from hifazat.bootstrap import InitResult
-from hifazat.bus import Event
-from hifazat.db import get_engine, unit_of_work, utcnow
+from hifazat.core.db import utcnow
+from hifazat.platform.bus import Event
+from hifazat.platform.db import get_engine, unit_of_work
 from tests.conftest import ADMIN_PASSWORD
 
 

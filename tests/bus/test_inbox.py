@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from hifazat import stream
-from hifazat.bus import Event, InProcessBus
+from hifazat.platform import stream
+from hifazat.platform.bus import Event, InProcessBus
 
 
 async def _never() -> bool:

@@ -8,8 +8,8 @@ import secrets
 
 import pytest
 
-from hifazat.bus import Event
-from hifazat.bus_nats import NatsBus, decode, encode
+from hifazat.platform.bus import Event
+from hifazat.platform.bus_nats import NatsBus, decode, encode
 
 NATS_URL = os.environ.get("HIFAZAT_TEST_NATS_URL", "nats://127.0.0.1:4222")
 

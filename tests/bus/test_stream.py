@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from hifazat import stream
-from hifazat.db import unit_of_work
-from hifazat.outbox import emit
+from hifazat.platform import stream
+from hifazat.platform.db import unit_of_work
+from hifazat.platform.outbox import emit
 from tests.conftest import ADMIN_PASSWORD
 
 

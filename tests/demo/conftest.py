@@ -12,8 +12,8 @@ DEMO_PASSWORD = "hifazat-demo"
 @pytest.fixture
 def load_demo(initialised: object) -> Callable[[], list[tuple[str, str]]]:
     """Load the scenario in its own unit of work, as `hifazat demo` does."""
-    from hifazat.db import unit_of_work
     from hifazat.demo.scenario import load
+    from hifazat.platform.db import unit_of_work
 
     def _load() -> list[tuple[str, str]]:
         with unit_of_work() as session:

@@ -8,11 +8,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from hifazat.audit.models import AuditEntry
-from hifazat.audit.service import verify
 from hifazat.auth.models import Agency, SharingAgreement, User
-from hifazat.db import unit_of_work
 from hifazat.demo import scenario
+from hifazat.platform.audit.log import verify
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.db import unit_of_work
 from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
 from tests.demo.conftest import DEMO_PASSWORD
 

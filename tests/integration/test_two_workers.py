@@ -23,11 +23,13 @@ import httpx
 import pytest
 from sqlalchemy import func, select, text, update
 
-from hifazat import bootstrap, migrate
+from hifazat import bootstrap
 from hifazat.alerts.models import AlertEvent, EscalationTimer
-from hifazat.audit.models import AuditEntry
 from hifazat.config import Settings, get_settings, reset_settings
-from hifazat.db import dispose_engines, get_engine, unit_of_work, utcnow
+from hifazat.core.db import utcnow
+from hifazat.platform import migrate
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.db import dispose_engines, get_engine, unit_of_work
 from tests.alerts.conftest import settle
 from tests.conftest import ADMIN_PASSWORD, FIELD_KEY, PG_URL, free_port
 

@@ -172,7 +172,7 @@ class Org:
 @pytest.fixture
 def org(initialised: Any) -> Org:
     from hifazat.auth.models import Agency, User
-    from hifazat.db import unit_of_work
+    from hifazat.platform.db import unit_of_work
 
     o = Org(root_id=initialised.agency_id)
     with unit_of_work() as s:

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from hifazat.auth.models import User
 from hifazat.config import Settings
-from hifazat.db import unit_of_work
 from hifazat.notify.models import OPEN_STATUSES, Delivery, Webhook
 from hifazat.notify.worker import Worker
+from hifazat.platform.db import unit_of_work
 from hifazat.security import crypto
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from hifazat.config import Settings
-from hifazat.db import unit_of_work
+from hifazat.platform.db import unit_of_work
 from tests.alerts.conftest import Scene
 from tests.alerts.conftest import scene as scene  # the fixture
 from tests.notify.conftest import SmtpSink

@@ -7,12 +7,12 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from hifazat.audit.models import AuditEntry
 from hifazat.config import Settings
-from hifazat.db import unit_of_work
 from hifazat.notify import service
 from hifazat.notify.models import NotificationPreference, Webhook
 from hifazat.notify.schemas import Recipient
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.db import unit_of_work
 from tests.conftest import World
 from tests.notify.helpers import user
 from tests.web.conftest import cookie_login

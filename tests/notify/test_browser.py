@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from hifazat.auth.models import User
 from hifazat.config import Settings
-from hifazat.db import unit_of_work
 from hifazat.notify import service
 from hifazat.notify.schemas import Recipient
+from hifazat.platform.db import unit_of_work
 from tests.conftest import ADMIN_PASSWORD
 from tests.web.test_browser import Tab
 from tests.web.test_browser import browser as browser  # module-scoped chromium

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from hifazat.config import Settings
-from hifazat.db import unit_of_work
 from hifazat.notify import service
 from hifazat.notify.models import Delivery
 from hifazat.notify.schemas import Recipient
+from hifazat.platform.db import unit_of_work
 from tests.conftest import free_port
 from tests.notify.conftest import Org, Receiver
 from tests.notify.helpers import add_webhook

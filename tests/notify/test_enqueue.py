@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 
 from hifazat.auth.models import User
 from hifazat.config import Settings
-from hifazat.db import unit_of_work
-from hifazat.errors import Problem
+from hifazat.core.errors import Problem
 from hifazat.notify import service
 from hifazat.notify.models import Delivery, NotificationPreference
 from hifazat.notify.schemas import Recipient
-from hifazat.outbox import OutboxEvent
+from hifazat.platform.db import unit_of_work
+from hifazat.platform.outbox import OutboxEvent
 from tests.notify.conftest import Org
 
 

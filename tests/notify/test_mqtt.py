@@ -12,10 +12,11 @@ import aiomqtt
 import pytest
 
 from hifazat.config import Settings, get_settings, reset_settings
-from hifazat.db import new_id, unit_of_work
+from hifazat.core.db import new_id
 from hifazat.notify import service
 from hifazat.notify.schemas import Recipient
 from hifazat.notify.worker import Worker
+from hifazat.platform.db import unit_of_work
 from hifazat.tracking.models import Device
 from tests.notify.conftest import Org
 from tests.notify.helpers import deliveries

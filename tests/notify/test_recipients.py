@@ -9,10 +9,11 @@ import pytest
 
 from hifazat.auth.models import Agency
 from hifazat.config import Settings, get_settings, reset_settings
-from hifazat.db import new_id, unit_of_work
+from hifazat.core.db import new_id
 from hifazat.notify import service
 from hifazat.notify.recipients import quiet_until
 from hifazat.notify.schemas import Recipient
+from hifazat.platform.db import unit_of_work
 from hifazat.registry.models import Person, Unit
 from hifazat.tracking.models import Device
 from tests.notify.conftest import Org

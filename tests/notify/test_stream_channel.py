@@ -10,9 +10,9 @@ import httpx
 
 from hifazat.auth.models import User
 from hifazat.config import Settings
-from hifazat.db import unit_of_work
 from hifazat.notify import service
 from hifazat.notify.schemas import Recipient
+from hifazat.platform.db import unit_of_work
 from hifazat.security.passwords import hash_password
 from tests.conftest import ADMIN_PASSWORD
 from tests.notify.conftest import Org

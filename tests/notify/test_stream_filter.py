@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from hifazat import stream
+from hifazat.auth import live_stream
 from hifazat.auth.policy import Principal
-from hifazat.bus import Event
 from hifazat.notify import service  # noqa: F401  (registers the notify stream routes)
+from hifazat.platform import stream
+from hifazat.platform.bus import Event
 
 
 def _p(user_id: str, agency_id: str) -> Principal:
@@ -21,7 +22,9 @@ def _p(user_id: str, agency_id: str) -> Principal:
 def _see(subject: str, payload: dict[str, object], who: Principal) -> bool:
     route = stream.route_for(subject)
     assert route is not None
-    return stream.visible_payload(Event(id="e", subject=subject, payload=payload), route, who) is not None
+    return (
+        live_stream.visible_payload(Event(id="e", subject=subject, payload=payload), route, who) is not None
+    )
 
 
 def test_personal_notifications_and_delivery_events() -> None:

@@ -8,15 +8,16 @@ from typing import Any
 
 from sqlalchemy import select
 
-from hifazat.audit.models import AuditEntry
 from hifazat.config import Settings
-from hifazat.db import unit_of_work, utcnow
+from hifazat.core.db import utcnow
 from hifazat.notify import service
 from hifazat.notify.channels import SendError
 from hifazat.notify.channels.webhook import sign, verify
 from hifazat.notify.models import Delivery
 from hifazat.notify.schemas import Recipient
 from hifazat.notify.worker import backoff_seconds, claim, finish
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.db import unit_of_work
 from tests.notify.conftest import Org, Receiver, SmtpSink
 from tests.notify.helpers import add_webhook, deliveries, run_worker_until_settled, user
 

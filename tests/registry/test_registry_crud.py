@@ -10,9 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from hifazat.audit.models import AuditEntry
-from hifazat.db import new_id, unit_of_work
-from hifazat.pagination import encode_cursor
+from hifazat.core.db import new_id
+from hifazat.core.pagination import encode_cursor
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.db import unit_of_work
 
 PASSWORD = "correct-horse-battery"
 POLYGON = {

@@ -151,8 +151,8 @@ def test_random_patches_never_5xx(client: TestClient) -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=80) | st.binary(max_size=60).map(lambda b: base64.urlsafe_b64encode(b).decode()))
 def test_decode_cursor_total(raw: str) -> None:
-    from hifazat.errors import Problem
-    from hifazat.pagination import decode_cursor, encode_cursor
+    from hifazat.core.errors import Problem
+    from hifazat.core.pagination import decode_cursor, encode_cursor
 
     try:
         key = decode_cursor(raw)
@@ -169,7 +169,7 @@ def test_decode_cursor_total(raw: str) -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.from_regex(r"[A-Za-z0-9_.:\-]{1,64}", fullmatch=True))
 def test_cursor_round_trip(key: str) -> None:
-    from hifazat.pagination import decode_cursor, encode_cursor
+    from hifazat.core.pagination import decode_cursor, encode_cursor
 
     assert decode_cursor(encode_cursor(key)) == key
 

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from hifazat.audit.models import AuditEntry
-from hifazat.db import unit_of_work
-from hifazat.outbox import OutboxEvent
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.db import unit_of_work
+from hifazat.platform.outbox import OutboxEvent
 from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
 
 SQUARE = [[67.0, 24.8], [67.01, 24.8], [67.01, 24.81], [67.0, 24.81], [67.0, 24.8]]

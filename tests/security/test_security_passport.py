@@ -15,10 +15,10 @@ from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from hifazat.audit.models import AuditEntry
 from hifazat.config import Settings, reset_settings
-from hifazat.db import get_engine, unit_of_work
-from hifazat.logs import JsonFormatter
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.db import get_engine, unit_of_work
+from hifazat.platform.logs import JsonFormatter
 from hifazat.registry.models import Person
 from hifazat.security import crypto
 

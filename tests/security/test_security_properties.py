@@ -8,9 +8,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hifazat import validators
+from hifazat.core import validators
+from hifazat.core.geometry import MAX_RADIUS_M, validate_geometry
 from hifazat.registry import schemas
-from hifazat.registry.geometry import MAX_RADIUS_M, validate_geometry
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from hifazat.auth.policy import system_actor
 from hifazat.config import Settings
-from hifazat.db import dispose_engines, unit_of_work
+from hifazat.platform.db import dispose_engines, unit_of_work
 from hifazat.tracking import schemas, service
 from hifazat.tracking.models import Position
 from tests.conftest import ADMIN_PASSWORD, FIELD_KEY, free_port

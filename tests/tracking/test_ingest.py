@@ -13,8 +13,9 @@ from psycopg.errors import UniqueViolation
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hifazat.db import unit_of_work, utcnow
-from hifazat.outbox import OutboxEvent
+from hifazat.core.db import utcnow
+from hifazat.platform.db import unit_of_work
+from hifazat.platform.outbox import OutboxEvent
 from hifazat.tracking import hooks, ingest, jobs
 from hifazat.tracking.cache import get_cache
 from hifazat.tracking.models import Device, DeviceLast, Position
@@ -328,9 +329,11 @@ def test_a_batch_that_gives_way_to_an_sos_is_stored_in_parts_each_position_once(
     changed in such a gap, the rest is stored the usual way and still every position exactly once."""
     import mmap
 
-    from hifazat import db as db_mod
-    from hifazat import lane as lane_mod
-    from hifazat.db import local_writes
+    from hifazat.platform import db as db_mod
+    from hifazat.platform import fast_insert
+    from hifazat.platform.db import local_writes
+    from hifazat.platform.sqlite import engine as sqlite_engine
+    from hifazat.platform.sqlite import lane as lane_mod
 
     d, e = make_device(), make_device()
     t = NOW() - 3_600_000
@@ -341,7 +344,7 @@ def test_a_batch_that_gives_way_to_an_sos_is_stored_in_parts_each_position_once(
     front, back = lane_mod.WriteLane(), lane_mod.WriteLane()
     front.share(page)
     back.watch(page)
-    for mod in (lane_mod, db_mod, ingest):
+    for mod in (lane_mod, db_mod, sqlite_engine, fast_insert, ingest):
         monkeypatch.setattr(mod, "lane", back)
     front.blocked(+1)  # an SOS waits for the write lock all along: every give-way point gives way
 

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from fastapi.testclient import TestClient
 
-from hifazat.db import unit_of_work
+from hifazat.platform.db import unit_of_work
 from hifazat.tracking import jobs
 from tests.conftest import ADMIN_PASSWORD
 from tests.web.conftest import cookie_login

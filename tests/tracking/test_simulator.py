@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from hifazat.db import unit_of_work
 from hifazat.demo import simulator
 from hifazat.demo.scenario import load
+from hifazat.platform.db import unit_of_work
 from hifazat.tracking.models import Device, DeviceLast, EscortAssignment, Position
 
 

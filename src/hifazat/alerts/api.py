@@ -23,12 +23,14 @@ from hifazat.alerts.schemas import (
     RuleIn,
     TransitionIn,
 )
+from hifazat.auth.deps import CurrentUser
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal, require
-from hifazat.db import local_writes, unit_of_work, utcnow
-from hifazat.deps import CurrentUser, DbSession, Page
-from hifazat.lane import run_urgent, run_urgent_inline
-from hifazat.stream import answer_after_streams
+from hifazat.core.db import utcnow
+from hifazat.platform.db import local_writes, unit_of_work
+from hifazat.platform.deps import DbSession, Page
+from hifazat.platform.sqlite.lane import run_urgent, run_urgent_inline
+from hifazat.platform.stream import answer_after_streams
 
 router = APIRouter(prefix="/api/v1")
 # POST /alerts alone, included before every other router (`create_app`): FastAPI matches a request against
@@ -187,7 +189,7 @@ def _sender_name(session: Any, agency_id: str) -> str:
 def alert_cap(alert_id: str, request: Request, session: DbSession, principal: CurrentUser) -> Response:
     alert, view = service.get_alert(session, alert_id, principal)
     if view.level != "full":
-        from hifazat.errors import forbidden
+        from hifazat.core.errors import forbidden
 
         raise forbidden("your sharing agreement gives a summary of this alert, not its CAP message")
     body = cap.cap_xml(
@@ -286,7 +288,7 @@ def list_rules(
     require(principal, "alert_rules", "read")
     target = agency_id or principal.agency_id
     if target is None or (not principal.system and target not in principal.tree):
-        from hifazat.errors import invalid
+        from hifazat.core.errors import invalid
 
         raise invalid("agency_id", "must be your agency or one below it")
     return {"agency_id": target, "items": rules.effective_rules(session, target)}

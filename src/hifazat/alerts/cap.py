@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from hifazat.alerts.models import Alert, AlertStatus
-from hifazat.validators import PROVINCES
+from hifazat.core.validators import PROVINCES
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM_NS = "http://www.w3.org/2005/Atom"

@@ -14,11 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts.models import Alert, AlertStatus, Assignment, AssignmentStatus
-from hifazat.audit import service as audit
+from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.policy import Principal
-from hifazat.crud import audited_update, get_visible, visible_select
-from hifazat.db import utcnow
-from hifazat.errors import Problem, invalid, not_found
+from hifazat.core.db import utcnow
+from hifazat.core.errors import Problem, invalid, not_found
+from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.writes import audited_update
 from hifazat.registry.models import Site, Unit, UnitStatus
 
 EARTH_R_M = 6_371_008.8

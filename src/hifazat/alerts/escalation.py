@@ -24,16 +24,18 @@ from sqlalchemy.orm import Session
 
 from hifazat.alerts.models import Alert, AlertStatus, EscalationPolicy, EscalationTimer, TimerState
 from hifazat.alerts.schemas import PolicyIn, PolicyPatch
-from hifazat.audit import service as audit
 from hifazat.auth import cache as agency_cache
+from hifazat.auth.access import get_visible
 from hifazat.auth.models import Agency, Role, User
 from hifazat.auth.policy import Principal, can_write_agency, require, system_actor
 from hifazat.config import get_settings
-from hifazat.crud import get_visible
-from hifazat.db import insert_pending, local_writes, unit_of_work, utcnow
-from hifazat.errors import Problem, forbidden, invalid, not_found
-from hifazat.lane import lane, run_preemptible
-from hifazat.outbox import ORIGIN
+from hifazat.core.db import utcnow
+from hifazat.core.errors import Problem, forbidden, invalid, not_found
+from hifazat.platform.audit import log as audit
+from hifazat.platform.db import local_writes, unit_of_work
+from hifazat.platform.fast_insert import insert_pending
+from hifazat.platform.outbox import ORIGIN
+from hifazat.platform.sqlite.lane import lane, run_preemptible
 from hifazat.registry.models import Site, Unit
 
 log = logging.getLogger("hifazat.alerts.escalation")
@@ -725,7 +727,7 @@ def fire_first(worker: str, *, now: datetime | None = None) -> list[tuple[str, i
 async def escalation_loop(stop: asyncio.Event) -> None:
     """Background starter (app.state.background): runs in every worker for the app's lifetime. A new alert's
     event wakes it at once (its level-0 timer is due); otherwise it sleeps until the next due time."""
-    from hifazat.bus import Event, get_bus
+    from hifazat.platform.bus import Event, get_bus
 
     worker = worker_name()
     wake = asyncio.Event()

@@ -17,7 +17,7 @@ from hifazat.alerts import rules
 from hifazat.alerts.models import Alert
 from hifazat.auth.models import User
 from hifazat.auth.policy import system_actor
-from hifazat.db import utcnow
+from hifazat.core.db import utcnow
 from hifazat.registry.models import Person
 
 log = logging.getLogger("hifazat.alerts.hooks")

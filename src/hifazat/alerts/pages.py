@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from hifazat.alerts import dispatch, escalation, lifecycle, notifications, polls, service
 from hifazat.alerts.models import AlertKind, Severity
+from hifazat.auth.access import visible_select
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal
-from hifazat.crud import visible_select
-from hifazat.deps import DbSession
-from hifazat.errors import Problem
+from hifazat.core.errors import Problem
+from hifazat.platform.deps import DbSession
 from hifazat.registry.models import Person, Site, Unit
 from hifazat.web.session import PageUser
 from hifazat.web.templating import env, render

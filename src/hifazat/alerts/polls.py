@@ -14,17 +14,17 @@ from shapely.geometry import Point, shape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hifazat import stream
 from hifazat.alerts.dispatch import _tracked, haversine_m
 from hifazat.alerts.models import Poll, PollRecipient
 from hifazat.alerts.schemas import Area, PollIn
-from hifazat.audit import service as audit
-from hifazat.audit.chain import stamp
+from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.policy import Principal, can_write_agency, require, scope, system_actor, view_of
-from hifazat.crud import get_visible, visible_select
-from hifazat.db import utcnow
-from hifazat.errors import Problem, conflict, invalid, not_found
-from hifazat.outbox import emit
+from hifazat.core.db import utcnow
+from hifazat.core.errors import Problem, conflict, invalid, not_found
+from hifazat.platform import stream
+from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.chain import stamp
+from hifazat.platform.outbox import emit
 from hifazat.registry.models import Person, PersonStatus, Site
 
 KIND = "polls"

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from hifazat.alerts import lifecycle
 from hifazat.alerts.models import Alert, AlertRule
 from hifazat.alerts.schemas import RuleIn
-from hifazat.audit import service as audit
 from hifazat.auth.policy import Principal, can_write_agency, require, system_actor
-from hifazat.errors import invalid
+from hifazat.core.errors import invalid
+from hifazat.platform.audit import log as audit
 
 EVENT_KINDS = (
     "sos",

@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from hifazat.alerts.models import AlertKind, AssignmentStatus, CapScope, Severity
-from hifazat.registry.geometry import validate_geometry
-from hifazat.validators import ProvinceCode
+from hifazat.core.geometry import validate_geometry
+from hifazat.core.validators import ProvinceCode
 
 Lat = float
 Lon = float

@@ -13,20 +13,21 @@ from typing import Any, get_args
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from hifazat import stream
 from hifazat.alerts import lifecycle
 from hifazat.alerts.models import Alert, AlertEvent, AlertKind, AlertShare, AlertStatus, Assignment
 from hifazat.alerts.schemas import DEFAULT_SEVERITY, AlertIn, AlertOut
-from hifazat.audit import service as audit
-from hifazat.audit.chain import stamp
+from hifazat.auth.access import get_visible
 from hifazat.auth.models import User
 from hifazat.auth.policy import Principal, View, can_write_agency, require, scope, view_of
 from hifazat.config import get_settings
-from hifazat.crud import get_visible
-from hifazat.db import insert_pending, new_id, utcnow
-from hifazat.errors import Problem, forbidden, invalid, not_found
-from hifazat.outbox import emit
-from hifazat.pagination import decode_cursor, encode_cursor
+from hifazat.core.db import new_id, utcnow
+from hifazat.core.errors import Problem, forbidden, invalid, not_found
+from hifazat.core.pagination import decode_cursor, encode_cursor
+from hifazat.platform import stream
+from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.chain import stamp
+from hifazat.platform.fast_insert import insert_pending
+from hifazat.platform.outbox import emit
 from hifazat.registry.models import Person, Site
 
 KIND = "alerts"

@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts import polls, rules
-from hifazat.audit import service as audit
 from hifazat.auth.models import User
 from hifazat.auth.policy import system_actor
 from hifazat.config import get_settings
-from hifazat.deps import DbSession
-from hifazat.errors import Problem, problem_response
+from hifazat.core.errors import Problem, problem_response
+from hifazat.platform.audit import log as audit
+from hifazat.platform.deps import DbSession
 from hifazat.registry.models import Person, PersonStatus
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
@@ -117,7 +117,7 @@ def handle(session: Session, phone: str, body: str) -> Response:
         key = rules.subject_key(kind, sender.kind, sender.id, None)
         rule = rules.rule_for(session, sender.agency_id, "sos")
         window = rule.suppress_s if rule else 60
-        from hifazat.db import utcnow
+        from hifazat.core.db import utcnow
 
         now = utcnow()
         existing = rules.suppressing_alert(session, key, now, window)

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import or_, select
 
-from hifazat.audit import service
-from hifazat.audit.models import AuditEntry
+from hifazat.auth.deps import CurrentUser
 from hifazat.auth.models import Agency, AgencyKind
 from hifazat.auth.policy import require
-from hifazat.deps import CurrentUser, DbSession, Page
-from hifazat.errors import invalid
-from hifazat.pagination import decode_cursor, encode_cursor
+from hifazat.core.errors import invalid
+from hifazat.core.pagination import decode_cursor, encode_cursor
+from hifazat.platform.audit import log as service
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.deps import DbSession, Page
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 

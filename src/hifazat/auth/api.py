@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request, Response, status
 
 from hifazat.auth import service
+from hifazat.auth.deps import CurrentUser
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import require
 from hifazat.auth.schemas import (
@@ -22,10 +23,10 @@ from hifazat.auth.schemas import (
     UserOut,
     UserPatch,
 )
-from hifazat.db import unit_of_work
-from hifazat.deps import CurrentUser, DbSession, Page
-from hifazat.errors import Problem, invalid
-from hifazat.pagination import paginate
+from hifazat.core.errors import Problem, invalid
+from hifazat.core.pagination import paginate
+from hifazat.platform.db import unit_of_work
+from hifazat.platform.deps import DbSession, Page
 
 router = APIRouter(prefix="/api/v1")
 

@@ -34,7 +34,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
-from hifazat.db import new_id, utcnow
+from hifazat.core.db import new_id, utcnow
 
 SUBJECT = "auth.changed"
 TTL_S = 30.0
@@ -184,7 +184,7 @@ def _changed(session: Session) -> None:
     """Once per transaction: clear at commit here, and tell the other workers."""
     if session.info.get(_CHANGED):
         return
-    from hifazat.outbox import emit
+    from hifazat.platform.outbox import emit
 
     session.info[_CHANGED] = True
     emit(session, SUBJECT, {"id": new_id(), "agency_id": None})

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hifazat.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin
+from hifazat.core.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin
 
 
 class AgencyKind(enum.StrEnum):

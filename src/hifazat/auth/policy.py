@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.sql.elements import ColumnElement
 
 from hifazat.auth.models import Agency, Role, ShareLevel, SharingAgreement
-from hifazat.db import utcnow
-from hifazat.errors import forbidden
+from hifazat.core.db import Base, utcnow
+from hifazat.core.errors import forbidden
 
 WHOLE_COUNTRY = "PK"
 READ_ALL = frozenset(r.value for r in Role)
@@ -191,13 +191,18 @@ def _district_of(row: Any) -> str | None:
         return getattr(row, "district", None)
     ref = _site_ref(row)
     site_id = getattr(row, ref, None) if ref else None
+    if not site_id or not isinstance(row, Base):
+        return None  # a plain object (an event's payload) has only what it carries
     session = object_session(row)
-    if not site_id or session is None:
+    if session is None:
         return None
-    from hifazat.registry.models import Site
+    sites = _sites_table()
+    return session.execute(select(sites.c.district).where(sites.c.id == site_id)).scalar()
 
-    site = session.get(Site, site_id)
-    return site.district if site is not None else None
+
+def _sites_table() -> Any:
+    """The registry's sites table, by name from the shared metadata (the policy sits below the registry)."""
+    return Base.metadata.tables["sites"]
 
 
 def _in_jurisdiction(row: Any, jurisdiction: tuple[str, ...]) -> bool:
@@ -235,9 +240,8 @@ def _jurisdiction_clause(model: Any, jurisdiction: tuple[str, ...]) -> ColumnEle
         ref = _site_ref(model)
         if ref is None:
             continue
-        from hifazat.registry.models import Site
-
-        sites = select(Site.id).where(Site.province == prov, func.lower(func.trim(Site.district)) == wanted)
+        t = _sites_table()
+        sites = select(t.c.id).where(t.c.province == prov, func.lower(func.trim(t.c.district)) == wanted)
         parts.append(and_(col == prov, getattr(model, ref).in_(sites)))
     return or_(*parts) if parts else false()
 

@@ -17,8 +17,8 @@ from pydantic import (
 )
 
 from hifazat.auth.models import AgencyKind, Role, ShareLevel
+from hifazat.core.validators import CountryCode, JurisdictionCode, Name, Phone
 from hifazat.security.passwords import password_problem
-from hifazat.validators import CountryCode, JurisdictionCode, Name, Phone
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,79}$")
 SHAREABLE_KINDS = (

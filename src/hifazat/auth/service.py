@@ -10,7 +10,6 @@ from fastapi import Request
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from hifazat.audit import service as audit
 from hifazat.auth import cache as auth_cache
 from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
 from hifazat.auth.policy import (
@@ -23,9 +22,10 @@ from hifazat.auth.policy import (
 )
 from hifazat.auth.schemas import AgencyIn, AgreementIn, UserIn
 from hifazat.config import get_settings
-from hifazat.crud import audited_create, audited_delete, audited_update
-from hifazat.db import utcnow
-from hifazat.errors import Problem, conflict, forbidden, invalid, not_found
+from hifazat.core.db import Base, utcnow
+from hifazat.core.errors import Problem, conflict, forbidden, invalid, not_found
+from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.writes import audited_create, audited_delete, audited_update
 from hifazat.security.passwords import hash_password, verify_password
 from hifazat.security.ratelimit import SlidingWindowLimiter
 from hifazat.security.tokens import new_token, token_digest
@@ -415,16 +415,17 @@ def create_agreement(session: Session, *, data: AgreementIn, principal: Principa
     return audited_create(session, row, kind="agreements", principal=principal)
 
 
+# The registry's kinds are its table names; auth sits below the registry and reads them from the metadata.
+_REGISTRY_KINDS = frozenset({"persons", "projects", "sites", "units", "vehicles"})
+
+
 def _check_filters(data: AgreementIn) -> None:
     """A filter on a field a shared kind lacks would silently share nothing: refuse it instead."""
-    from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
-
-    models = {"persons": Person, "projects": Project, "sites": Site, "units": Unit, "vehicles": Vehicle}
     for kind in data.entity_kinds:
-        model = models.get(kind)
-        if model is None:
+        table = Base.metadata.tables.get(kind) if kind in _REGISTRY_KINDS else None
+        if table is None:
             continue  # kinds of later domains: their columns are checked when the grant is applied
-        columns = set(model.__table__.columns.keys()) - audit.SECRET_COLUMNS
+        columns = set(table.columns.keys()) - audit.SECRET_COLUMNS
         unknown = sorted(set(data.filters) - columns)
         if unknown:
             raise invalid("filters", f"{kind} have no field {', '.join(unknown)}")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from hifazat.auth.policy import system_actor
-from hifazat.db import unit_of_work
+from hifazat.platform.db import unit_of_work
 from hifazat.registry.models import Person, Site, Unit
 from hifazat.tracking import schemas, service
 from hifazat.tracking.ingest import Fix

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from hifazat.deps import CurrentUser, DbSession
-from hifazat.errors import invalid
+from hifazat.auth.deps import CurrentUser
+from hifazat.core.errors import invalid
 from hifazat.notify import service
 from hifazat.notify.models import Delivery, Webhook
 from hifazat.notify.schemas import (
@@ -18,6 +18,7 @@ from hifazat.notify.schemas import (
     WebhookOut,
     WebhookPatch,
 )
+from hifazat.platform.deps import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 Ref = Annotated[str | None, Query(max_length=120, pattern=r"^\S+$")]

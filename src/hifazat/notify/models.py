@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hifazat.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin, utcnow
+from hifazat.core.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin, utcnow
 
 
 class Channel(enum.StrEnum):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from hifazat.deps import DbSession
 from hifazat.notify import service
 from hifazat.notify.schemas import SEVERITIES, USER_CHANNELS
+from hifazat.platform.deps import DbSession
 from hifazat.web.session import PageUser
 from hifazat.web.templating import render
 

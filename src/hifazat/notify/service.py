@@ -16,12 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hifazat.audit import service as audit
 from hifazat.auth.models import User
 from hifazat.auth.policy import Principal, can_administer, system_actor, view_of
 from hifazat.config import get_settings
-from hifazat.db import new_id, utcnow
-from hifazat.errors import forbidden, invalid, not_found
+from hifazat.core.db import new_id, utcnow
+from hifazat.core.errors import forbidden, invalid, not_found
 from hifazat.notify.channels import stream as _stream_channel  # noqa: F401  (SSE routes)
 from hifazat.notify.models import Channel, Delivery, DeliveryStatus, NotificationPreference, Webhook, move
 from hifazat.notify.recipients import Target, resolve
@@ -33,7 +32,8 @@ from hifazat.notify.schemas import (
     WebhookIn,
     WebhookPatch,
 )
-from hifazat.outbox import emit
+from hifazat.platform.audit import log as audit
+from hifazat.platform.outbox import emit
 from hifazat.security import crypto
 
 log = logging.getLogger("hifazat.notify")

@@ -26,18 +26,19 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from hifazat.audit import service as audit
 from hifazat.auth.policy import system_actor
-from hifazat.bus import get_bus
 from hifazat.config import Settings, get_settings
-from hifazat.db import new_id, unit_of_work, utcnow
+from hifazat.core.db import new_id, utcnow
 from hifazat.notify.channels import Job, SendError
 from hifazat.notify.channels import email as email_channel
 from hifazat.notify.channels import mqtt as mqtt_channel
 from hifazat.notify.channels import webhook as webhook_channel
 from hifazat.notify.models import Channel, Delivery, DeliveryStatus, Webhook, move
 from hifazat.notify.service import DELIVERY_SUBJECT, WAKE_SUBJECT, delivery_event
-from hifazat.outbox import emit
+from hifazat.platform.audit import log as audit
+from hifazat.platform.bus import get_bus
+from hifazat.platform.db import unit_of_work
+from hifazat.platform.outbox import emit
 from hifazat.security import crypto
 
 log = logging.getLogger("hifazat.notify.worker")

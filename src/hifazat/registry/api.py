@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from hifazat.deps import CurrentUser, DbSession, Page
+from hifazat.auth.deps import CurrentUser
+from hifazat.platform.deps import DbSession, Page
 from hifazat.registry import schemas, service
 
 router = APIRouter(prefix="/api/v1")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hifazat.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin
+from hifazat.core.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin
 
 
 class SiteKind(enum.StrEnum):

@@ -8,9 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from hifazat.registry.geometry import validate_geometry
+from hifazat.core.geometry import validate_geometry
+from hifazat.core.validators import CountryCode, Name, Phone, ProvinceCode
 from hifazat.registry.models import ArmourLevel, PersonStatus, ProjectStatus, SiteKind, UnitKind, UnitStatus
-from hifazat.validators import CountryCode, Name, Phone, ProvinceCode
 
 _PASSPORT = re.compile(r"^[A-Z0-9]{5,20}$")
 _REG = re.compile(r"^[A-Z0-9][A-Z0-9 \-]{1,18}$")

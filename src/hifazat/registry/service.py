@@ -10,13 +10,14 @@ from pydantic import BaseModel
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import SENSITIVE_ID_ROLES, Principal, View, can_write_agency, require
-from hifazat.crud import audited_create, audited_delete, audited_update, get_visible, visible_select
-from hifazat.errors import Problem, conflict, forbidden, invalid
-from hifazat.pagination import paginate
+from hifazat.core.errors import Problem, conflict, forbidden, invalid
+from hifazat.core.geometry import validate_geometry
+from hifazat.core.pagination import paginate
+from hifazat.platform.audit.writes import audited_create, audited_delete, audited_update
 from hifazat.registry import schemas
-from hifazat.registry.geometry import validate_geometry
 from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
 from hifazat.security import crypto
 

@@ -17,7 +17,8 @@ from collections import deque
 from sqlalchemy import select
 
 from hifazat.config import get_settings
-from hifazat.db import unit_of_work, utcnow
+from hifazat.core.db import utcnow
+from hifazat.platform.db import unit_of_work
 from hifazat.tracking.cache import DeviceInfo, get_cache
 from hifazat.tracking.ingest import Fix
 from hifazat.tracking.models import DeviceLast

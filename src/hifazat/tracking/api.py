@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from hifazat.auth.deps import CurrentUser
 from hifazat.auth.policy import view_of
-from hifazat.db import unit_of_work
-from hifazat.deps import CurrentUser, DbSession, Page
-from hifazat.errors import invalid
+from hifazat.core.errors import invalid
+from hifazat.platform.db import unit_of_work
+from hifazat.platform.deps import DbSession, Page
 from hifazat.tracking import schemas, service
 from hifazat.tracking.batch import ingest_batch
 
@@ -249,31 +250,3 @@ def patch_escort(
 def delete_escort(escort_id: str, session: DbSession, principal: CurrentUser) -> Response:
     service.delete_escort(session, escort_id=escort_id, principal=principal)
     return Response(status_code=204)
-
-
-def install(app: FastAPI) -> None:
-    """Wire tracking into the app: API routes, pages, device endpoints, background jobs."""
-    from hifazat.app import add_background
-    from hifazat.tracking import jobs, live
-    from hifazat.tracking.endpoints import DeviceIngress
-
-    app.include_router(router)
-    try:
-        from hifazat.tracking.pages import router as pages_router
-
-        app.include_router(pages_router)
-    except ImportError:  # pragma: no cover - pages need the web layer
-        pass
-    app.add_middleware(DeviceIngress)
-    add_background(app, live.flusher, "both")  # each process holds back its own live updates
-    add_background(app, jobs.stale_job)
-    add_background(app, jobs.retention_job)
-    settings = app.state.settings
-    if settings.mqtt_url:
-        from hifazat.tracking.mqtt import mqtt_listener
-
-        add_background(app, mqtt_listener, "front")  # panic buttons raise SOS: on the urgent side
-    if settings.demo_simulate:
-        from hifazat.demo.simulator import simulator
-
-        add_background(app, simulator)

@@ -15,11 +15,12 @@ import orjson
 
 from hifazat.auth.policy import Principal, can_write_agency, require
 from hifazat.config import get_settings
-from hifazat.db import local_writes, unit_of_work, utcnow
-from hifazat.errors import Problem
-from hifazat.lane import run_preemptible
+from hifazat.core.db import utcnow
+from hifazat.core.errors import Problem
+from hifazat.platform.db import local_writes, unit_of_work
+from hifazat.platform.sqlite.lane import run_preemptible
+from hifazat.platform.sqlite.process_lock import write_gate
 from hifazat.tracking.cache import TrackingState, get_cache
-from hifazat.tracking.gate import write_gate
 from hifazat.tracking.ingest import NUMERIC, Fixes, Raced, Stored, store, store_walked, walk
 from hifazat.tracking.live import publisher
 from hifazat.tracking.protocols import Rejected

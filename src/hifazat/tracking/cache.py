@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
-from hifazat.db import utcnow
+from hifazat.core.db import utcnow
 from hifazat.registry.models import Site, Vehicle
 from hifazat.tracking.geofence import GeofenceEngine, Shape, build_geometry
 from hifazat.tracking.models import Device, EscortAssignment, TrackingConfig, Zone

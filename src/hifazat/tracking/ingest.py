@@ -29,10 +29,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.config import Settings, get_settings
-from hifazat.db import new_id, utcnow
-from hifazat.lane import before_writing, give_way, in_parts, lane
-from hifazat.outbox import _PENDING as OUTBOX_PENDING
-from hifazat.outbox import OutboxEvent
+from hifazat.core.db import new_id, utcnow
+from hifazat.platform.outbox import _PENDING as OUTBOX_PENDING
+from hifazat.platform.outbox import OutboxEvent
+from hifazat.platform.sqlite.lane import before_writing, give_way, in_parts, lane
 from hifazat.tracking.cache import TrackingState
 from hifazat.tracking.geofence import haversine_m
 from hifazat.tracking.hooks import TrackingEventData, run_hooks

@@ -13,8 +13,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hifazat.config import get_settings
-from hifazat.db import new_id, unit_of_work, utcnow
-from hifazat.outbox import emit
+from hifazat.core.db import new_id, utcnow
+from hifazat.platform.db import unit_of_work
+from hifazat.platform.outbox import emit
 from hifazat.tracking.cache import get_cache
 from hifazat.tracking.hooks import TrackingEventData, run_hooks
 from hifazat.tracking.ingest import iso_ms

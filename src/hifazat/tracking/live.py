@@ -14,11 +14,11 @@ import threading
 import time
 from typing import Any
 
-from hifazat import stream
 from hifazat.auth.policy import Principal
-from hifazat.bus import Event, get_bus
 from hifazat.config import get_settings
-from hifazat.db import new_id
+from hifazat.core.db import new_id
+from hifazat.platform import stream
+from hifazat.platform.bus import Event, get_bus
 from hifazat.tracking.hooks import EVENT_KINDS
 
 SUBJECT = "tracking.position"
@@ -81,29 +81,18 @@ async def flusher(stop: asyncio.Event) -> None:
             await asyncio.wait_for(stop.wait(), timeout=0.5)
 
 
-def _coarsen_stream() -> None:
+def coarsen(data: dict[str, Any], principal: Principal) -> dict[str, Any]:
     """Positions reach coarse-position roles rounded on the stream as in every read."""
-    original = stream.visible_payload
-    if getattr(original, "_tracking_coarse", False):
-        return
+    from hifazat.tracking.service import coarse_for  # service imports this module (the live publisher)
 
-    def visible(event: Event, route: stream.StreamRoute, principal: Principal) -> dict[str, Any] | None:
-        data = original(event, route, principal)
-        if data is not None and event.subject.startswith("tracking."):
-            from hifazat.tracking.service import coarse_for
-
-            dec = coarse_for(principal)
-            if dec is not None:
-                for key in ("lat", "lon"):
-                    if isinstance(data.get(key), float):
-                        data[key] = round(data[key], dec)
-        return data
-
-    visible._tracking_coarse = True  # type: ignore[attr-defined]
-    stream.visible_payload = visible
+    dec = coarse_for(principal)
+    if dec is not None:
+        for key in ("lat", "lon"):
+            if isinstance(data.get(key), float):
+                data[key] = round(data[key], dec)
+    return data
 
 
-stream.register(SUBJECT, "position", "devices")
+stream.register(SUBJECT, "position", "devices", transform=coarsen)
 for _kind in EVENT_KINDS:
-    stream.register(f"tracking.{_kind}", "tracking", "devices")
-_coarsen_stream()
+    stream.register(f"tracking.{_kind}", "tracking", "devices", transform=coarsen)

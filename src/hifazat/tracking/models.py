@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from hifazat.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin
+from hifazat.core.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin
 
 
 class EpochMs(TypeDecorator[datetime]):

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from hifazat.auth.access import visible_select
 from hifazat.auth.policy import view_of
-from hifazat.crud import visible_select
-from hifazat.deps import DbSession
+from hifazat.platform.deps import DbSession
 from hifazat.tracking import service
 from hifazat.tracking.models import Device
 from hifazat.web.nav import NAV, NavItem

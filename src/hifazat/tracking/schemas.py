@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from hifazat.core.validators import Name, ProvinceCode
 from hifazat.tracking.models import DeviceKind, DeviceStatus, OwnerKind, ZoneKind
-from hifazat.validators import Name, ProvinceCode
 
 _IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@/\-]{0,99}$")
 MAX_RADIUS_M = 50_000.0

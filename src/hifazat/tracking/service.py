@@ -10,15 +10,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hifazat.audit import service as audit
+from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.models import User
 from hifazat.auth.policy import PERMISSIONS, READ_ALL, STAFF, Principal, View, can_write_agency, require
 from hifazat.config import get_settings
-from hifazat.crud import audited_create, audited_delete, get_visible, visible_select
-from hifazat.db import utcnow
-from hifazat.errors import Problem, conflict, forbidden, invalid, not_found
-from hifazat.outbox import emit
-from hifazat.pagination import paginate
+from hifazat.core.db import utcnow
+from hifazat.core.errors import Problem, conflict, forbidden, invalid, not_found
+from hifazat.core.pagination import paginate
+from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.writes import audited_create, audited_delete
+from hifazat.platform.outbox import emit
 from hifazat.registry.models import Person, Unit, Vehicle
 from hifazat.tracking import schemas
 from hifazat.tracking.cache import bump, hash_secret

@@ -11,9 +11,9 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from hifazat.db import unit_of_work
+from hifazat.platform.db import unit_of_work
+from hifazat.platform.sqlite.process_lock import write_gate
 from hifazat.tracking.cache import get_cache
-from hifazat.tracking.gate import write_gate
 from hifazat.tracking.ingest import Fix, Fixes, Stored, store
 from hifazat.tracking.live import publisher
 from hifazat.tracking.protocols import Rejected

@@ -120,7 +120,7 @@ def field_for(name: str, info: FieldInfo) -> FormField | None:
     if "email" in name:
         return FormField(name, label, "email", required)
     if name == "province":
-        from hifazat.validators import PROVINCES
+        from hifazat.core.validators import PROVINCES
 
         return FormField(name, label, "select", required, choices=tuple(PROVINCES.items()))
     return FormField(name, label, "textarea" if name in TEXTAREAS else "text", required)

@@ -15,8 +15,8 @@ from pydantic_core import PydanticUndefined
 
 from hifazat.auth import service as auth_service
 from hifazat.auth.policy import Principal
-from hifazat.deps import DbSession
-from hifazat.errors import Problem
+from hifazat.core.errors import Problem
+from hifazat.platform.deps import DbSession
 from hifazat.registry.models import SiteKind
 from hifazat.web import hooks, views
 from hifazat.web.forms import FormField, fields_for, initial

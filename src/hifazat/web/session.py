@@ -9,7 +9,7 @@ from fastapi import Depends, HTTPException, Request
 
 from hifazat.auth.policy import Principal
 from hifazat.auth.service import COOKIE, principal_for_token
-from hifazat.deps import DbSession
+from hifazat.platform.deps import DbSession
 
 
 def safe_next(value: str | None) -> str:

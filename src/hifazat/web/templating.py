@@ -21,7 +21,7 @@ from hifazat import __version__
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal
 from hifazat.config import Settings, get_settings
-from hifazat.validators import PROVINCES
+from hifazat.core.validators import PROVINCES
 from hifazat.web.nav import visible_nav
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth import schemas as auth_schemas
 from hifazat.auth import service as auth_service
+from hifazat.auth.access import visible_select
 from hifazat.auth.models import Agency, AgencyKind, Role, User
 from hifazat.auth.policy import Principal, can_administer, require, view_of
-from hifazat.crud import visible_select
-from hifazat.deps import PageParams
-from hifazat.errors import Problem
-from hifazat.pagination import paginate
+from hifazat.core.errors import Problem
+from hifazat.core.pagination import paginate
+from hifazat.core.validators import PROVINCES
+from hifazat.platform.deps import PageParams
 from hifazat.registry import schemas as reg_schemas
 from hifazat.registry import service as registry
 from hifazat.registry.models import (
@@ -29,7 +30,6 @@ from hifazat.registry.models import (
     UnitKind,
     UnitStatus,
 )
-from hifazat.validators import PROVINCES
 
 REGISTRY = ("persons", "sites", "projects", "units", "vehicles")
 LABEL_FIELDS: dict[str, tuple[str, ...]] = {

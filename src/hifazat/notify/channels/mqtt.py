@@ -12,7 +12,7 @@ import aiomqtt
 import orjson
 
 from hifazat.config import Settings
-from hifazat.db import new_id
+from hifazat.core.db import new_id
 from hifazat.notify.channels import Job, SendError
 
 

@@ -8,7 +8,7 @@ Delivery state changes go out as the SSE event `delivery` to whoever may see the
 
 from __future__ import annotations
 
-from hifazat import stream
+from hifazat.platform import stream
 
 NOTIFICATION_EVENT = "notification"
 DELIVERY_EVENT = "delivery"

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from hifazat.errors import invalid
+from hifazat.core.errors import invalid
 
 # A version tag inside the opaque cursor: anything this API did not hand out is rejected, not guessed at.
 _TAG = "c1:"

@@ -11,9 +11,10 @@ from typing import Any, Protocol
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
-from hifazat.audit.chain import GENESIS, entry_hash, stamp
-from hifazat.audit.models import AuditEntry
-from hifazat.db import LATE_FILL, column_keys, insert_now, sqlite_first, utcnow
+from hifazat.core.db import utcnow
+from hifazat.platform.audit.chain import GENESIS, entry_hash, stamp
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.fast_insert import LATE_FILL, column_keys, insert_now, sqlite_first
 
 # Never copied into the log: secrets, and ciphertext whose plain value the log must not reveal either.
 SECRET_COLUMNS = frozenset({"password_hash", "passport_enc", "cnic_enc", "secret_hash", "token_hash"})

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hifazat.db
+import hifazat.core.db
 
 revision: str = "0004_notify"
 down_revision: str | Sequence[str] | None = "0001_foundation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-TS = hifazat.db.UTCDateTime(timezone=True)
+TS = hifazat.core.db.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hifazat.db
+import hifazat.core.db
 
 revision: str = "0001_foundation"
 down_revision: str | Sequence[str] | None = None
@@ -33,9 +33,9 @@ def upgrade() -> None:
         sa.Column("contact_email", sa.String(length=254), nullable=True),
         sa.Column("contact_phone", sa.String(length=40), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["parent_id"],
             ["agencies.id"],
@@ -51,7 +51,7 @@ def upgrade() -> None:
     op.create_table(
         "audit_log",
         sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.String(length=36), nullable=True),
         sa.Column("actor", sa.String(length=120), nullable=False),
         sa.Column("agency_id", sa.String(length=36), nullable=True),
@@ -83,8 +83,8 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("subject", sa.String(length=120), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("published_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("published_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("seq"),
         sa.UniqueConstraint("id"),
     )
@@ -102,9 +102,9 @@ def upgrade() -> None:
         sa.Column("cpec", sa.Boolean(), nullable=False),
         sa.Column("sponsor_country", sa.String(length=2), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("agency_id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
@@ -127,12 +127,12 @@ def upgrade() -> None:
         sa.Column("filters", sa.JSON(), nullable=False),
         sa.Column("level", sa.String(length=20), nullable=False),
         sa.Column("redact_fields", sa.JSON(), nullable=False),
-        sa.Column("valid_from", hifazat.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("valid_to", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("valid_from", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("valid_to", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["grantee_id"],
             ["agencies.id"],
@@ -160,13 +160,13 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(length=200), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
-        sa.Column("first_failed_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("locked_until", hifazat.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_login_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_failed_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("locked_until", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_login_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -182,9 +182,9 @@ def upgrade() -> None:
         "access_tokens",
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("client", sa.String(length=200), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
@@ -216,9 +216,9 @@ def upgrade() -> None:
         sa.Column("guard_posts", sa.Integer(), nullable=False),
         sa.Column("access_control", sa.Boolean(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("agency_id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
@@ -255,9 +255,9 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("agency_id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
@@ -302,9 +302,9 @@ def upgrade() -> None:
         sa.Column("province", sa.String(length=100), nullable=True),
         sa.Column("phone", sa.String(length=40), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("agency_id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
@@ -334,9 +334,9 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.String(length=36), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("agency_id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],

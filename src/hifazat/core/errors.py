@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://hifazat.example/problems/"
-log = logging.getLogger("hifazat.errors")
+log = logging.getLogger("hifazat.core.errors")
 
 
 class Problem(Exception):

@@ -6,7 +6,7 @@ with the event loop that streams it. So a serving worker is two processes:
 
   * the *front* (this process, the one uvicorn runs) answers the API, the dashboard, device endpoints and
     the live stream, and raises alerts on its urgent lane (`hifazat.lane`);
-  * the *back* (`python -m hifazat.bulk`, started and supervised by the front) runs `POST
+  * the *back* (`python -m hifazat.platform.sqlite.bulk`, started and supervised by the front) runs `POST
     /api/v1/positions` and the background jobs: escalation timers, notification delivery, device staleness,
     retention and the demo simulator.
 
@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import importlib
 import logging
 import mmap
 import os
@@ -45,9 +46,9 @@ import orjson
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hifazat.errors import Problem, invalid, problem_response
+from hifazat.core.errors import Problem, invalid, problem_response
 
-log = logging.getLogger("hifazat.bulk")
+log = logging.getLogger("hifazat.platform.sqlite.bulk")
 # What GET /readyz reports: None (no bulk lane: one process), "starting", "ok" or "restarting".
 state: str | None = None
 
@@ -107,8 +108,8 @@ class Channel:
 def _bridge_bus(channel: Channel) -> None:
     """With the in-process bus, what this process publishes is also sent to the other one: by a thread of
     its own, so a publisher (the SOS's thread, right after its commit) never waits on the socket."""
-    from hifazat.bus import get_bus
-    from hifazat.bus_nats import encode
+    from hifazat.platform.bus import get_bus
+    from hifazat.platform.bus_nats import encode
 
     bus = get_bus()
     if bus.name != "inprocess":
@@ -128,8 +129,8 @@ def _bridge_bus(channel: Channel) -> None:
 
 
 def _deliver_event(body: bytes) -> None:
-    from hifazat.bus import get_bus
-    from hifazat.bus_nats import decode
+    from hifazat.platform.bus import get_bus
+    from hifazat.platform.bus_nats import decode
 
     get_bus().deliver_local(decode(body))
 
@@ -140,8 +141,11 @@ def _deliver_event(body: bytes) -> None:
 class BulkLane:
     """ASGI wrapper of the front: starts and supervises the back, forwards bulk requests to it."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, back_factory: str) -> None:
+        """`back_factory`: "module:function" that builds the back's app (called with role="back"); named,
+        not passed, because the back is another interpreter."""
         self.app = app
+        self.back_factory = back_factory
         self._channel: Channel | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._ready: asyncio.Event | None = None
@@ -179,7 +183,7 @@ class BulkLane:
         await self.app(scope, recv, snd)
 
     async def start(self) -> None:
-        from hifazat.lane import lane
+        from hifazat.platform.sqlite.lane import lane
 
         _set_state("starting")
         self._loop = asyncio.get_running_loop()
@@ -194,12 +198,12 @@ class BulkLane:
         self._supervisor = asyncio.create_task(self._supervise())
 
     def _spawn(self) -> None:
-        from hifazat.outbox import ORIGIN
+        from hifazat.platform.outbox import ORIGIN
 
         front, back = socket.socketpair()
         fd = self._shared[0] if self._shared is not None else -1
         env = {**os.environ, ORIGIN_ENV: ORIGIN}
-        cmd = [sys.executable, "-m", "hifazat.bulk", str(back.fileno()), str(fd)]
+        cmd = [sys.executable, "-m", __name__, str(back.fileno()), str(fd), self.back_factory]
         self._proc = subprocess.Popen(cmd, env=env, pass_fds=[back.fileno()] + ([fd] if fd >= 0 else []))
         back.close()
         self._channel = Channel(front)
@@ -319,7 +323,7 @@ class BulkLane:
 
 def _set_state(value: str) -> None:
     """For /readyz and /metrics (metrics live in hifazat.ops: this module also runs as `__main__`)."""
-    from hifazat import ops
+    from hifazat.platform import ops
 
     global state
     if value == "restarting":
@@ -406,10 +410,9 @@ async def _answer(app: ASGIApp, channel: Channel, meta: dict[str, Any], body: by
         channel.send(RESPONSE, {"id": meta["id"], "status": status, "headers": headers}, b"".join(chunks))
 
 
-async def _serve(channel: Channel) -> None:
-    from hifazat.app import create_app
-
-    app = create_app(role="back")
+async def _serve(channel: Channel, factory: str) -> None:
+    module, _, name = factory.partition(":")
+    app = getattr(importlib.import_module(module), name)(role="back")
     loop = asyncio.get_running_loop()
     closed = asyncio.Event()
     tasks: set[asyncio.Future[None]] = set()
@@ -443,7 +446,7 @@ async def _serve(channel: Channel) -> None:
 
 
 def main(argv: list[str]) -> None:
-    from hifazat import db
+    from hifazat.platform import db
 
     _die_with_parent()
     parent = os.getppid()
@@ -452,7 +455,7 @@ def main(argv: list[str]) -> None:
     sock = socket.socket(fileno=int(argv[0]))
     shared_fd = int(argv[1])
     if shared_fd >= 0:
-        from hifazat.lane import lane
+        from hifazat.platform.sqlite.lane import lane
 
         lane.watch(mmap.mmap(shared_fd, mmap.PAGESIZE))
     channel = Channel(sock)
@@ -466,7 +469,7 @@ def main(argv: list[str]) -> None:
 
         run = uvloop.run
     started = time.monotonic()
-    run(_serve(channel))
+    run(_serve(channel, argv[2]))
     log.info("bulk lane stopped", extra={"uptime_s": round(time.monotonic() - started, 1)})
 
 

@@ -1,48 +1,18 @@
-"""Shared building blocks of registry-style services: scoped fetch, audited create/update/soft-delete."""
+"""The audited writes every domain uses: create, update, soft delete, each with its audit entry and event."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from hifazat.audit import service as audit
-from hifazat.auth.policy import Principal, View, scope, view_of
-from hifazat.db import utcnow
-from hifazat.errors import forbidden, not_found
-from hifazat.outbox import emit
+from hifazat.core.db import utcnow
+from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.log import Actor
+from hifazat.platform.outbox import emit
 
 T = TypeVar("T")
-
-
-def visible_select(model: type[T], kind: str, principal: Principal) -> Select[Any]:
-    stmt = select(model).where(scope(model, kind, principal))
-    if hasattr(model, "deleted_at"):
-        stmt = stmt.where(model.deleted_at.is_(None))  # type: ignore[attr-defined]
-    return stmt
-
-
-def get_visible(
-    session: Session,
-    model: type[T],
-    kind: str,
-    entity_id: str,
-    principal: Principal,
-    *,
-    for_write: bool = False,
-) -> tuple[T, View]:
-    """The row and how the caller sees it. Absent, deleted, or not visible: the same 404."""
-    row = session.get(model, entity_id)
-    if row is None or getattr(row, "deleted_at", None) is not None:
-        raise not_found(kind.rstrip("s"))
-    view = view_of(row, kind, principal)
-    if view is None:
-        raise not_found(kind.rstrip("s"))
-    if for_write and not view.writable:
-        raise forbidden(f"this {kind.rstrip('s')} belongs to another agency; you may read it, not change it")
-    return row, view
 
 
 def audited_create(
@@ -50,7 +20,7 @@ def audited_create(
     row: T,
     *,
     kind: str,
-    principal: Principal,
+    principal: Actor,
     exclude: Iterable[str] = (),
     subject: str | None = None,
 ) -> T:
@@ -81,7 +51,7 @@ def audited_update(
     changes: dict[str, Any],
     *,
     kind: str,
-    principal: Principal,
+    principal: Actor,
     exclude: Iterable[str] = (),
 ) -> T:
     before = audit.snapshot(row, exclude)
@@ -111,7 +81,7 @@ def audited_update(
 
 
 def audited_delete(
-    session: Session, row: T, *, kind: str, principal: Principal, subject: str | None = None
+    session: Session, row: T, *, kind: str, principal: Actor, subject: str | None = None
 ) -> None:
     """Soft-delete, audit and announce (`subject` defaults to `registry.<kind>.deleted`)."""
     row.deleted_at = utcnow()  # type: ignore[attr-defined]

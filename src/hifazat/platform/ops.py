@@ -14,10 +14,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hifazat import __version__, bulk
-from hifazat.db import get_engine
-from hifazat.errors import Problem, problem_response
-from hifazat.logs import request_id_var
+from hifazat import __version__
+from hifazat.core.errors import Problem, problem_response
+from hifazat.platform.db import get_engine
+from hifazat.platform.logs import request_id_var
+from hifazat.platform.sqlite import bulk
 
 log = logging.getLogger("hifazat.access")
 router = APIRouter(tags=["ops"])

@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-from hifazat.db import get_engine
+from hifazat.platform.db import get_engine
 
 SCRIPTS = Path(__file__).parent / "migrations"
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hifazat.db
+import hifazat.core.db
 import hifazat.tracking.models
 
 revision: str = "0002_tracking"
@@ -19,7 +19,7 @@ down_revision: str | Sequence[str] | None = "0001_foundation"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-UTC = hifazat.db.UTCDateTime(timezone=True)
+UTC = hifazat.core.db.UTCDateTime(timezone=True)
 EPOCH_MS = hifazat.tracking.models.EpochMs()
 
 

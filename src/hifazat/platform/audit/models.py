@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hifazat.db import Base
+from hifazat.core.db import Base
 
 
 class AuditEntry(Base):

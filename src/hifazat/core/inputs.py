@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import Request
 
-from hifazat.errors import invalid
+from hifazat.core.errors import invalid
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 REASON = "must not contain NUL (\\u0000) characters"

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-log = logging.getLogger("hifazat.bus")
+log = logging.getLogger("hifazat.platform.bus")
 
 Handler = Callable[["Event"], Awaitable[None] | None]
 AckCallback = Callable[[], None]
@@ -117,7 +117,7 @@ _bus: InProcessBus | None = None
 
 def make_bus(nats_url: str | None) -> InProcessBus:
     if nats_url:
-        from hifazat.bus_nats import NatsBus
+        from hifazat.platform.bus_nats import NatsBus
 
         return NatsBus(nats_url=nats_url)
     return InProcessBus()

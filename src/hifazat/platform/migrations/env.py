@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 
 import hifazat.models  # noqa: F401  (fills the metadata)
-from hifazat.db import Base, get_engine
+from hifazat.core.db import Base
+from hifazat.platform.db import get_engine
 
 config = context.config
 target_metadata = Base.metadata

@@ -17,11 +17,12 @@ from typing import Any
 from sqlalchemy import BigInteger, Integer, String, event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from hifazat.audit.chain import stamp
-from hifazat.bus import Event, get_bus
-from hifazat.db import Base, new_id, unit_of_work, utcnow
+from hifazat.core.db import Base, new_id, utcnow
+from hifazat.platform.audit.chain import stamp
+from hifazat.platform.bus import Event, get_bus
+from hifazat.platform.db import unit_of_work
 
-log = logging.getLogger("hifazat.outbox")
+log = logging.getLogger("hifazat.platform.outbox")
 _PENDING = "hifazat_outbox_pending"
 # Seqs already handed to the bus by this process, awaiting one batched "published" mark by the relay.
 _published: list[int] = []

@@ -1,8 +1,7 @@
-"""GET /api/v1/stream: server-sent events for dashboards, filtered by the same policy as every read.
+"""The live stream's machinery: which bus subjects reach dashboards (routes), a subscriber's inbox, SSE bytes.
 
-Domains declare which bus subjects reach the stream and under which SSE event name with `register`.
-An event's payload must carry `agency_id` (and `province` or filter fields where the kind has them) so the
-stream can decide, per subscriber, whether the record is visible — exactly as `policy.view_of` does for reads.
+Domains declare which bus subjects reach the stream and under which SSE event name with `register`. The
+endpoint itself (`hifazat.auth.live_stream`) decides per subscriber, by the policy, what each one sees.
 """
 
 from __future__ import annotations
@@ -13,19 +12,11 @@ import fnmatch
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from types import SimpleNamespace
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
 
-from hifazat.auth.policy import Principal, View, view_of
-from hifazat.bus import Event, get_bus
-from hifazat.deps import CurrentUser
-
-log = logging.getLogger("hifazat.stream")
-router = APIRouter(prefix="/api/v1", tags=["stream"])
+log = logging.getLogger("hifazat.platform.stream")
 HEARTBEAT_S = 15.0
 QUEUE_MAX = 2000
 
@@ -37,15 +28,24 @@ class StreamRoute:
     kind: str  # entity kind for the policy check
     # Personal events carry `user_id`: when it is set, only that user sees the event.
     personal: bool = False
+    # The domain's last word on what a subscriber sees (coarse coordinates): (data, principal) -> data.
+    transform: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
 
 
 ROUTES: list[StreamRoute] = []
 
 
-def register(pattern: str, name: str, kind: str, *, personal: bool = False) -> None:
+def register(
+    pattern: str,
+    name: str,
+    kind: str,
+    *,
+    personal: bool = False,
+    transform: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None,
+) -> None:
     """Send bus events matching `pattern` to dashboards as SSE events named `name`."""
-    route = StreamRoute(pattern, name, kind, personal)
-    if route not in ROUTES:
+    route = StreamRoute(pattern, name, kind, personal, transform)
+    if all((r.pattern, r.name) != (pattern, name) for r in ROUTES):
         ROUTES.append(route)
 
 
@@ -54,26 +54,6 @@ def route_for(subject: str) -> StreamRoute | None:
         if fnmatch.fnmatchcase(subject, r.pattern):
             return r
     return None
-
-
-def visible_payload(event: Event, route: StreamRoute, principal: Principal) -> dict[str, Any] | None:
-    """The payload as this subscriber may see it, or None. Keys starting with '_' are internal."""
-    payload = event.payload
-    if route.personal and payload.get("user_id") is not None and payload["user_id"] != principal.user_id:
-        return None
-    view = view_of(SimpleNamespace(**payload), route.kind, principal)
-    if view is None and principal.tree & set(payload.get("_shared_with") or ()):
-        view = View("full")  # an explicit per-record share (e.g. an alert escalated to this agency)
-    if view is None:
-        return None
-    data = {k: v for k, v in payload.items() if not k.startswith("_")}
-    if view.level != "full":
-        keep = set(payload.get("_summary", ())) | {"id", "agency_id"}
-        data = {k: v for k, v in data.items() if k in keep}
-    for k in view.redact:
-        if k in data:
-            data[k] = None
-    return data
 
 
 def sse(event_id: str, name: str, data: dict[str, Any]) -> bytes:
@@ -159,37 +139,3 @@ async def answer_after_streams() -> None:
     once; the answer, its caller's own copy, follows a fraction of a millisecond later."""
     for _ in range(_STREAM_TURNS):
         await asyncio.sleep(0)
-
-
-@router.get("/stream")
-async def stream(
-    request: Request,
-    principal: CurrentUser,
-    events: Annotated[
-        str | None, Query(max_length=200, description="Comma-separated SSE event names")
-    ] = None,
-) -> StreamingResponse:
-    """Live events (`alert`, `position`, ...) for the caller, as text/event-stream."""
-    wanted = {e.strip() for e in events.split(",") if e.strip()} if events else None
-    inbox = Inbox()
-
-    def on_event(event: Event) -> None:
-        route = route_for(event.subject)
-        if route is None or (wanted is not None and route.name not in wanted):
-            return
-        data = visible_payload(event, route, principal)
-        if data is None:
-            return
-        inbox.put(sse(event.id, route.name, data))
-
-    unsubscribe = get_bus().subscribe("*", on_event)
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in sse_chunks(inbox, request.is_disconnected):
-                yield chunk
-        finally:
-            unsubscribe()
-
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
-    return StreamingResponse(body(), media_type="text/event-stream", headers=headers)

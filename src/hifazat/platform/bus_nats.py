@@ -19,9 +19,9 @@ import nats
 import orjson
 from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 
-from hifazat.bus import AckCallback, Event, InProcessBus
+from hifazat.platform.bus import AckCallback, Event, InProcessBus
 
-log = logging.getLogger("hifazat.bus.nats")
+log = logging.getLogger("hifazat.platform.bus.nats")
 STREAM = "HIFAZAT"
 PREFIX = "hifazat."
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hifazat.db
+import hifazat.core.db
 
 revision: str = "0003_alerts"
 down_revision: str | Sequence[str] | None = "0001_foundation"
@@ -28,8 +28,8 @@ def upgrade() -> None:
         sa.Column("suppress_s", sa.Integer(), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -47,9 +47,9 @@ def upgrade() -> None:
         sa.Column("levels", sa.JSON(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("deleted_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -74,12 +74,12 @@ def upgrade() -> None:
         sa.Column("question", sa.String(length=500), nullable=False),
         sa.Column("area", sa.JSON(), nullable=True),
         sa.Column("site_id", sa.String(length=36), nullable=True),
-        sa.Column("deadline", hifazat.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deadline", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("created_by", sa.String(length=120), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -111,20 +111,20 @@ def upgrade() -> None:
         sa.Column("site_id", sa.String(length=36), nullable=True),
         sa.Column("cap_scope", sa.String(length=12), nullable=False),
         sa.Column("created_by", sa.String(length=36), nullable=True),
-        sa.Column("acknowledged_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("acknowledged_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("acknowledged_by", sa.String(length=120), nullable=True),
-        sa.Column("resolved_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("resolved_by", sa.String(length=120), nullable=True),
         sa.Column("escalation_policy_id", sa.String(length=36), nullable=True),
         sa.Column("escalation_level", sa.Integer(), nullable=False),
         sa.Column("dedupe_key", sa.String(length=200), nullable=True),
-        sa.Column("last_seen_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("repeat_count", sa.Integer(), nullable=False),
         sa.Column("source_event_id", sa.String(length=64), nullable=True),
         sa.Column("poll_id", sa.String(length=36), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
             ["agencies.id"],
@@ -173,7 +173,7 @@ def upgrade() -> None:
         sa.Column("poll_id", sa.String(length=36), nullable=False),
         sa.Column("person_id", sa.String(length=36), nullable=False),
         sa.Column("answer", sa.String(length=12), nullable=True),
-        sa.Column("answered_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("answered_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("channel", sa.String(length=12), nullable=True),
         sa.Column("alert_id", sa.String(length=36), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -196,9 +196,9 @@ def upgrade() -> None:
         sa.Column("unit_id", sa.String(length=36), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("distance_m", sa.Float(), nullable=True),
-        sa.Column("assigned_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("assigned_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("assigned_by", sa.String(length=120), nullable=False),
-        sa.Column("updated_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["alert_id"],
@@ -215,7 +215,7 @@ def upgrade() -> None:
     op.create_table(
         "alert_events",
         sa.Column("alert_id", sa.String(length=36), nullable=False),
-        sa.Column("at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor_id", sa.String(length=36), nullable=True),
         sa.Column("actor", sa.String(length=120), nullable=False),
         sa.Column("action", sa.String(length=30), nullable=False),
@@ -236,7 +236,7 @@ def upgrade() -> None:
         sa.Column("alert_id", sa.String(length=36), nullable=False),
         sa.Column("agency_id", sa.String(length=36), nullable=False),
         sa.Column("reason", sa.String(length=200), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(
             ["agency_id"],
@@ -255,10 +255,10 @@ def upgrade() -> None:
         "escalation_timers",
         sa.Column("alert_id", sa.String(length=36), nullable=False),
         sa.Column("level", sa.Integer(), nullable=False),
-        sa.Column("due_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
-        sa.Column("created_at", hifazat.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("fired_at", hifazat.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("fired_at", hifazat.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("fired_by", sa.String(length=120), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.ForeignKeyConstraint(

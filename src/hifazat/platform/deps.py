@@ -1,4 +1,4 @@
-"""Dependency aliases shared by every router: DbSession, CurrentUser, Page parameters."""
+"""Dependency aliases shared by every router: DbSession (one transaction per request) and Page parameters."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
-from hifazat.auth.policy import Principal
 from hifazat.config import get_settings
-from hifazat.db import read_only, session_factory
-from hifazat.errors import invalid
+from hifazat.core.errors import invalid
+from hifazat.platform.db import read_only, session_factory
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -32,15 +31,6 @@ def get_db(request: Request) -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
-
-
-def _current(request: Request, session: DbSession) -> Principal:
-    from hifazat.auth.service import principal_from_request
-
-    return principal_from_request(session, request)
-
-
-CurrentUser = Annotated[Principal, Depends(_current)]
 
 
 class PageParams:

@@ -1,0 +1,76 @@
+"""GET /api/v1/stream: server-sent events for dashboards, filtered by the same policy as every read.
+
+An event's payload must carry `agency_id` (and `province` or filter fields where the kind has them) so the
+stream can decide, per subscriber, whether the record is visible, exactly as `policy.view_of` does for reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from hifazat.auth.deps import CurrentUser
+from hifazat.auth.policy import Principal, View, view_of
+from hifazat.platform import stream as live
+from hifazat.platform.bus import Event, get_bus
+from hifazat.platform.stream import StreamRoute
+
+router = APIRouter(prefix="/api/v1", tags=["stream"])
+
+
+def visible_payload(event: Event, route: StreamRoute, principal: Principal) -> dict[str, Any] | None:
+    """The payload as this subscriber may see it, or None. Keys starting with '_' are internal."""
+    payload = event.payload
+    if route.personal and payload.get("user_id") is not None and payload["user_id"] != principal.user_id:
+        return None
+    view = view_of(SimpleNamespace(**payload), route.kind, principal)
+    if view is None and principal.tree & set(payload.get("_shared_with") or ()):
+        view = View("full")  # an explicit per-record share (e.g. an alert escalated to this agency)
+    if view is None:
+        return None
+    data = {k: v for k, v in payload.items() if not k.startswith("_")}
+    if view.level != "full":
+        keep = set(payload.get("_summary", ())) | {"id", "agency_id"}
+        data = {k: v for k, v in data.items() if k in keep}
+    for k in view.redact:
+        if k in data:
+            data[k] = None
+    return route.transform(data, principal) if route.transform is not None else data
+
+
+@router.get("/stream")
+async def stream(
+    request: Request,
+    principal: CurrentUser,
+    events: Annotated[
+        str | None, Query(max_length=200, description="Comma-separated SSE event names")
+    ] = None,
+) -> StreamingResponse:
+    """Live events (`alert`, `position`, ...) for the caller, as text/event-stream."""
+    wanted = {e.strip() for e in events.split(",") if e.strip()} if events else None
+    inbox = live.Inbox()
+
+    def on_event(event: Event) -> None:
+        route = live.route_for(event.subject)
+        if route is None or (wanted is not None and route.name not in wanted):
+            return
+        data = visible_payload(event, route, principal)
+        if data is None:
+            return
+        inbox.put(live.sse(event.id, route.name, data))
+
+    unsubscribe = get_bus().subscribe("*", on_event)
+
+    async def body() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in live.sse_chunks(inbox, request.is_disconnected):
+                yield chunk
+        finally:
+            unsubscribe()
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
+    return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
