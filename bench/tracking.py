@@ -1,6 +1,6 @@
 """Tracking benchmark: batched HTTP ingest (SQLite, PostgreSQL), geofence engine vs naive, OsmAnd req/s.
 
-    .venv/bin/python bench/tracking.py [--quick] [--pg-url URL] [--no-pg]
+    python bench/tracking.py [--quick] [--pg-url URL] [--no-pg]
 
 Every figure is measured in this run on this machine. The last line printed is one JSON object.
 
@@ -38,7 +38,8 @@ import orjson
 from reference import cpu_reference_ms, describe  # bench/ is on the path: run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
+# The active environment's hifazat (this interpreter runs it), so any venv or install works, not only .venv.
+HIFAZAT = [sys.executable, "-m", "hifazat.cli"]
 PASSWORD = "bench-password-123"
 LON0, LON1, LAT0, LAT1 = 66.95, 67.25, 24.80, 25.05
 N_SHAPES = 2000
@@ -134,7 +135,7 @@ class Server:
         self.log = Path(os.environ.get("BENCH_SERVER_LOG") or tempfile.mkstemp(suffix=".log")[1])
         with self.log.open("ab") as err:
             self.proc = subprocess.Popen(
-                [str(BIN / "hifazat"), "serve", "--workers", str(workers), "--port", str(self.port)],
+                [*HIFAZAT, "serve", "--workers", str(workers), "--port", str(self.port)],
                 env=full,
                 stdout=subprocess.DEVNULL,
                 stderr=err,

@@ -253,9 +253,15 @@ def test_inline_budget_is_only_for_the_inline_try(table_db: tuple[Engine, Path])
     engine, path = table_db
     holder = _other_process_holds_the_write_lock(path)
     threading.Timer(0.1, holder.rollback).start()
+    started = time.monotonic()
     with lane_mod.lane.urgent(), engine.begin() as conn:
         conn.execute(text("INSERT INTO t VALUES (1)"))
+    waited = time.monotonic() - started
     holder.close()
+    assert waited >= 0.09  # it waited for the holder past the inline budget instead of failing at once
+    assert waited > lane_mod.INLINE_WAIT_S * 10
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM t")).scalar() == 1
 
 
 def _over_numbers(count: int, statement: str) -> Any:
