@@ -8,6 +8,7 @@ Visibility of a record owned by agency A, for a caller of agency C:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -196,13 +197,20 @@ def _district_of(row: Any) -> str | None:
     session = object_session(row)
     if session is None:
         return None
-    sites = _sites_table()
-    return session.execute(select(sites.c.district).where(sites.c.id == site_id)).scalar()
+    site = session.get(_site_class(), site_id)  # the identity map first, as before: no query when loaded
+    return site.district if site is not None else None
 
 
 def _sites_table() -> Any:
     """The registry's sites table, by name from the shared metadata (the policy sits below the registry)."""
     return Base.metadata.tables["sites"]
+
+
+@functools.cache
+def _site_class() -> Any:
+    """The class mapped to the sites table, found once in the shared registry of mappers."""
+    table = _sites_table()
+    return next(m.class_ for m in Base.registry.mappers if m.local_table is table)
 
 
 def _in_jurisdiction(row: Any, jurisdiction: tuple[str, ...]) -> bool:
