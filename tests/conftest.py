@@ -4,7 +4,7 @@ PostgreSQL (the second pass in .ci/run). Each test gets an empty, migrated datab
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,11 @@ from sqlalchemy import text
 
 from hifazat import bootstrap
 from hifazat.config import Settings, get_settings, reset_settings
+from hifazat.domains import DOMAINS, compose
 from hifazat.platform.bus import set_bus
+from hifazat.platform.composition import Composition, Domain, contribute, install
 from hifazat.platform.db import dispose_engines, get_engine
+from hifazat.platform.stream import STREAM_ROUTES, StreamRoute
 from hifazat.security import crypto
 from hifazat.security.ratelimit import SlidingWindowLimiter
 
@@ -49,6 +52,33 @@ def _reset_pg(url: str) -> None:
             conn.execute(
                 text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
             )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def composition() -> Iterator[Composition]:
+    """Every test runs with the application's domains installed, as the app and the CLI do."""
+    whole = compose()
+    previous = install(whole)
+    yield whole
+    install(previous)
+
+
+@pytest.fixture
+def extra_domain() -> Iterator[Callable[[Domain], None]]:
+    """Add a test's own domain (a probe stream route, a tracking hook) beside the application's."""
+
+    def add(domain: Domain) -> None:
+        install(compose((*DOMAINS, domain)))
+
+    yield add
+    install(compose())
+
+
+def probe_domain(pattern: str) -> Domain:
+    """A test domain sending bus subjects matching `pattern` to the stream as `probe`, judged as persons."""
+    return Domain(
+        "probe", contributions=(contribute(STREAM_ROUTES, StreamRoute(pattern, "probe", "persons")),)
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -15,24 +15,20 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from hifazat import __version__
-from hifazat.auth import cache as agency_cache
 from hifazat.config import Settings, get_settings
 from hifazat.core import errors
 from hifazat.core.inputs import reject_nul
+from hifazat.domains import DOMAINS, compose
 from hifazat.platform import ops
 from hifazat.platform.bus import get_bus
+from hifazat.platform.composition import Domain, Starter, Where, install
 from hifazat.platform.db import local_writes, unit_of_work
 from hifazat.platform.logs import configure
 from hifazat.platform.outbox import mark_in_chunks, relay_once
+from hifazat.web.templating import add_template_dir, env
 
 log = logging.getLogger("hifazat.app")
 WEB = Path(__file__).parent / "web"
-
-
-Starter = Callable[[asyncio.Event], Awaitable[None]]
-# Where a background job runs when `hifazat serve` splits a worker into front and back (hifazat.bulk):
-# "front" beside the API, "back" in the bulk lane, "both" in each. One process ("all") runs every job.
-Where = Literal["front", "back", "both"]
 
 
 def add_background(app: FastAPI, starter: Starter, where: Where = "back") -> None:
@@ -71,7 +67,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     bus = get_bus()
     await bus.start()
-    unsubscribe = agency_cache.subscribe(bus)  # another worker changed an agency or agreement
+    unsubscribes = [subscribe(bus) for d in app.state.composition.domains for subscribe in d.handlers]
     stop = asyncio.Event()
     tasks = [asyncio.create_task(_relay_loop(stop))]  # each process marks what it published itself
     role = app.state.role
@@ -90,16 +86,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        unsubscribe()
+        for unsubscribe in unsubscribes:
+            unsubscribe()
         await bus.stop()
         sys.setswitchinterval(previous_switch)
 
 
-def create_app(settings: Settings | None = None, *, role: Literal["all", "front", "back"] = "all") -> FastAPI:
-    """`role`: "all" runs every background job here; "front"/"back" are the two processes of a serving
-    worker with its bulk lane (hifazat.bulk), each running its share of them."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    role: Literal["all", "front", "back"] = "all",
+    domains: Sequence[Domain] | None = None,
+) -> FastAPI:
+    """The app made of `domains` (all of `hifazat.domains.DOMAINS` by default), which becomes this
+    process's composition. `role`: "all" runs every background job here; "front"/"back" are the two
+    processes of a serving worker with its bulk lane (platform/sqlite/bulk), each running its share."""
     settings = settings or get_settings()
     configure(settings.log_level, settings.log_json)
+    composition = compose(DOMAINS if domains is None else domains)
+    install(composition)
     app = FastAPI(
         dependencies=[Depends(reject_nul)],
         title="Hifazat",
@@ -109,68 +114,29 @@ def create_app(settings: Settings | None = None, *, role: Literal["all", "front"
     )
     app.state.settings = settings
     app.state.role = role
+    app.state.composition = composition
     app.state.background = []
     errors.install(app)
     app.add_middleware(ops.RequestContext)
-
-    from hifazat.alerts.api import urgent_router
-    from hifazat.audit.api import router as audit_router
-    from hifazat.auth.api import router as auth_router
-    from hifazat.auth.live_stream import router as stream_router
-    from hifazat.registry.api import router as registry_router
-
-    app.include_router(urgent_router)  # first: the SOS route is matched before any other (see its note)
-    app.include_router(ops.router)
-    app.include_router(auth_router)
-    app.include_router(registry_router)
-    app.include_router(audit_router)
-    app.include_router(stream_router)
-    from hifazat.alerts.api import root_router as alerts_root_router
-    from hifazat.alerts.api import router as alerts_router
-    from hifazat.alerts.escalation import escalation_loop
-    from hifazat.alerts.sms import router as sms_router
-
-    app.include_router(alerts_router)
-    app.include_router(alerts_root_router)
-    app.include_router(sms_router)
-    add_background(app, escalation_loop)
-    from hifazat.alerts.pages import router as alerts_pages_router
-
-    app.include_router(alerts_pages_router)
-    _install_tracking(app)
-    from hifazat.notify.api import router as notify_router
-    from hifazat.notify.pages import router as notify_pages
-    from hifazat.notify.worker import starter as notify_worker
-
-    app.include_router(notify_router)
-    app.include_router(notify_pages)
-    add_background(app, notify_worker)
+    chosen = composition.domains
+    for router in (*(r for d in chosen for r in d.early_routers), ops.router):
+        app.include_router(router)  # first: the SOS route is matched before any other (see its note)
+    for d in chosen:
+        for router in d.routers:
+            app.include_router(router)
+    for d in chosen:
+        for router in d.pages:
+            app.include_router(router)
+        for folder in d.templates:
+            add_template_dir(folder)
+        env.globals.update(d.template_globals)
+        for middleware in d.middleware:
+            app.add_middleware(middleware)  # type: ignore[arg-type]  # an ASGI class, as Starlette takes
+        for job in d.jobs:
+            if job.enabled is None or job.enabled(settings):
+                add_background(app, job.starter, job.where)
     _mount_web(app)
     return app
-
-
-def _install_tracking(app: FastAPI) -> None:
-    """Tracking: API routes, pages, the device endpoints (outermost), background jobs."""
-    from hifazat.tracking import jobs, live
-    from hifazat.tracking.api import router as tracking_router
-    from hifazat.tracking.endpoints import DeviceIngress
-    from hifazat.tracking.pages import router as tracking_pages
-
-    app.include_router(tracking_router)
-    app.include_router(tracking_pages)
-    app.add_middleware(DeviceIngress)
-    add_background(app, live.flusher, "both")  # each process holds back its own live updates
-    add_background(app, jobs.stale_job)
-    add_background(app, jobs.retention_job)
-    settings = app.state.settings
-    if settings.mqtt_url:
-        from hifazat.tracking.mqtt import mqtt_listener
-
-        add_background(app, mqtt_listener, "front")  # panic buttons raise SOS: on the urgent side
-    if settings.demo_simulate:
-        from hifazat.demo.simulator import simulator
-
-        add_background(app, simulator)
 
 
 def _mount_web(app: FastAPI) -> None:
@@ -180,6 +146,8 @@ def _mount_web(app: FastAPI) -> None:
     static = WEB / "static"
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")
+    from hifazat.web import views
     from hifazat.web.pages import router as web_router
 
+    env.globals["label_of"] = views.label_of
     app.include_router(web_router)

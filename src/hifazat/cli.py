@@ -17,6 +17,16 @@ app = typer.Typer(
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
+
+# Every command runs with the application's domains installed (their permissions, hooks, routes).
+@app.callback()
+def _compose() -> None:
+    from hifazat.domains import compose  # every domain's modules: only once a command runs, not for --help
+    from hifazat.platform.composition import install
+
+    install(compose())
+
+
 DEMO_PASSWORD = "hifazat-demo"  # noqa: S105  (documented demo credential, used only by `hifazat demo`)
 
 

@@ -6,9 +6,10 @@ import secrets
 
 from sqlalchemy import select
 
-from hifazat.alerts.hooks import on_tracking_events
+from hifazat.alerts.from_tracking import on_tracking_events
 from hifazat.alerts.models import Alert
 from hifazat.core.db import utcnow
+from hifazat.platform.composition import current
 from hifazat.platform.db import unit_of_work
 from hifazat.tracking.hooks import TRACKING_HOOKS, TrackingEventData
 from tests.alerts.conftest import Scene, count
@@ -37,7 +38,7 @@ def run(events: list[TrackingEventData]) -> None:
 
 
 def test_hook_is_registered() -> None:
-    assert on_tracking_events in TRACKING_HOOKS
+    assert on_tracking_events in current().get(TRACKING_HOOKS)
 
 
 def test_sos_event_becomes_one_alert_and_repeats_fold_in(scene: Scene) -> None:

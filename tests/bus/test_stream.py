@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from hifazat.platform import stream
+from hifazat.platform.composition import Domain
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.outbox import emit
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, probe_domain
 
 
 def _token(base: str, username: str) -> str:
@@ -41,8 +42,10 @@ def _collect(base: str, token: str, out: list[dict[str, Any]], ready: threading.
                     return
 
 
-def test_stream_filters_by_agency(live_server: str, initialised: Any) -> None:
-    stream.register("probe.*", "probe", "persons")
+def test_stream_filters_by_agency(
+    live_server: str, initialised: Any, extra_domain: Callable[[Domain], None]
+) -> None:
+    extra_domain(probe_domain("probe.*"))
     base = live_server
     admin_token = _token(base, "admin")
     r = httpx.post(

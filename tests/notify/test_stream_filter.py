@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hifazat.auth import live_stream
 from hifazat.auth.policy import Principal
-from hifazat.notify import service  # noqa: F401  (registers the notify stream routes)
 from hifazat.platform import stream
 from hifazat.platform.bus import Event
+from hifazat.platform.composition import Domain
+from tests.conftest import probe_domain
 
 
 def _p(user_id: str, agency_id: str) -> Principal:
@@ -27,7 +30,7 @@ def _see(subject: str, payload: dict[str, object], who: Principal) -> bool:
     )
 
 
-def test_personal_notifications_and_delivery_events() -> None:
+def test_personal_notifications_and_delivery_events(extra_domain: Callable[[Domain], None]) -> None:
     alice, bob, carol = _p("alice", "police"), _p("bob", "police"), _p("carol", "psc")
     mine = {"id": "n1", "agency_id": "police", "user_id": "alice", "title": "SOS"}
     assert stream.route_for("notify.notification").name == "notification"  # type: ignore[union-attr]
@@ -48,5 +51,5 @@ def test_personal_notifications_and_delivery_events() -> None:
     assert stream.route_for("notify.delivery").name == "delivery"  # type: ignore[union-attr]
     assert _see("notify.delivery", delivery, bob) and not _see("notify.delivery", delivery, carol)
     # Other routes are not personal: a `user_id` key in their payload does not restrict them.
-    stream.register("probe.personal", "probe", "persons")
+    extra_domain(probe_domain("probe.personal"))
     assert _see("probe.personal", {"id": "x", "agency_id": "police", "user_id": "alice"}, bob)

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hifazat.core.db import utcnow
+from hifazat.domains import DOMAINS, compose
+from hifazat.platform.composition import Domain, contribute, install
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.outbox import OutboxEvent
 from hifazat.tracking import hooks, ingest, jobs
@@ -40,16 +42,17 @@ def stored(device_id: str) -> int:
 
 
 @pytest.fixture
-def captured() -> Iterator[list[Any]]:
+def captured(client: TestClient) -> Iterator[list[Any]]:
+    # after `client`: building the app installs the whole composition, which this one extends
     seen: list[Any] = []
 
     def hook(session: Session, evs: list[hooks.TrackingEventData]) -> None:
         assert session.in_transaction()  # inside the ingest transaction
         seen.extend(evs)
 
-    hooks.register_tracking_hook(hook)
+    install(compose((*DOMAINS, Domain("probe", contributions=(contribute(hooks.TRACKING_HOOKS, hook),)))))
     yield seen
-    hooks.TRACKING_HOOKS.remove(hook)
+    install(compose())
 
 
 def post(client: TestClient, headers: dict[str, str], items: Any) -> Any:

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import or_, select
 
 from hifazat.alerts import cap, dispatch, escalation, lifecycle, notifications, polls, rules, service
-from hifazat.alerts import hooks as _hooks  # noqa: F401  (registers the tracking hook)
 from hifazat.alerts.models import Alert, CapScope
 from hifazat.alerts.schemas import (
     AlertIn,
@@ -40,7 +39,6 @@ TAG: list[Any] = ["alerts"]
 JSON = "application/json"
 Action = Literal["acknowledge", "respond", "resolve", "false_alarm", "reopen"]
 F = Annotated[str | None, Query(max_length=40)]
-notifications.register_visibility()
 
 
 @urgent_router.post(

@@ -71,9 +71,6 @@ def select_policy(session: Session, alert: Alert) -> EscalationPolicy | None:
     )
 
 
-agency_cache.watch(EscalationPolicy)
-
-
 def policy_id_for(session: Session, *, agency_id: str, site_id: str | None, severity: str) -> str | None:
     """`select_policy_for`'s id, cached until a policy or agency changes (every SOS asks it)."""
 

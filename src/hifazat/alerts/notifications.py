@@ -164,16 +164,9 @@ def deliveries(session: Session, alert_id: str) -> list[dict[str, Any]] | None:
     return out
 
 
-def register_visibility() -> None:
-    """Tell notify how to decide whether a caller may see an alert (shares included)."""
-    notify = _notify()
-    if notify is None or not hasattr(notify, "register_ref_visibility"):
-        return
+def alert_visible(session: Session, ref_id: str, principal: Any) -> bool:
+    """Whether a caller may see an alert (shares included): notify asks it about an alert's deliveries."""
+    from hifazat.alerts.service import view_for  # the service imports this module
 
-    def visible(session: Session, ref_id: str, principal: Any) -> bool:
-        from hifazat.alerts.service import view_for
-
-        alert = session.get(Alert, ref_id)
-        return alert is not None and view_for(session, alert, principal) is not None
-
-    notify.register_ref_visibility(REF_KIND, visible)
+    alert = session.get(Alert, ref_id)
+    return alert is not None and view_for(session, alert, principal) is not None

@@ -19,18 +19,19 @@ from hifazat.core.errors import Problem
 from hifazat.platform.deps import DbSession
 from hifazat.registry.models import Person, Site, Unit
 from hifazat.web.session import PageUser
-from hifazat.web.templating import env, render
+from hifazat.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-# Badge colours from the shared stylesheet's palette.
-env.globals["ALERT_STATUS_BADGE"] = {
+# Badge colours from the shared stylesheet's palette (template globals the alerts domain declares).
+TEMPLATE_GLOBALS: dict[str, Any] = {}
+TEMPLATE_GLOBALS["ALERT_STATUS_BADGE"] = {
     "new": "b-alert",
     "acknowledged": "b-maintenance",
     "responding": "b-assigned",
     "resolved": "b-ok",
     "false_alarm": "b-false",
 }
-env.globals["SEVERITY_BADGE"] = {
+TEMPLATE_GLOBALS["SEVERITY_BADGE"] = {
     "critical": "b-alert",
     "high": "b-maintenance",
     "medium": "b-assigned",

@@ -21,16 +21,16 @@ from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.policy import Principal, can_write_agency, require, scope, system_actor, view_of
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, conflict, invalid, not_found
-from hifazat.platform import stream
 from hifazat.platform.audit import log as audit
 from hifazat.platform.audit.chain import stamp
 from hifazat.platform.outbox import emit
+from hifazat.platform.stream import StreamRoute
 from hifazat.registry.models import Person, PersonStatus, Site
 
 KIND = "polls"
 SUBJECT = "polls.changed"
 ANSWERS = ("safe", "need_help")
-stream.register(SUBJECT, "poll", KIND)
+STREAM_ROUTE = StreamRoute(SUBJECT, "poll", KIND)
 
 
 def _inside(area: dict[str, Any], radius_m: float | None) -> Any:

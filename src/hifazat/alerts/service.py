@@ -23,19 +23,18 @@ from hifazat.config import get_settings
 from hifazat.core.db import new_id, utcnow
 from hifazat.core.errors import Problem, forbidden, invalid, not_found
 from hifazat.core.pagination import decode_cursor, encode_cursor
-from hifazat.platform import stream
 from hifazat.platform.audit import log as audit
 from hifazat.platform.audit.chain import stamp
 from hifazat.platform.fast_insert import insert_pending
 from hifazat.platform.outbox import emit
+from hifazat.platform.stream import StreamRoute
 from hifazat.registry.models import Person, Site
 
 KIND = "alerts"
 SUBJECT = "alerts.changed"
 SUMMARY = ("id", "agency_id", "kind", "severity", "status", "province", "nationality", "created_at")
 FULL_RW_SHARED = View("full", writable=True)
-
-stream.register(SUBJECT, "alert", KIND)
+STREAM_ROUTE = StreamRoute(SUBJECT, "alert", KIND)
 
 
 # --- reading --------------------------------------------------------------------------------------------

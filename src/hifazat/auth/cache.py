@@ -9,8 +9,9 @@ agency or a sharing agreement changes, so each process keeps them per agency and
   * an entry lives at most `TTL_S`, and never past the moment an agreement of its agency starts or ends;
   * entries belong to one connection pool, so another database (or a disposed engine) never sees them.
 
-Other domains keep facts derived from their own rarely changed rows here too (`derived`, `watch`): the
+Other domains keep facts derived from their own rarely changed rows here too (`derived`, `CACHE_WATCHES`): the
 escalation policy that applies to an agency, site and severity is read by every SOS.
+The session listeners that notice changes are installed by the auth domain (`install_listeners`).
 
 The principal of an access token (its user's roles, agency and the facts above) is cached the same way, for
 at most `TOKEN_TTL_S` and never past the token's expiry: a transaction that changes a `User` or an
@@ -35,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
 from hifazat.core.db import new_id, utcnow
+from hifazat.platform.composition import ExtensionPoint, current
 
 SUBJECT = "auth.changed"
 TTL_S = 30.0
@@ -81,14 +83,13 @@ def facts(session: Session, agency_id: str) -> AgencyFacts:
 
 def derived(session: Session, key: str, load: Callable[[], Any]) -> Any:
     """Another domain's fact under `key` (name it by its domain), computed by `load()` (None is a value
-    too) from agencies and rows registered with `watch`, kept at most `TTL_S`."""
+    too) from agencies and rows contributed to `CACHE_WATCHES`, kept at most `TTL_S`."""
     return _cached(_derived, session, key, TTL_S, lambda: (load(), None))
 
 
-def watch(*models: type) -> None:
-    """Changes to these models, like agencies', clear every cache here, in this worker and the others."""
-    global _WATCHED
-    _WATCHED = (*_WATCHED, *(m for m in models if m not in _WATCHED))
+# Models whose changes, like agencies', clear every cache here, in this worker and the others: other
+# domains contribute the rows their `derived` facts are computed from (escalation policies).
+CACHE_WATCHES: ExtensionPoint[type] = ExtensionPoint("auth.cache_watches")
 
 
 def _cached(
@@ -177,7 +178,12 @@ def _load(session: Session, agency_id: str) -> tuple[AgencyFacts, datetime | Non
     return value, until
 
 
-_WATCHED: tuple[type, ...] = (Agency, SharingAgreement, User, AccessToken)
+_OWN: tuple[type, ...] = (Agency, SharingAgreement, User, AccessToken)
+
+
+def _watched() -> tuple[type, ...]:
+    watched: tuple[type, ...] = current().derived(CACHE_WATCHES, lambda models: (*_OWN, *models))
+    return watched
 
 
 def _changed(session: Session) -> None:
@@ -190,32 +196,43 @@ def _changed(session: Session) -> None:
     emit(session, SUBJECT, {"id": new_id(), "agency_id": None})
 
 
-@event.listens_for(Session, "before_flush")
 def _note_changes(session: Session, _ctx: Any, _instances: Any) -> None:
     if not session.info.get(_CHANGED) and any(
-        isinstance(obj, _WATCHED) for obj in (*session.new, *session.dirty, *session.deleted)
+        isinstance(obj, _watched()) for obj in (*session.new, *session.dirty, *session.deleted)
     ):
         _changed(session)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _note_statements(state: Any) -> None:
     # update(User)..., delete(AccessToken)...: changes that never pass through the flush
     writes = state.is_update or state.is_delete or state.is_insert
     mapper = state.bind_mapper
-    if writes and mapper is not None and issubclass(mapper.class_, _WATCHED):
+    if writes and mapper is not None and issubclass(mapper.class_, _watched()):
         _changed(state.session)
 
 
-@event.listens_for(Session, "after_commit")
 def _clear_on_commit(session: Session) -> None:
     if session.info.pop(_CHANGED, False):
         invalidate()
 
 
-@event.listens_for(Session, "after_rollback")
 def _forget_on_rollback(session: Session) -> None:
     session.info.pop(_CHANGED, None)
+
+
+_LISTENERS = (
+    ("before_flush", _note_changes),
+    ("do_orm_execute", _note_statements),
+    ("after_commit", _clear_on_commit),
+    ("after_rollback", _forget_on_rollback),
+)
+
+
+def install_listeners() -> None:
+    """Watch every session for changes that clear the cache (the auth domain's start-up; idempotent)."""
+    for name, fn in _LISTENERS:
+        if not event.contains(Session, name, fn):
+            event.listen(Session, name, fn)
 
 
 def subscribe(bus: Any) -> Any:

@@ -21,30 +21,35 @@ from sqlalchemy.sql.elements import ColumnElement
 from hifazat.auth.models import Agency, Role, ShareLevel, SharingAgreement
 from hifazat.core.db import Base, utcnow
 from hifazat.core.errors import forbidden
+from hifazat.platform.composition import Contribution, ExtensionPoint, contribute, current
 
 WHOLE_COUNTRY = "PK"
 READ_ALL = frozenset(r.value for r in Role)
 STAFF = frozenset({"admin", "operator"})
 
-# (entity kind, action) -> roles that may do it. Scope (which rows) is decided separately.
-PERMISSIONS: dict[tuple[str, str], frozenset[str]] = {
+# (entity kind, action) -> roles that may do it; each domain contributes its own kinds (its `domain.py`).
+# Scope (which rows) is decided separately, below. A kind nobody contributed is allowed to no one.
+Permission = tuple[tuple[str, str], frozenset[str]]
+PERMISSIONS: ExtensionPoint[Permission] = ExtensionPoint("auth.permissions")
+
+
+def permissions(table: Mapping[tuple[str, str], frozenset[str]]) -> Contribution[Permission]:
+    """A domain's permission table as its contribution to the policy."""
+    return contribute(PERMISSIONS, *table.items())
+
+
+def permitted_roles(kind: str, action: str) -> frozenset[str]:
+    table: dict[tuple[str, str], frozenset[str]] = current().derived(PERMISSIONS, dict)
+    return table.get((kind, action), frozenset())
+
+
+AUTH_PERMISSIONS = {
     ("agencies", "read"): READ_ALL,
     ("agencies", "write"): frozenset({"admin"}),
     ("users", "read"): frozenset({"admin", "auditor"}),
     ("users", "write"): frozenset({"admin"}),
     ("agreements", "read"): frozenset({"admin", "auditor", "liaison"}),
     ("agreements", "write"): frozenset({"admin"}),
-    ("audit", "read"): frozenset({"admin", "auditor"}),
-    **{(k, "read"): READ_ALL for k in ("persons", "projects", "sites", "units", "vehicles")},
-    **{(k, "write"): STAFF for k in ("persons", "projects", "sites", "units", "vehicles")},
-    ("alerts", "read"): READ_ALL,
-    ("alerts", "write"): frozenset({"admin", "operator", "responder"}),
-    ("escalation_policies", "read"): frozenset({"admin", "operator", "auditor"}),
-    ("escalation_policies", "write"): frozenset({"admin"}),
-    ("alert_rules", "read"): frozenset({"admin", "operator", "auditor"}),
-    ("alert_rules", "write"): frozenset({"admin"}),
-    ("polls", "read"): READ_ALL,
-    ("polls", "write"): STAFF,
 }
 # Roles that see passport/CNIC numbers unmasked (on records they may see in full).
 SENSITIVE_ID_ROLES = frozenset({"admin", "investigator"})
@@ -173,7 +178,7 @@ def build_principal(
 def require(principal: Principal, kind: str, action: str) -> None:
     if principal.system:
         return
-    if not principal.roles & PERMISSIONS.get((kind, action), frozenset()):
+    if not principal.roles & permitted_roles(kind, action):
         raise forbidden(f"your roles do not allow {action} on {kind}")
 
 

@@ -21,7 +21,6 @@ from hifazat.auth.policy import Principal, can_administer, system_actor, view_of
 from hifazat.config import get_settings
 from hifazat.core.db import new_id, utcnow
 from hifazat.core.errors import forbidden, invalid, not_found
-from hifazat.notify.channels import stream as _stream_channel  # noqa: F401  (SSE routes)
 from hifazat.notify.models import Channel, Delivery, DeliveryStatus, NotificationPreference, Webhook, move
 from hifazat.notify.recipients import Target, resolve
 from hifazat.notify.schemas import (
@@ -33,6 +32,7 @@ from hifazat.notify.schemas import (
     WebhookPatch,
 )
 from hifazat.platform.audit import log as audit
+from hifazat.platform.composition import ExtensionPoint, current
 from hifazat.platform.outbox import emit
 from hifazat.security import crypto
 
@@ -46,12 +46,8 @@ WAKE_SUBJECT = "notify.enqueued"  # wakes the delivery workers right after commi
 
 # ref_kind -> fn(session, ref_id, principal) -> bool: may the caller see the referenced record?
 RefVisibility = Callable[[Session, str, Principal], bool]
-REF_VISIBILITY: dict[str, RefVisibility] = {}
-
-
-def register_ref_visibility(ref_kind: str, fn: RefVisibility) -> None:
-    """A domain (alerts) says how to decide whether a caller may see one of its records."""
-    REF_VISIBILITY[ref_kind] = fn
+# A domain (alerts) contributes (ref_kind, fn) in its `Domain`: whether a caller may see one of its records.
+REF_VISIBILITY: ExtensionPoint[tuple[str, RefVisibility]] = ExtensionPoint("notify.ref_visibility")
 
 
 def idempotency_key(ref_kind: str, ref_id: str, reason: str, target: Target) -> str:
@@ -303,7 +299,7 @@ def deliveries_for(session: Session, ref_kind: str, ref_id: str) -> list[Deliver
 
 
 def may_see_ref(session: Session, principal: Principal, d: Delivery) -> bool:
-    fn = REF_VISIBILITY.get(d.ref_kind)
+    fn = current().derived(REF_VISIBILITY, dict).get(d.ref_kind)
     if fn is not None:
         return fn(session, d.ref_id, principal)
     row = SimpleNamespace(agency_id=d.ref_agency_id, province=d.ref_province)

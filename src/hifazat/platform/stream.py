@@ -1,6 +1,6 @@
 """The live stream's machinery: which bus subjects reach dashboards (routes), a subscriber's inbox, SSE bytes.
 
-Domains declare which bus subjects reach the stream and under which SSE event name with `register`. The
+Domains declare which bus subjects reach the stream and under which SSE event name as `StreamRoute`s. The
 endpoint itself (`hifazat.auth.live_stream`) decides per subscriber, by the policy, what each one sees.
 """
 
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+
+from hifazat.platform.composition import ExtensionPoint, current
 
 log = logging.getLogger("hifazat.platform.stream")
 HEARTBEAT_S = 15.0
@@ -32,25 +34,12 @@ class StreamRoute:
     transform: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
 
 
-ROUTES: list[StreamRoute] = []
-
-
-def register(
-    pattern: str,
-    name: str,
-    kind: str,
-    *,
-    personal: bool = False,
-    transform: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None,
-) -> None:
-    """Send bus events matching `pattern` to dashboards as SSE events named `name`."""
-    route = StreamRoute(pattern, name, kind, personal, transform)
-    if all((r.pattern, r.name) != (pattern, name) for r in ROUTES):
-        ROUTES.append(route)
+# Domains contribute their routes in their `Domain` (hifazat.platform.composition).
+STREAM_ROUTES: ExtensionPoint[StreamRoute] = ExtensionPoint("stream.routes")
 
 
 def route_for(subject: str) -> StreamRoute | None:
-    for r in ROUTES:
+    for r in current().get(STREAM_ROUTES):
         if fnmatch.fnmatchcase(subject, r.pattern):
             return r
     return None

@@ -1,6 +1,6 @@
 """In-transaction hooks: other domains react to tracking events inside the transaction that stores them.
 
-The ingest path calls every registered hook with the events one batch produced, INSIDE the same
+The ingest path calls every contributed hook with the events one batch produced, INSIDE the same
 transaction that stores the positions, so a reaction (an SOS becoming an alert) commits atomically with
 the position that caused it, exactly once — unlike bus subscribers, which run in every worker.
 """
@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
+
+from hifazat.platform.composition import ExtensionPoint, current
 
 EVENT_KINDS = (
     "zone_enter",
@@ -73,19 +75,13 @@ class TrackingEventData:
 
 
 TrackingHook = Callable[[Session, list[TrackingEventData]], None]
-TRACKING_HOOKS: list[TrackingHook] = []
-
-
-def register_tracking_hook(fn: TrackingHook) -> TrackingHook:
-    """Register `fn(session, events)`; idempotent, usable as a decorator."""
-    if fn not in TRACKING_HOOKS:
-        TRACKING_HOOKS.append(fn)
-    return fn
+# Other domains contribute `fn(session, events)` here in their `Domain` (alerts: an SOS becomes an alert).
+TRACKING_HOOKS: ExtensionPoint[TrackingHook] = ExtensionPoint("tracking.hooks")
 
 
 def run_hooks(session: Session, events: list[TrackingEventData]) -> None:
     """Called by the ingest path inside its transaction; a failing hook rolls the whole batch back."""
     if not events:
         return
-    for hook in list(TRACKING_HOOKS):
+    for hook in current().get(TRACKING_HOOKS):
         hook(session, events)

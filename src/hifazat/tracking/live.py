@@ -93,6 +93,11 @@ def coarsen(data: dict[str, Any], principal: Principal) -> dict[str, Any]:
     return data
 
 
-stream.register(SUBJECT, "position", "devices", transform=coarsen)
-for _kind in EVENT_KINDS:
-    stream.register(f"tracking.{_kind}", "tracking", "devices", transform=coarsen)
+# What tracking sends to dashboards: positions, and its events under one SSE name; coarse where asked.
+STREAM_ROUTES = (
+    stream.StreamRoute(SUBJECT, "position", "devices", transform=coarsen),
+    *(
+        stream.StreamRoute(f"tracking.{kind}", "tracking", "devices", transform=coarsen)
+        for kind in EVENT_KINDS
+    ),
+)

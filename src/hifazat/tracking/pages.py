@@ -12,7 +12,7 @@ from hifazat.auth.policy import view_of
 from hifazat.platform.deps import DbSession
 from hifazat.tracking import service
 from hifazat.tracking.models import Device
-from hifazat.web.nav import NAV, NavItem
+from hifazat.web.nav import NavItem
 from hifazat.web.session import PageUser
 from hifazat.web.templating import render
 
@@ -25,9 +25,7 @@ OWNER_COLOURS = {
     None: "#555",
 }
 
-for _item in (NavItem("/live", "Live", order=11), NavItem("/devices", "Devices", order=35)):
-    if all(n.path != _item.path for n in NAV):
-        NAV.append(_item)
+NAV_ITEMS = (NavItem("/live", "Live", order=11), NavItem("/devices", "Devices", order=35))
 
 
 def _devices(session: Any, principal: Any) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.models import User
-from hifazat.auth.policy import PERMISSIONS, READ_ALL, STAFF, Principal, View, can_write_agency, require
+from hifazat.auth.policy import Principal, View, can_write_agency, require
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, conflict, forbidden, invalid, not_found
@@ -25,18 +25,6 @@ from hifazat.tracking import schemas
 from hifazat.tracking.cache import bump, hash_secret
 from hifazat.tracking.models import Device, DeviceLast, EscortAssignment, Position, Zone
 
-# Who may do what with the tracking records (scope of rows is decided by policy.scope as everywhere).
-PERMISSIONS.update(
-    {
-        ("devices", "read"): READ_ALL,
-        ("devices", "write"): STAFF,
-        ("zones", "read"): READ_ALL,
-        ("zones", "write"): STAFF,
-        ("escorts", "read"): READ_ALL,
-        ("escorts", "write"): STAFF,
-        ("positions", "write"): STAFF,
-    }
-)
 DEVICE_SECRET_COLUMNS = ("secret_hash", "secret_salt")
 
 

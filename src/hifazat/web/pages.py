@@ -21,7 +21,7 @@ from hifazat.registry.models import SiteKind
 from hifazat.web import hooks, views
 from hifazat.web.forms import FormField, fields_for, initial
 from hifazat.web.session import PageUser, cookie_principal, safe_next
-from hifazat.web.templating import env, humanize, render
+from hifazat.web.templating import humanize, render
 from hifazat.web.templating import when as _when
 
 router = APIRouter(include_in_schema=False)
@@ -29,9 +29,6 @@ router = APIRouter(include_in_schema=False)
 MAX_Q = 100
 MAX_CURSOR = 200
 PAGE_SIZE = 50
-
-
-env.globals["label_of"] = views.label_of
 
 
 def problem_page(request: Request, p: Problem, principal: Principal, session: Any) -> HTMLResponse:

@@ -14,9 +14,7 @@ NOTIFICATION_EVENT = "notification"
 DELIVERY_EVENT = "delivery"
 
 
-def register() -> None:
-    stream.register("notify.notification", NOTIFICATION_EVENT, "notifications", personal=True)
-    stream.register("notify.delivery", DELIVERY_EVENT, "deliveries")
-
-
-register()
+STREAM_ROUTES = (
+    stream.StreamRoute("notify.notification", NOTIFICATION_EVENT, "notifications", personal=True),
+    stream.StreamRoute("notify.delivery", DELIVERY_EVENT, "deliveries"),
+)

@@ -1,6 +1,6 @@
 """Tracking events become alerts INSIDE the ingest transaction (exactly once, atomically with the position).
 
-Registered with `hifazat.tracking.hooks.register_tracking_hook` on import; a bus subscriber would run in
+Contributed to `hifazat.tracking.hooks.TRACKING_HOOKS` by the alerts domain; a bus subscriber would run in
 every worker and create one alert per worker, so alerts never come from bus handlers.
 """
 
@@ -20,7 +20,7 @@ from hifazat.auth.policy import system_actor
 from hifazat.core.db import utcnow
 from hifazat.registry.models import Person
 
-log = logging.getLogger("hifazat.alerts.hooks")
+log = logging.getLogger("hifazat.alerts.from_tracking")
 
 TITLES = {
     "sos": "SOS",
@@ -122,15 +122,3 @@ def on_tracking_events(session: Session, events: list[Any]) -> None:
             source_event_id=ev.id,
             data=detail,
         )
-
-
-def register() -> None:
-    try:
-        from hifazat.tracking.hooks import register_tracking_hook
-    except ImportError:  # pragma: no cover - tracking ships with the package
-        log.warning("tracking hooks unavailable; tracking events will not raise alerts")
-        return
-    register_tracking_hook(on_tracking_events)
-
-
-register()

@@ -1,0 +1,19 @@
+"""What the audit domain adds: reading and verifying the tamper-evident log (the platform writes it)."""
+
+from __future__ import annotations
+
+from hifazat.audit import api
+from hifazat.auth.policy import permissions
+from hifazat.platform.composition import Domain, contribute
+from hifazat.web.nav import NAV, NavItem
+
+READERS = frozenset({"admin", "auditor"})
+
+DOMAIN = Domain(
+    name="audit",
+    routers=(api.router,),
+    contributions=(
+        permissions({("audit", "read"): READERS}),
+        contribute(NAV, NavItem("/audit", "Audit", READERS, order=50)),
+    ),
+)

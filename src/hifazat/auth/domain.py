@@ -1,0 +1,23 @@
+"""What the auth domain adds: login and tokens, agencies, users and sharing agreements, the live stream."""
+
+from __future__ import annotations
+
+from hifazat.auth import api, cache, live_stream
+from hifazat.auth.policy import AUTH_PERMISSIONS, permissions
+from hifazat.platform.composition import Domain, contribute
+from hifazat.web.nav import NAV, NavItem
+
+DOMAIN = Domain(
+    name="auth",
+    routers=(api.router, live_stream.router),
+    on_install=(cache.install_listeners,),
+    handlers=(cache.subscribe,),  # another worker changed an agency, agreement, user or token
+    contributions=(
+        permissions(AUTH_PERMISSIONS),
+        contribute(
+            NAV,
+            NavItem("/agencies", "Agencies", order=40),
+            NavItem("/users", "Users", frozenset({"admin", "auditor"}), order=41),
+        ),
+    ),
+)

@@ -1,0 +1,22 @@
+"""The application's domains, in order: each may use the ones before it, never one after it (the
+import-linter contract in pyproject enforces the same order). The app, the CLI and the tests are built
+from this list (`compose`); each domain says what it adds in its own `domain.py`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hifazat.alerts.domain import DOMAIN as ALERTS
+from hifazat.audit.domain import DOMAIN as AUDIT
+from hifazat.auth.domain import DOMAIN as AUTH
+from hifazat.demo.domain import DOMAIN as DEMO
+from hifazat.notify.domain import DOMAIN as NOTIFY
+from hifazat.platform.composition import Composition, Domain
+from hifazat.registry.domain import DOMAIN as REGISTRY
+from hifazat.tracking.domain import DOMAIN as TRACKING
+
+DOMAINS: tuple[Domain, ...] = (AUTH, AUDIT, REGISTRY, TRACKING, NOTIFY, ALERTS, DEMO)
+
+
+def compose(domains: Sequence[Domain] = DOMAINS) -> Composition:
+    return Composition(domains)

@@ -1,0 +1,20 @@
+"""What notify adds: notifications to users and webhooks over every channel, their deliveries and worker."""
+
+from __future__ import annotations
+
+from hifazat.notify import api, pages, worker
+from hifazat.notify.channels import stream
+from hifazat.platform.composition import Domain, Job, contribute
+from hifazat.platform.stream import STREAM_ROUTES
+from hifazat.web.nav import NAV, NavItem
+
+DOMAIN = Domain(
+    name="notify",
+    routers=(api.router,),
+    pages=(pages.router,),
+    jobs=(Job(worker.starter),),
+    contributions=(
+        contribute(STREAM_ROUTES, *stream.STREAM_ROUTES),
+        contribute(NAV, NavItem("/notifications", "Notifications", order=60)),
+    ),
+)

@@ -1,0 +1,27 @@
+"""What the registry adds: protected persons, projects, sites, security units and vehicles."""
+
+from __future__ import annotations
+
+from hifazat.auth.policy import READ_ALL, STAFF, permissions
+from hifazat.platform.composition import Domain, contribute
+from hifazat.registry import api
+from hifazat.web.nav import NAV, NavItem
+
+KINDS = ("persons", "projects", "sites", "units", "vehicles")
+
+DOMAIN = Domain(
+    name="registry",
+    routers=(api.router,),
+    contributions=(
+        permissions({**{(k, "read"): READ_ALL for k in KINDS}, **{(k, "write"): STAFF for k in KINDS}}),
+        contribute(
+            NAV,
+            NavItem("/", "Map", order=10),
+            NavItem("/persons", "Persons", order=30),
+            NavItem("/sites", "Sites", order=31),
+            NavItem("/projects", "Projects", order=32),
+            NavItem("/units", "Units", order=33),
+            NavItem("/vehicles", "Vehicles", order=34),
+        ),
+    ),
+)
