@@ -16,6 +16,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from hifazat.core.validators import PROVINCES
+
 # Reference fields: which kind of record their options come from.
 REF_KINDS: dict[str, str] = {
     "project_id": "projects",
@@ -81,11 +83,8 @@ def _enum_choices(cls: type[enum.Enum]) -> tuple[tuple[str, str], ...]:
     return tuple((str(m.value), str(m.value).replace("_", " ")) for m in cls)
 
 
-def field_for(name: str, info: FieldInfo) -> FormField | None:
-    label = LABELS.get(name) or name.removesuffix("_id").replace("_", " ").capitalize()
-    required = info.is_required()
-    if name == "radius_m":
-        return None  # part of the geometry widget
+def _by_name(name: str, label: str, required: bool) -> FormField | None:
+    """Fields whose control follows from their name alone."""
     if name == "geometry":
         return FormField(name, "Shape", "geometry", required)
     if name in REF_KINDS:
@@ -96,23 +95,39 @@ def field_for(name: str, info: FieldInfo) -> FormField | None:
         return FormField(
             name, label, "text", required, help="stored encrypted; masked for roles that do not need it"
         )
-    base = _unwrap(info.annotation)
-    origin = typing.get_origin(base)
+    return None
+
+
+_NUMBER_STEPS: dict[Any, str] = {int: "1", float: "any"}
+
+
+def _by_type(name: str, label: str, required: bool, base: Any) -> FormField | None:
+    """Fields whose control follows from their annotation (None: no such rule, or not a form field)."""
     if base is bool:
         return FormField(name, label, "checkbox", required)
-    if base is int:
-        return FormField(name, label, "number", required, step="1")
-    if base is float:
-        return FormField(name, label, "number", required)
+    if base in _NUMBER_STEPS:
+        return FormField(name, label, "number", required, step=_NUMBER_STEPS[base])
     if isinstance(base, type) and issubclass(base, enum.Enum):
         return FormField(name, label, "select", required, choices=_enum_choices(base))
-    if origin is list:
+    if typing.get_origin(base) is list:
         (item,) = typing.get_args(base) or (str,)
         item = _unwrap(item)
         if isinstance(item, type) and issubclass(item, enum.Enum):
             return FormField(name, label, "multi", required, choices=_enum_choices(item))
         return FormField(name, label, "list", required, help="separate several with commas")
-    if origin is dict or base is dict:
+    return None
+
+
+def field_for(name: str, info: FieldInfo) -> FormField | None:
+    label = LABELS.get(name) or name.removesuffix("_id").replace("_", " ").capitalize()
+    required = info.is_required()
+    if name == "radius_m":
+        return None  # part of the geometry widget
+    base = _unwrap(info.annotation)
+    found = _by_name(name, label, required) or _by_type(name, label, required, base)
+    if found is not None:
+        return found
+    if typing.get_origin(base) is dict or base is dict:
         return None  # structured values (e.g. sharing filters) are edited through the API
     choices = _pattern_choices(info)
     if choices:
@@ -120,8 +135,6 @@ def field_for(name: str, info: FieldInfo) -> FormField | None:
     if "email" in name:
         return FormField(name, label, "email", required)
     if name == "province":
-        from hifazat.core.validators import PROVINCES
-
         return FormField(name, label, "select", required, choices=tuple(PROVINCES.items()))
     return FormField(name, label, "textarea" if name in TEXTAREAS else "text", required)
 

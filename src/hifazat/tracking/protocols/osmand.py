@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
@@ -73,6 +74,47 @@ def _typed(value: str) -> Any:
     return value[:200]
 
 
+def _flag(value: str) -> bool:
+    return value.lower() == "true" or value == "1"
+
+
+def _location(out: Decoded, value: str) -> None:
+    parts = value.split(",")
+    if len(parts) < 2:
+        raise Rejected(400, "location must be 'lat,lon'", "location")
+    out.lat, out.lon = _num(parts[0], "location"), _num(parts[1], "location")
+
+
+def _alarm(out: Decoded, attrs: dict[str, Any], value: str) -> None:
+    out.alarm = value.strip()[:40] or None
+    attrs["alarm"] = out.alarm
+
+
+# key -> what it sets: (decoded so far, attributes, key, value). A key not here is kept as an attribute.
+_Setter = Callable[[Decoded, dict[str, Any], str, str], None]
+_PARAMS: dict[str, _Setter] = {
+    "id": lambda o, a, k, v: setattr(o, "identifier", v.strip()),
+    "deviceid": lambda o, a, k, v: setattr(o, "identifier", v.strip()),
+    "valid": lambda o, a, k, v: a.__setitem__("valid", _flag(v)),
+    "timestamp": lambda o, a, k, v: setattr(o, "t_ms", parse_time(v)),
+    "lat": lambda o, a, k, v: setattr(o, "lat", _num(v, "lat")),
+    "lon": lambda o, a, k, v: setattr(o, "lon", _num(v, "lon")),
+    "location": lambda o, a, k, v: _location(o, v),
+    "speed": lambda o, a, k, v: setattr(o, "speed_kmh", _num(v, "speed") * KNOTS_TO_KMH),
+    "bearing": lambda o, a, k, v: setattr(o, "course", _num(v, k)),
+    "heading": lambda o, a, k, v: setattr(o, "course", _num(v, k)),
+    "altitude": lambda o, a, k, v: setattr(o, "altitude", _num(v, "altitude")),
+    "accuracy": lambda o, a, k, v: setattr(o, "accuracy", _num(v, "accuracy")),
+    "hdop": lambda o, a, k, v: a.__setitem__("hdop", _num(v, "hdop")),
+    "batt": lambda o, a, k, v: setattr(o, "battery", _num(v, "batt")),
+    "charge": lambda o, a, k, v: a.__setitem__("charge", _flag(v)),
+    "alarm": lambda o, a, k, v: _alarm(o, a, v),
+    "driverUniqueId": lambda o, a, k, v: a.__setitem__("driverUniqueId", v[:100]),
+    "cell": lambda o, a, k, v: a.setdefault(k, []).append(v[:200]),
+    "wifi": lambda o, a, k, v: a.setdefault(k, []).append(v[:200]),
+}
+
+
 def decode_params(params: list[tuple[str, str]]) -> Decoded:
     """The query-string / form variant. Rejected(400) without a device id or with unusable values."""
     if not params:
@@ -80,42 +122,9 @@ def decode_params(params: list[tuple[str, str]]) -> Decoded:
     out = Decoded(identifier="", t_ms=None, lat=None, lon=None)
     attrs: dict[str, Any] = {}
     for key, value in params:
-        if key in ("id", "deviceid"):
-            out.identifier = value.strip()
-        elif key == "valid":
-            attrs["valid"] = value.lower() == "true" or value == "1"
-        elif key == "timestamp":
-            out.t_ms = parse_time(value)
-        elif key == "lat":
-            out.lat = _num(value, "lat")
-        elif key == "lon":
-            out.lon = _num(value, "lon")
-        elif key == "location":
-            parts = value.split(",")
-            if len(parts) < 2:
-                raise Rejected(400, "location must be 'lat,lon'", "location")
-            out.lat, out.lon = _num(parts[0], "location"), _num(parts[1], "location")
-        elif key == "speed":
-            out.speed_kmh = _num(value, "speed") * KNOTS_TO_KMH
-        elif key in ("bearing", "heading"):
-            out.course = _num(value, key)
-        elif key == "altitude":
-            out.altitude = _num(value, "altitude")
-        elif key == "accuracy":
-            out.accuracy = _num(value, "accuracy")
-        elif key == "hdop":
-            attrs["hdop"] = _num(value, "hdop")
-        elif key == "batt":
-            out.battery = _num(value, "batt")
-        elif key == "charge":
-            attrs["charge"] = value.lower() == "true" or value == "1"
-        elif key == "alarm":
-            out.alarm = value.strip()[:40] or None
-            attrs["alarm"] = out.alarm
-        elif key == "driverUniqueId":
-            attrs["driverUniqueId"] = value[:100]
-        elif key in ("cell", "wifi"):
-            attrs.setdefault(key, []).append(value[:200])
+        setter = _PARAMS.get(key)
+        if setter is not None:
+            setter(out, attrs, key, value)
         elif len(attrs) < 50 and key:
             attrs[key[:40]] = _typed(value)
     if not out.identifier:
@@ -133,47 +142,32 @@ def _jnum(obj: dict[str, Any], key: str, name: str) -> float | None:
     return float(v)
 
 
-def decode_json(body: bytes) -> Decoded:
-    try:
-        root = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        raise Rejected(400, "body is not valid JSON", "body") from None
-    if not isinstance(root, dict):
-        raise Rejected(400, "body must be a JSON object", "body")
-    ident = root.get("device_id")
-    if not isinstance(ident, str | int) or isinstance(ident, bool) or not str(ident).strip():
-        raise Rejected(404, "device_id is required", "device_id")
-    out = Decoded(identifier=str(ident).strip(), t_ms=None, lat=None, lon=None)
-    loc = root.get("location")
-    if loc is None:
-        loc = {}
-    if not isinstance(loc, dict):
-        raise Rejected(400, "location must be an object", "location")
-    ts = loc.get("timestamp")
-    if ts is not None:
-        if isinstance(ts, bool) or not isinstance(ts, str | int):
-            raise Rejected(400, "location.timestamp must be a string or an integer", "location.timestamp")
-        out.t_ms = parse_time(str(ts), "location.timestamp")
-    attrs: dict[str, Any] = {}
-    coords = loc.get("coords")
-    if coords is not None:
-        if not isinstance(coords, dict):
-            raise Rejected(400, "location.coords must be an object", "location.coords")
-        out.lat = _jnum(coords, "latitude", "location.coords.latitude")
-        out.lon = _jnum(coords, "longitude", "location.coords.longitude")
-        out.accuracy = _jnum(coords, "accuracy", "location.coords.accuracy")
-        speed = _jnum(coords, "speed", "location.coords.speed")
-        out.speed_kmh = speed * MPS_TO_KMH if speed is not None and speed >= 0 else None
-        heading = _jnum(coords, "heading", "location.coords.heading")
-        out.course = heading if heading is not None and heading >= 0 else None
-        out.altitude = _jnum(coords, "altitude", "location.coords.altitude")
-    battery = loc.get("battery")
-    if isinstance(battery, dict):
-        level = _jnum(battery, "level", "location.battery.level")
-        if level is not None and level >= 0:
-            out.battery = round(level * 100, 1) if level <= 1 else level
-        if isinstance(battery.get("is_charging"), bool):
-            attrs["charge"] = battery["is_charging"]
+def _object(value: Any, name: str) -> dict[str, Any] | None:
+    if value is not None and not isinstance(value, dict):
+        raise Rejected(400, f"{name} must be an object", name)
+    return value
+
+
+def _coords(out: Decoded, coords: dict[str, Any]) -> None:
+    out.lat = _jnum(coords, "latitude", "location.coords.latitude")
+    out.lon = _jnum(coords, "longitude", "location.coords.longitude")
+    out.accuracy = _jnum(coords, "accuracy", "location.coords.accuracy")
+    speed = _jnum(coords, "speed", "location.coords.speed")
+    out.speed_kmh = speed * MPS_TO_KMH if speed is not None and speed >= 0 else None
+    heading = _jnum(coords, "heading", "location.coords.heading")
+    out.course = heading if heading is not None and heading >= 0 else None
+    out.altitude = _jnum(coords, "altitude", "location.coords.altitude")
+
+
+def _battery(out: Decoded, attrs: dict[str, Any], battery: dict[str, Any]) -> None:
+    level = _jnum(battery, "level", "location.battery.level")
+    if level is not None and level >= 0:
+        out.battery = round(level * 100, 1) if level <= 1 else level
+    if isinstance(battery.get("is_charging"), bool):
+        attrs["charge"] = battery["is_charging"]
+
+
+def _json_attributes(root: dict[str, Any], loc: dict[str, Any], out: Decoded, attrs: dict[str, Any]) -> None:
     for key in ("event", "is_moving", "odometer", "mock"):
         v = loc.get(key)
         if isinstance(v, str | int | float | bool):
@@ -188,6 +182,33 @@ def decode_json(body: bytes) -> Decoded:
     if isinstance(alarm, str) and alarm.strip():
         out.alarm = alarm.strip()[:40]
         attrs["alarm"] = out.alarm
+
+
+def decode_json(body: bytes) -> Decoded:
+    try:
+        root = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise Rejected(400, "body is not valid JSON", "body") from None
+    if not isinstance(root, dict):
+        raise Rejected(400, "body must be a JSON object", "body")
+    ident = root.get("device_id")
+    if not isinstance(ident, str | int) or isinstance(ident, bool) or not str(ident).strip():
+        raise Rejected(404, "device_id is required", "device_id")
+    out = Decoded(identifier=str(ident).strip(), t_ms=None, lat=None, lon=None)
+    loc = _object(root.get("location"), "location") or {}
+    ts = loc.get("timestamp")
+    if ts is not None:
+        if isinstance(ts, bool) or not isinstance(ts, str | int):
+            raise Rejected(400, "location.timestamp must be a string or an integer", "location.timestamp")
+        out.t_ms = parse_time(str(ts), "location.timestamp")
+    attrs: dict[str, Any] = {}
+    coords = _object(loc.get("coords"), "location.coords")
+    if coords is not None:
+        _coords(out, coords)
+    battery = loc.get("battery")
+    if isinstance(battery, dict):
+        _battery(out, attrs, battery)
+    _json_attributes(root, loc, out, attrs)
     out.attributes = attrs
     return out
 
