@@ -180,6 +180,10 @@ def _mount_web(app: FastAPI) -> None:
     static = WEB / "static"
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")
-    from hifazat.web.pages import router as web_router
+    # Imported as the app is built, like the API routers: the pages import their whole domain.
+    from hifazat.audit.pages import router as audit_pages
+    from hifazat.auth.pages import router as auth_pages
+    from hifazat.registry.pages import router as registry_pages
 
-    app.include_router(web_router)
+    for pages in (auth_pages, registry_pages, audit_pages):
+        app.include_router(pages)

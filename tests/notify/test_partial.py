@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hifazat.notify.models import Delivery
-from hifazat.web.pages import env  # registers the `when` filter
+from hifazat.web.templating import env  # registers the `when` filter
 
 
 def _render(**ctx: object) -> str:

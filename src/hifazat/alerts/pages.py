@@ -15,11 +15,11 @@ from hifazat.alerts.models import AlertKind, Severity
 from hifazat.auth.access import visible_select
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal
+from hifazat.auth.web_session import PageUser, render
 from hifazat.core.errors import Problem
 from hifazat.platform.deps import DbSession
 from hifazat.registry.models import Person, Site, Unit
-from hifazat.web.session import PageUser
-from hifazat.web.templating import env, render
+from hifazat.web.templating import env
 
 router = APIRouter(include_in_schema=False)
 # Badge colours from the shared stylesheet's palette.

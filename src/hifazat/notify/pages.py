@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from hifazat.auth.web_session import PageUser, render
 from hifazat.notify import service
 from hifazat.notify.schemas import SEVERITIES, USER_CHANNELS
 from hifazat.platform.deps import DbSession
-from hifazat.web.session import PageUser
-from hifazat.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 

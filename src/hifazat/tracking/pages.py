@@ -9,12 +9,11 @@ from fastapi.responses import HTMLResponse
 
 from hifazat.auth.access import visible_select
 from hifazat.auth.policy import view_of
+from hifazat.auth.web_session import PageUser, render
 from hifazat.platform.deps import DbSession
 from hifazat.tracking import service
 from hifazat.tracking.models import Device
 from hifazat.web.nav import NAV, NavItem
-from hifazat.web.session import PageUser
-from hifazat.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 OWNER_COLOURS = {
