@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hifazat.notify.models import Delivery
-from hifazat.web.templating import env  # registers the `when` filter
+from hifazat.notify.pages import TEMPLATES
+from hifazat.web.templating import add_template_dir, env  # env has the `when` filter
+
+add_template_dir(TEMPLATES)
 
 
 def _render(**ctx: object) -> str:

@@ -4,6 +4,7 @@ policy as the API; every button writes through the JSON API (static/js/alerts.js
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,9 +18,13 @@ from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal
 from hifazat.auth.web_session import PageUser, render
 from hifazat.core.errors import Problem
+from hifazat.notify.pages import TEMPLATES as NOTIFY_TEMPLATES
 from hifazat.platform.deps import DbSession
 from hifazat.registry.models import Person, Site, Unit
-from hifazat.web.templating import env
+from hifazat.web.templating import add_template_dir, env
+
+add_template_dir(Path(__file__).parent / "templates")
+add_template_dir(NOTIFY_TEMPLATES)  # alert.html includes notify/_deliveries.html
 
 router = APIRouter(include_in_schema=False)
 # Badge colours from the shared stylesheet's palette.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -9,6 +11,10 @@ from hifazat.auth.web_session import PageUser, render
 from hifazat.notify import service
 from hifazat.notify.schemas import SEVERITIES, USER_CHANNELS
 from hifazat.platform.deps import DbSession
+from hifazat.web.templating import add_template_dir
+
+TEMPLATES = Path(__file__).parent / "templates"  # notify/*.html; alert pages include the deliveries partial
+add_template_dir(TEMPLATES)
 
 router = APIRouter(include_in_schema=False)
 

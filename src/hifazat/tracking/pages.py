@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -14,6 +15,9 @@ from hifazat.platform.deps import DbSession
 from hifazat.tracking import service
 from hifazat.tracking.models import Device
 from hifazat.web.nav import NAV, NavItem
+from hifazat.web.templating import add_template_dir
+
+add_template_dir(Path(__file__).parent / "templates")
 
 router = APIRouter(include_in_schema=False)
 OWNER_COLOURS = {
