@@ -113,6 +113,32 @@ def _root(node: ast.expr) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+def _builds_own(call: ast.Call, own: set[str]) -> bool:
+    """`add_record_routes(router, ...)`: a helper adding to the module's own object (its first argument)."""
+    return bool(call.args) and _root(call.args[0]) in own
+
+
+def _statement_effects(node: ast.stmt, own: set[str]) -> list[str]:
+    """A statement's call or item assignment on something the module does not own (loops: their body)."""
+    if isinstance(node, ast.For | ast.While | ast.With):
+        return [f for child in node.body for f in _statement_effects(child, own)]
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        call = node.value
+        foreign = (
+            _root(call.func) not in own
+            if isinstance(call.func, ast.Attribute)
+            else not _builds_own(call, own)
+        )
+        return [f"line {node.lineno}: {ast.unparse(call)[:70]}"] if foreign else []
+    if isinstance(node, ast.Assign):
+        return [
+            f"line {node.lineno}: {ast.unparse(t)} = ..."
+            for t in node.targets
+            if isinstance(t, ast.Subscript) and _root(t) not in own
+        ]
+    return []
+
+
 def _registrations(tree: ast.Module) -> list[str]:
     """Module-level statements that change something the module does not own: a call on, or an item
     assigned into, an object made elsewhere (another module's table), and functions hooked to an event by
@@ -133,29 +159,8 @@ def _registrations(tree: ast.Module) -> list[str]:
                 for d in node.decorator_list
                 if "listens" in ast.unparse(d)
             ]
-            continue
-        if isinstance(node, ast.ClassDef | ast.Import | ast.ImportFrom | ast.If):
-            continue
-        for sub in ast.walk(node):
-            if (
-                isinstance(sub, ast.Call)
-                and _root(sub.func) not in own
-                and isinstance(sub.func, ast.Attribute)
-            ):
-                if isinstance(node, ast.Expr | ast.For):
-                    found.append(f"line {sub.lineno}: {ast.unparse(sub)[:70]}")
-            elif isinstance(sub, ast.Assign):
-                found += [
-                    f"line {sub.lineno}: {ast.unparse(t)} = ..."
-                    for t in sub.targets
-                    if isinstance(t, ast.Subscript) and _root(t) not in own
-                ]
-        if (
-            isinstance(node, ast.Expr)
-            and isinstance(node.value, ast.Call)
-            and isinstance(node.value.func, ast.Name)
-        ):
-            found.append(f"line {node.lineno}: {ast.unparse(node.value)[:70]}")
+        else:
+            found += _statement_effects(node, own)
     return found
 
 

@@ -146,8 +146,3 @@ def _mount_web(app: FastAPI) -> None:
     static = WEB / "static"
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=static), name="static")
-    from hifazat.web import views
-    from hifazat.web.pages import router as web_router
-
-    env.globals["label_of"] = views.label_of
-    app.include_router(web_router)

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from tests.auth.conftest import login_as
+from tests.web.conftest import admin_web, make
 
-__all__ = ["login_as"]
+__all__ = ["admin_web", "login_as", "make"]

@@ -7,6 +7,10 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.web.conftest import admin_web, make
+
+__all__ = ["admin_web", "login_as", "make"]
+
 PASSWORD = "correct-horse-battery"
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hifazat.notify.models import Delivery
-from hifazat.web.templating import env
+from hifazat.notify.pages import TEMPLATES
+from hifazat.web.templating import add_template_dir, env  # env has the `when` filter
+
+add_template_dir(TEMPLATES)  # as the notify domain does when the app is built
 
 
 def _render(**ctx: object) -> str:

@@ -6,6 +6,7 @@ from hifazat.alerts import api, escalation, from_tracking, notifications, pages,
 from hifazat.alerts.models import EscalationPolicy
 from hifazat.auth.cache import CACHE_WATCHES
 from hifazat.auth.policy import READ_ALL, STAFF, permissions
+from hifazat.notify import pages as notify_pages
 from hifazat.notify.service import REF_VISIBILITY
 from hifazat.platform.composition import Domain, Job, contribute
 from hifazat.platform.stream import STREAM_ROUTES
@@ -20,6 +21,7 @@ DOMAIN = Domain(
     early_routers=(api.urgent_router,),  # POST /api/v1/alerts (see its note in alerts/api.py)
     routers=(api.router, api.root_router, sms.router),
     pages=(pages.router,),
+    templates=(pages.TEMPLATES, notify_pages.TEMPLATES),  # alert.html includes notify/_deliveries.html
     template_globals=pages.TEMPLATE_GLOBALS,
     jobs=(Job(escalation.escalation_loop),),
     contributions=(

@@ -4,6 +4,7 @@ policy as the API; every button writes through the JSON API (static/js/alerts.js
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,11 +16,12 @@ from hifazat.alerts.models import AlertKind, Severity
 from hifazat.auth.access import visible_select
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal
+from hifazat.auth.web_session import PageUser, render
 from hifazat.core.errors import Problem
 from hifazat.platform.deps import DbSession
 from hifazat.registry.models import Person, Site, Unit
-from hifazat.web.session import PageUser
-from hifazat.web.templating import render
+
+TEMPLATES = Path(__file__).parent / "templates"
 
 router = APIRouter(include_in_schema=False)
 # Badge colours from the shared stylesheet's palette (template globals the alerts domain declares).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hifazat.audit import api
+from hifazat.audit import api, pages
 from hifazat.auth.policy import permissions
 from hifazat.platform.composition import Domain, contribute
 from hifazat.web.nav import NAV, NavItem
@@ -12,6 +12,8 @@ READERS = frozenset({"admin", "auditor"})
 DOMAIN = Domain(
     name="audit",
     routers=(api.router,),
+    pages=(pages.router,),
+    templates=(pages.TEMPLATES,),
     contributions=(
         permissions({("audit", "read"): READERS}),
         contribute(NAV, NavItem("/audit", "Audit", READERS, order=50)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hifazat.auth import api, cache, live_stream
+from hifazat.auth import api, cache, live_stream, pages, record_pages
 from hifazat.auth.policy import AUTH_PERMISSIONS, permissions
 from hifazat.platform.composition import Domain, contribute
 from hifazat.web.nav import NAV, NavItem
@@ -10,6 +10,8 @@ from hifazat.web.nav import NAV, NavItem
 DOMAIN = Domain(
     name="auth",
     routers=(api.router, live_stream.router),
+    pages=(pages.router,),
+    templates=(pages.TEMPLATES, record_pages.TEMPLATES),  # the record pages serve registry kinds too
     on_install=(cache.install_listeners,),
     handlers=(cache.subscribe,),  # another worker changed an agency, agreement, user or token
     contributions=(

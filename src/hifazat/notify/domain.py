@@ -12,6 +12,7 @@ DOMAIN = Domain(
     name="notify",
     routers=(api.router,),
     pages=(pages.router,),
+    templates=(pages.TEMPLATES,),
     jobs=(Job(worker.starter),),
     contributions=(
         contribute(STREAM_ROUTES, *stream.STREAM_ROUTES),

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from hifazat.auth.web_session import PageUser, render
 from hifazat.notify import service
 from hifazat.notify.schemas import SEVERITIES, USER_CHANNELS
 from hifazat.platform.deps import DbSession
-from hifazat.web.session import PageUser
-from hifazat.web.templating import render
 
+TEMPLATES = Path(__file__).parent / "templates"  # notify/*.html; alert pages include the deliveries partial
 router = APIRouter(include_in_schema=False)
 
 

@@ -29,7 +29,9 @@ def _page(kind: str, rows: Any, nxt: str | None, session: Any, principal: Any) -
     return {"items": items, "next_cursor": nxt}
 
 
-def _item_routes(kind: str, create_model: type[BaseModel], patch_model: type[BaseModel]) -> None:
+def _item_routes(
+    router: APIRouter, kind: str, create_model: type[BaseModel], patch_model: type[BaseModel]
+) -> None:
     tag: list[str | Enum] = [kind]
 
     def create(body: BaseModel, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
@@ -185,4 +187,4 @@ for _kind, _in, _patch in (
     ("units", schemas.UnitIn, schemas.UnitPatch),
     ("vehicles", schemas.VehicleIn, schemas.VehiclePatch),
 ):
-    _item_routes(_kind, _in, _patch)
+    _item_routes(router, _kind, _in, _patch)

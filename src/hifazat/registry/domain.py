@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hifazat.auth.policy import READ_ALL, STAFF, permissions
 from hifazat.platform.composition import Domain, contribute
-from hifazat.registry import api
+from hifazat.registry import api, pages
 from hifazat.web.nav import NAV, NavItem
 
 KINDS = ("persons", "projects", "sites", "units", "vehicles")
@@ -12,6 +12,8 @@ KINDS = ("persons", "projects", "sites", "units", "vehicles")
 DOMAIN = Domain(
     name="registry",
     routers=(api.router,),
+    pages=(pages.router,),
+    templates=(pages.TEMPLATES,),
     contributions=(
         permissions({**{(k, "read"): READ_ALL for k in KINDS}, **{(k, "write"): STAFF for k in KINDS}}),
         contribute(

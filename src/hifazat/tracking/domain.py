@@ -20,6 +20,7 @@ DOMAIN = Domain(
     name="tracking",
     routers=(api.router,),
     pages=(pages.router,),
+    templates=(pages.TEMPLATES,),
     middleware=(DeviceIngress,),  # outermost: a device's report never passes through the API's middleware
     jobs=(
         Job(live.flusher, "both"),  # each process holds back its own live updates

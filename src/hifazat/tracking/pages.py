@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,12 +10,13 @@ from fastapi.responses import HTMLResponse
 
 from hifazat.auth.access import visible_select
 from hifazat.auth.policy import view_of
+from hifazat.auth.web_session import PageUser, render
 from hifazat.platform.deps import DbSession
 from hifazat.tracking import service
 from hifazat.tracking.models import Device
 from hifazat.web.nav import NavItem
-from hifazat.web.session import PageUser
-from hifazat.web.templating import render
+
+TEMPLATES = Path(__file__).parent / "templates"
 
 router = APIRouter(include_in_schema=False)
 OWNER_COLOURS = {

@@ -1,7 +1,9 @@
 """Jinja2 environment, page rendering and the security headers every HTML page carries.
 
-Other domains render their own pages with `render(...)`; their templates extend `base.html`. They may keep
-templates in their own folder and register it with `add_template_dir(path)`.
+The page shell knows no domain: the layout shows a `Viewer` and its `AgencyLabel`, which the caller passes
+(domains render signed-in pages through `hifazat.auth.web_session.render`, which looks the agency up).
+Domains keep their templates in their own folder and register it with `add_template_dir(path)`; their
+templates extend `base.html`.
 """
 
 from __future__ import annotations
@@ -9,17 +11,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy.orm import Session
 
 from hifazat import __version__
-from hifazat.auth.models import Agency
-from hifazat.auth.policy import Principal
 from hifazat.config import Settings, get_settings
 from hifazat.core.validators import PROVINCES
 from hifazat.web.nav import visible_nav
@@ -34,6 +33,26 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+class Viewer(Protocol):
+    """Who the layout's header shows as signed in (auth's Principal is one)."""
+
+    @property
+    def user_id(self) -> str | None: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def roles(self) -> frozenset[str]: ...
+
+
+class AgencyLabel(Protocol):
+    """The viewer's agency as the header names it (auth's Agency is one)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def short_name(self) -> str | None: ...
 
 
 def add_template_dir(path: Path) -> None:
@@ -137,22 +156,19 @@ def render(
     request: Request,
     template: str,
     *,
-    principal: Principal | None = None,
-    session: Session | None = None,
+    viewer: Viewer | None = None,
+    agency: AgencyLabel | None = None,
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
     """Render a page with the layout context (nav, user, agency) and the security headers."""
     settings = _settings(request)
-    agency = None
-    if principal is not None and session is not None and principal.agency_id:
-        agency = session.get(Agency, principal.agency_id)
     ctx: dict[str, Any] = {
         "request": request,
         "path": request.url.path,
-        "principal": principal,
+        "principal": viewer,
         "agency": agency,
-        "nav": visible_nav(principal.roles) if principal is not None else [],
+        "nav": visible_nav(viewer.roles) if viewer is not None else [],
         "tile_url": settings.tile_url,
         "tile_attribution": settings.tile_attribution,
         **context,
@@ -161,4 +177,13 @@ def render(
     return HTMLResponse(html, status_code=status_code, headers=security_headers(settings))
 
 
-__all__ = ["add_template_dir", "content_security_policy", "env", "humanize", "render", "security_headers"]
+__all__ = [
+    "AgencyLabel",
+    "Viewer",
+    "add_template_dir",
+    "content_security_policy",
+    "env",
+    "humanize",
+    "render",
+    "security_headers",
+]

@@ -1,6 +1,6 @@
 // Map building blocks (Leaflet from xstatic-leaflet, loaded as the global L by a classic <script>).
 //
-// Other pages and domains hook in here (server side: hifazat.web.hooks.MAP_SCRIPTS adds a module to the map page):
+// Other pages and domains hook in here (server side: a domain contributes to hifazat.web.map_layers.MAP_SCRIPTS to the map page):
 //   import { createMap, addLayer, siteLayer } from '/static/js/map.js';
 //   window.hifazatMap.addLayer('Devices', L.layerGroup([...]))   // the dashboard map, once it exists
 //   document.addEventListener('hifazat:map-ready', (e) => e.detail.addLayer(...))
