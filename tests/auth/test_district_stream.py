@@ -9,14 +9,25 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import pytest
 
 from hifazat.core.db import utcnow
+from hifazat.tracking.cache import get_cache
 from tests.conftest import ADMIN_PASSWORD
 
 EVENTS = "alert,tracking,position"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tracking_cache() -> Iterator[None]:
+    """The process's tracking state is of this test's database: not before it, not after it."""
+    get_cache().clear()
+    yield
+    get_cache().clear()
 
 
 def _token(base: str, username: str) -> str:
