@@ -203,11 +203,6 @@ def in_jurisdiction(where: Scope, jurisdiction: tuple[str, ...]) -> bool:
     return False
 
 
-def _column(model: Any, part: str) -> Any | None:
-    """The column a model declares for one part of its scope (see `hifazat.core.scope.ScopedColumns`)."""
-    return model.scope_column(part) if isinstance(model, type) and issubclass(model, ScopedColumns) else None
-
-
 def _jurisdiction_clause(model: type[ScopedColumns], jurisdiction: tuple[str, ...]) -> ColumnElement[bool]:
     col = model.scope_column("province")
     if WHOLE_COUNTRY in jurisdiction:
@@ -233,10 +228,11 @@ def _matches_filters(where: Scope, field: Callable[[str], Any], filters: dict[st
     return True
 
 
-def _filter_clause(model: Any, filters: dict[str, Any]) -> ColumnElement[bool] | None:
+def _filter_clause(model: type[ScopedColumns], filters: dict[str, Any]) -> ColumnElement[bool] | None:
     parts = []
     for key, want in filters.items():
-        col = _column(model, key) if key in SCOPE_PARTS else getattr(model, key, None)
+        # a scope part through the model's declared column; any other field is the column of its name
+        col = model.scope_column(key) if key in SCOPE_PARTS else getattr(model, key, None)
         if col is None:
             return None  # a filter on a field this kind lacks matches nothing
         parts.append(col.in_(want) if isinstance(want, list) else col == want)
