@@ -124,3 +124,114 @@ def test_position_key_migration_keeps_stored_positions(settings: Settings) -> No
         ("d-two", 4000),
         ("d-two", 6000),
     ]
+
+
+def _insert(conn: Any, table: str, **values: Any) -> None:
+    names = ", ".join(values)
+    marks = ", ".join(f":{k}" for k in values)
+    conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({marks})"), values)  # noqa: S608
+
+
+def test_district_migration_copies_districts_the_way_provinces_are(settings: Settings) -> None:
+    """0008 backfills district beside province: persons and units from their site, devices from their
+    owner (a vehicle through its unit), alerts from their site, else person, else device, in its province."""
+    from alembic import command
+
+    _empty_database(settings)
+    engine = get_engine()
+    cfg = migrate.alembic_config(engine)
+    for head in ("0004_notify", "0005_position_key", "0007_hot_write_indexes"):  # what 0008 merges
+        command.upgrade(cfg, head)
+    t = {"created_at": "2026-01-01", "updated_at": "2026-01-01"}
+    with engine.begin() as conn:
+        _insert(conn, "agencies", id="a", name="A", kind="police", jurisdiction="[]", country="PK", **t)
+        for sid, prov, district in (("ks", "PK-SD", "Karachi South"), ("lhr", "PK-PB", "Lahore")):
+            _insert(
+                conn,
+                "sites",
+                id=sid,
+                agency_id="a",
+                name=sid,
+                kind="residence",
+                geometry="{}",
+                center_lat=24.8,
+                center_lon=67.0,
+                address="",
+                province=prov,
+                district=district,
+                perimeter_wall=False,
+                razor_wire=False,
+                cctv=False,
+                guard_posts=0,
+                access_control=False,
+                **t,
+            )
+        person = {"given_name": "Li", "family_name": "Wei", "nationality": "CN", "status": "in_country"}
+        _insert(
+            conn,
+            "persons",
+            id="p",
+            agency_id="a",
+            notes="",
+            residence_site_id="ks",
+            province="PK-SD",
+            **person,
+            **t,
+        )
+        unit = {"call_sign": "U-1", "kind": "escort", "strength": 1, "status": "available"}
+        _insert(conn, "units", id="u", agency_id="a", base_site_id="ks", province="PK-SD", **unit, **t)
+        vehicle = {"registration": "V-1", "make_model": "", "armoured_level": "none", "seats": 4}
+        _insert(conn, "vehicles", id="v", agency_id="a", status="active", unit_id="u", **vehicle, **t)
+        for n, (did, kind, owner) in enumerate((("dp", "person", "p"), ("dv", "vehicle", "v")), 1):
+            device = {"identifier": did, "name": "", "kind": "phone", "status": "active", "notes": ""}
+            _insert(
+                conn,
+                "devices",
+                id=did,
+                position_key=n,
+                agency_id="a",
+                owner_kind=kind,
+                owner_id=owner,
+                province="PK-SD",
+                **device,
+                **t,
+            )
+        alert = {
+            "agency_id": "a",
+            "kind": "sos",
+            "severity": "critical",
+            "status": "new",
+            "source": "api",
+            "title": "SOS",
+            "description": "",
+            "cap_scope": "restricted",
+            "escalation_level": 0,
+            "last_seen_at": "2026-01-01",
+            "repeat_count": 0,
+            "province": "PK-SD",
+        }
+        for aid, site, person_id, device_id in (
+            ("by-site", "ks", None, None),
+            ("by-person", "lhr", "p", None),  # its site lies in another province: the person's district
+            ("by-device", None, None, "dv"),
+            ("nowhere", None, None, None),
+        ):
+            _insert(
+                conn, "alerts", id=aid, site_id=site, person_id=person_id, device_id=device_id, **alert, **t
+            )
+    command.upgrade(cfg, "0008_district")
+    with engine.connect() as conn:
+        got = {
+            table: dict(conn.execute(text(f"SELECT id, district FROM {table}")).all())  # noqa: S608
+            for table in ("persons", "units", "devices", "alerts")
+        }
+    ks = "Karachi South"
+    assert got == {
+        "persons": {"p": ks},
+        "units": {"u": ks},
+        "devices": {"dp": ks, "dv": ks},
+        "alerts": {"by-site": ks, "by-person": ks, "by-device": ks, "nowhere": None},
+    }
+    command.downgrade(cfg, "0007_hot_write_indexes")
+    assert "district" not in {c["name"] for c in inspect(engine).get_columns("alerts")}
+    assert "ref_district" not in {c["name"] for c in inspect(engine).get_columns("notify_deliveries")}

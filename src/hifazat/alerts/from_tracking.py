@@ -117,6 +117,7 @@ def on_tracking_events(session: Session, events: list[Any]) -> None:
             subject_user_id=user.id if user else None,
             device_id=ev.device_id,
             province=ev.province or (person.province if person else None),
+            district=ev.district if ev.province else (person.district if person else None),
             nationality=person.nationality if person else None,
             dedupe_key=key,
             source_event_id=ev.id,

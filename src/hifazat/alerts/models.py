@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hifazat.core.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin, utcnow
+from hifazat.core.scope import ScopedColumns
 
 
 class AlertStatus(enum.StrEnum):
@@ -62,12 +63,14 @@ class TimerState(enum.StrEnum):
     cancelled = "cancelled"
 
 
-class Alert(IdMixin, TimestampMixin, Base):
+class Alert(IdMixin, TimestampMixin, ScopedColumns, Base):
     __tablename__ = "alerts"
     __table_args__ = (Index("ix_alerts_dedupe", "dedupe_key", "last_seen_at"),)
 
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    # Copied from the site, else the person, else the device (see `service.create`).
     province: Mapped[str | None] = mapped_column(String(100), index=True)
+    district: Mapped[str | None] = mapped_column(String(100))
     # Copied from the person so a sharing agreement filtered by nationality (an embassy) can match.
     nationality: Mapped[str | None] = mapped_column(String(2))
     kind: Mapped[str] = mapped_column(String(40))
@@ -181,13 +184,14 @@ class Assignment(IdMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Poll(IdMixin, TimestampMixin, Base):
+class Poll(IdMixin, TimestampMixin, ScopedColumns, Base):
     """An "Are you safe?" accountability check."""
 
     __tablename__ = "polls"
 
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
     province: Mapped[str | None] = mapped_column(String(100), index=True)
+    district: Mapped[str | None] = mapped_column(String(100))  # the site's, as the province
     question: Mapped[str] = mapped_column(String(500))
     area: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"))

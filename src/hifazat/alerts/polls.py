@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts.dispatch import _tracked, haversine_m
+from hifazat.alerts.events import POLL_SUBJECT, PollChanged
 from hifazat.alerts.models import Poll, PollRecipient
 from hifazat.alerts.schemas import Area, PollIn
 from hifazat.auth.access import get_visible, visible_select
@@ -28,7 +29,7 @@ from hifazat.platform.stream import StreamRoute
 from hifazat.registry.models import Person, PersonStatus, Site
 
 KIND = "polls"
-SUBJECT = "polls.changed"
+SUBJECT = POLL_SUBJECT
 ANSWERS = ("safe", "need_help")
 STREAM_ROUTE = StreamRoute(SUBJECT, "poll", KIND)
 
@@ -99,6 +100,7 @@ def poll_json(session: Session, poll: Poll) -> dict[str, Any]:
         "id": poll.id,
         "agency_id": poll.agency_id,
         "province": poll.province,
+        "district": poll.district,
         "question": poll.question,
         "area": poll.area,
         "site_id": poll.site_id,
@@ -131,9 +133,8 @@ def recipients_json(session: Session, poll: Poll) -> list[dict[str, Any]]:
 
 
 def _emit(session: Session, poll: Poll, change: str) -> None:
-    payload = poll_json(session, poll)
-    payload["change"] = change
-    emit(session, SUBJECT, payload)
+    event = PollChanged(poll.scope, poll_json(session, poll), change)
+    emit(session, SUBJECT, event.payload())
 
 
 def create(session: Session, data: PollIn, principal: Principal) -> Poll:
@@ -162,6 +163,7 @@ def create(session: Session, data: PollIn, principal: Principal) -> Poll:
     poll = Poll(
         agency_id=owner,
         province=site.province if site else None,
+        district=site.district if site else None,
         question=data.question,
         area=area_json,
         site_id=site.id if site else None,
@@ -259,6 +261,7 @@ def record_answer(
             lon=lon,
             person_id=person.id,
             province=person.province,
+            district=person.district,
             nationality=person.nationality,
             poll_id=poll.id,
             share_with=[poll.agency_id],

@@ -70,6 +70,7 @@ class AlertOut(BaseModel):
     id: str
     agency_id: str
     province: str | None = None
+    district: str | None = None
     nationality: str | None = None
     kind: str
     severity: str

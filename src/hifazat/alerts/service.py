@@ -7,6 +7,7 @@ outbox in the same transaction, so a 2xx answer means the alert and its event ar
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, get_args
 
@@ -14,6 +15,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts import lifecycle
+from hifazat.alerts.events import ALERT_SUBJECT, ALERT_SUMMARY, AlertChanged
 from hifazat.alerts.models import Alert, AlertEvent, AlertKind, AlertShare, AlertStatus, Assignment
 from hifazat.alerts.schemas import DEFAULT_SEVERITY, AlertIn, AlertOut
 from hifazat.auth.access import get_visible
@@ -31,8 +33,8 @@ from hifazat.platform.stream import StreamRoute
 from hifazat.registry.models import Person, Site
 
 KIND = "alerts"
-SUBJECT = "alerts.changed"
-SUMMARY = ("id", "agency_id", "kind", "severity", "status", "province", "nationality", "created_at")
+SUBJECT = ALERT_SUBJECT
+SUMMARY = ALERT_SUMMARY
 FULL_RW_SHARED = View("full", writable=True)
 STREAM_ROUTE = StreamRoute(SUBJECT, "alert", KIND)
 
@@ -198,15 +200,13 @@ def present(
 def emit_changed(
     session: Session, alert: Alert, change: str, *, assignments: Iterable[Assignment] | None = None
 ) -> None:
-    """Queue `alerts.changed` (SSE event `alert`) with the alert as JSON; shares ride along as `_shared_with`
-    so the stream shows the alert to escalated-to agencies, and `_summary` names what summary views see."""
+    """Queue `alerts.changed` (SSE event `alert`) with the alert as JSON, its scope and its shares (so the
+    stream shows the alert to escalated-to agencies)."""
     shares = shared_with(session, alert.id)
     assigned = assignments_of(session, alert.id) if assignments is None else assignments
-    payload = alert_json(alert, shares=shares, assignments=assigned)
-    payload["change"] = change
-    payload["_shared_with"] = shares
-    payload["_summary"] = [*SUMMARY, "change"]
-    emit(session, SUBJECT, payload)
+    data = alert_json(alert, shares=shares, assignments=assigned)
+    event = AlertChanged(alert.scope, data, change, tuple(shares))
+    emit(session, SUBJECT, event.payload())
 
 
 def add_event(
@@ -291,6 +291,7 @@ def raise_alert(
     device_id: str | None = None,
     site_id: str | None = None,
     province: str | None = None,
+    district: str | None = None,
     nationality: str | None = None,
     cap_scope: str = "restricted",
     dedupe_key: str | None = None,
@@ -309,6 +310,7 @@ def raise_alert(
         escalation_policy_id=policy_id,
         agency_id=agency_id,
         province=province,
+        district=district,
         nationality=nationality,
         kind=kind,
         severity=severity,
@@ -368,14 +370,16 @@ def create(session: Session, data: AlertIn, principal: Principal, *, source: str
     device_owner: tuple[str | None, str | None] = (None, None)
     subject_user_id: str | None = None
     owner: str | None = None
-    province = data.province
+    # The province comes from the caller, else the site, the person, the device; the district from the
+    # first of those lying in that province (as the policy reads them: a district inside its province).
+    place = _Place(data.province)
     if data.site_id:
         try:
             found, _ = get_visible(session, Site, "sites", data.site_id, principal)
         except Problem as exc:
             raise invalid("site_id", "no such site visible to you") from exc
         site = found
-        province = province or found.province
+        place.take(found.province, found.district)
     if data.person_id:
         try:
             found, _ = get_visible(session, Person, "persons", data.person_id, principal)
@@ -383,11 +387,11 @@ def create(session: Session, data: AlertIn, principal: Principal, *, source: str
             raise invalid("person_id", "no such person visible to you") from exc
         person = found
         owner = found.agency_id
-        province = province or found.province
+        place.take(found.province, found.district)
     elif data.device_id:
         dev = _device(session, data.device_id, principal)
         owner = dev["agency_id"]
-        province = province or dev.get("province")
+        place.take(dev.get("province"), dev.get("district"))
         device_owner = (dev.get("owner_kind"), dev.get("owner_id"))
         if device_owner[0] == "person" and device_owner[1]:
             person = session.get(Person, device_owner[1])
@@ -434,11 +438,25 @@ def create(session: Session, data: AlertIn, principal: Principal, *, source: str
         subject_user_id=subject_user_id,
         device_id=data.device_id,
         site_id=site.id if site else None,
-        province=province,
+        province=place.province,
+        district=place.district,
         nationality=person.nationality if person else None,
         cap_scope=data.cap_scope.value,
         share_with=extra_share,
     )
+
+
+@dataclass
+class _Place:
+    """An alert's province and district while `create` looks at its site, person and device in turn."""
+
+    province: str | None
+    district: str | None = None
+
+    def take(self, province: str | None, district: str | None) -> None:
+        self.province = self.province or province
+        if self.district is None and province is not None and province == self.province:
+            self.district = district
 
 
 def _device(session: Session, device_id: str, principal: Principal) -> dict[str, Any]:
@@ -457,6 +475,7 @@ def _device(session: Session, device_id: str, principal: Principal) -> dict[str,
     return {
         "agency_id": dev.agency_id,
         "province": getattr(dev, "province", None),
+        "district": getattr(dev, "district", None),
         "owner_kind": getattr(dev, "owner_kind", None),
         "owner_id": getattr(dev, "owner_id", None),
     }

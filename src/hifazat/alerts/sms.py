@@ -145,6 +145,7 @@ def handle(session: Session, phone: str, body: str) -> Response:
             person_id=person.id if person else None,
             subject_user_id=sender.id if sender.kind == "user" else None,
             province=person.province if person else None,
+            district=person.district if person else None,
             nationality=person.nationality if person else None,
             dedupe_key=key,
             data={"from": _mask(phone), "position": "last known" if lat is not None else "unknown"},

@@ -9,8 +9,9 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth.policy import Principal, View, scope, view_of
 from hifazat.core.errors import forbidden, not_found
+from hifazat.core.scope import ScopedColumns
 
-T = TypeVar("T")
+T = TypeVar("T", bound=ScopedColumns)
 
 
 def visible_select(model: type[T], kind: str, principal: Principal) -> Select[Any]:

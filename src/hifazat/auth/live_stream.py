@@ -1,23 +1,24 @@
 """GET /api/v1/stream: server-sent events for dashboards, filtered by the same policy as every read.
 
-An event's payload must carry `agency_id` (and `province` or filter fields where the kind has them) so the
-stream can decide, per subscriber, whether the record is visible, exactly as `policy.view_of` does for reads.
+An event's payload carries its record's scope (`agency_id`, `province`, `district`, see
+`hifazat.core.scope.Scope`) and, under internal keys, its `Audience` (explicit shares, summary fields); the
+stream decides per subscriber from those alone, by the same policy as every read (`policy.view_in`).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from types import SimpleNamespace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from hifazat.auth.deps import CurrentUser
-from hifazat.auth.policy import Principal, View, view_of
+from hifazat.auth.policy import Principal, View, view_in
+from hifazat.core.scope import Scope
 from hifazat.platform import stream as live
 from hifazat.platform.bus import Event, get_bus
-from hifazat.platform.stream import StreamRoute
+from hifazat.platform.stream import Audience, StreamRoute
 
 router = APIRouter(prefix="/api/v1", tags=["stream"])
 
@@ -27,14 +28,15 @@ def visible_payload(event: Event, route: StreamRoute, principal: Principal) -> d
     payload = event.payload
     if route.personal and payload.get("user_id") is not None and payload["user_id"] != principal.user_id:
         return None
-    view = view_of(SimpleNamespace(**payload), route.kind, principal)
-    if view is None and principal.tree & set(payload.get("_shared_with") or ()):
+    audience = Audience.of_wire(payload)
+    view = view_in(Scope.of_payload(payload), route.kind, principal, payload.get)
+    if view is None and principal.tree & set(audience.shared_with):
         view = View("full")  # an explicit per-record share (e.g. an alert escalated to this agency)
     if view is None:
         return None
     data = {k: v for k, v in payload.items() if not k.startswith("_")}
     if view.level != "full":
-        keep = set(payload.get("_summary", ())) | {"id", "agency_id"}
+        keep = set(audience.summary or ()) | {"id", "agency_id"}
         data = {k: v for k, v in data.items() if k in keep}
     for k in view.redact:
         if k in data:

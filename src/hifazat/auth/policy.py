@@ -2,25 +2,26 @@
 
 Visibility of a record owned by agency A, for a caller of agency C:
   * A is C or below C in the agency tree                       -> full, may write (role permitting)
-  * the record lies in C's jurisdiction (province column)      -> full, read only
+  * the record lies in C's jurisdiction (its scope's province, district) -> full, read only
   * an active sharing agreement A' -> C covers it (A under A') -> its level and redactions, read only
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, false, func, or_, select
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from hifazat.auth.models import Agency, Role, ShareLevel, SharingAgreement
-from hifazat.core.db import Base, utcnow
+from hifazat.core.db import utcnow
 from hifazat.core.errors import forbidden
+from hifazat.core.scope import PARTS as SCOPE_PARTS
+from hifazat.core.scope import Scope, Scoped, ScopedColumns
 from hifazat.platform.composition import Contribution, ExtensionPoint, contribute, current
 
 WHOLE_COUNTRY = "PK"
@@ -183,43 +184,14 @@ def require(principal: Principal, kind: str, action: str) -> None:
 
 
 # Jurisdiction entries are "PK" (the whole country), a province "PK-SD", or a district "PK-SD:Karachi South".
-# A record's province is its own column; its district is a site's `district` column: the site itself, the
-# residence site of a person, the base site of a unit. Records without a site (projects) match provinces only.
-_SITE_REFS = ("residence_site_id", "base_site_id", "site_id")
+# A record's scope carries both: its province and district columns are copied from a site when it is
+# written (the site itself, a person's residence site, a unit's base site, a device's owner, an alert's
+# site, person or device). Records with no district (projects, zones) match provinces only.
 
 
-def _site_ref(model_or_row: Any) -> str | None:
-    return next((name for name in _SITE_REFS if hasattr(model_or_row, name)), None)
-
-
-def _district_of(row: Any) -> str | None:
-    if hasattr(row, "district"):
-        return getattr(row, "district", None)
-    ref = _site_ref(row)
-    site_id = getattr(row, ref, None) if ref else None
-    if not site_id or not isinstance(row, Base):
-        return None  # a plain object (an event's payload) has only what it carries
-    session = object_session(row)
-    if session is None:
-        return None
-    site = session.get(_site_class(), site_id)  # the identity map first, as before: no query when loaded
-    return site.district if site is not None else None
-
-
-def _sites_table() -> Any:
-    """The registry's sites table, by name from the shared metadata (the policy sits below the registry)."""
-    return Base.metadata.tables["sites"]
-
-
-@functools.cache
-def _site_class() -> Any:
-    """The class mapped to the sites table, found once in the shared registry of mappers."""
-    table = _sites_table()
-    return next(m.class_ for m in Base.registry.mappers if m.local_table is table)
-
-
-def _in_jurisdiction(row: Any, jurisdiction: tuple[str, ...]) -> bool:
-    province = getattr(row, "province", None)
+def in_jurisdiction(where: Scope, jurisdiction: tuple[str, ...]) -> bool:
+    """Whether a record in this scope lies inside one of the jurisdiction entries."""
+    province = where.province
     if not province:
         return False
     for j in jurisdiction:
@@ -230,59 +202,55 @@ def _in_jurisdiction(row: Any, jurisdiction: tuple[str, ...]) -> bool:
             continue
         if not district:
             return True
-        have = _district_of(row)
+        have = where.district
         if have and have.strip().casefold() == district.strip().casefold():
             return True
     return False
 
 
-def _jurisdiction_clause(model: Any, jurisdiction: tuple[str, ...]) -> ColumnElement[bool]:
-    col = model.province
+def _jurisdiction_clause(model: type[ScopedColumns], jurisdiction: tuple[str, ...]) -> ColumnElement[bool]:
+    col = model.scope_column("province")
     if WHOLE_COUNTRY in jurisdiction:
         return col.is_not(None)
+    district_col = model.scope_column("district")
     parts: list[ColumnElement[bool]] = []
     for j in jurisdiction:
         prov, _, district = j.partition(":")
         if not district:
             parts.append(or_(col == prov, col.like(prov + ":%")))
-            continue
-        wanted = district.strip().lower()
-        if hasattr(model, "district"):
-            parts.append(and_(col == prov, func.lower(func.trim(model.district)) == wanted))
-            continue
-        ref = _site_ref(model)
-        if ref is None:
-            continue
-        t = _sites_table()
-        sites = select(t.c.id).where(t.c.province == prov, func.lower(func.trim(t.c.district)) == wanted)
-        parts.append(and_(col == prov, getattr(model, ref).in_(sites)))
+        elif district_col is not None:
+            wanted = district.strip().lower()
+            parts.append(and_(col == prov, func.lower(func.trim(district_col)) == wanted))
     return or_(*parts) if parts else false()
 
 
-def _matches_filters(row: Any, filters: dict[str, Any]) -> bool:
+def _matches_filters(where: Scope, field: Callable[[str], Any], filters: dict[str, Any]) -> bool:
+    """An agreement's filters: on a scope part read from the scope, on any other field from `field`."""
     for key, want in filters.items():
-        have = getattr(row, key, None)
+        have = where.part(key) if key in SCOPE_PARTS else field(key)
         if (isinstance(want, list) and have not in want) or (not isinstance(want, list) and have != want):
             return False
     return True
 
 
-def _filter_clause(model: Any, filters: dict[str, Any]) -> ColumnElement[bool] | None:
+def _filter_clause(model: type[ScopedColumns], filters: dict[str, Any]) -> ColumnElement[bool] | None:
     parts = []
     for key, want in filters.items():
-        col = getattr(model, key, None)
+        # a scope part through the model's declared column; any other field is the column of its name
+        col = model.scope_column(key) if key in SCOPE_PARTS else getattr(model, key, None)
         if col is None:
             return None  # a filter on a field this kind lacks matches nothing
         parts.append(col.in_(want) if isinstance(want, list) else col == want)
     return and_(*parts) if parts else None
 
 
-def scope(model: Any, kind: str, principal: Principal) -> ColumnElement[bool]:
-    """WHERE clause limiting `model` rows (with agency_id, maybe province) to what the caller may see."""
+def scope(model: type[ScopedColumns], kind: str, principal: Principal) -> ColumnElement[bool]:
+    """WHERE clause limiting `model` rows to what the caller may see, from the model's scope columns."""
+    owner = model.scope_column("agency_id")
     if principal.system:
-        return model.agency_id.is_not(None) | model.agency_id.is_(None)
-    clauses: list[ColumnElement[bool]] = [model.agency_id.in_(principal.tree)]
-    if principal.jurisdiction and hasattr(model, "province"):
+        return owner.is_not(None) | owner.is_(None)
+    clauses: list[ColumnElement[bool]] = [owner.in_(principal.tree)]
+    if principal.jurisdiction and model.scope_column("province") is not None:
         clauses.append(_jurisdiction_clause(model, principal.jurisdiction))
     for g in principal.grants:
         if kind not in g.kinds:
@@ -290,7 +258,7 @@ def scope(model: Any, kind: str, principal: Principal) -> ColumnElement[bool]:
         fc = _filter_clause(model, g.filters) if g.filters else None
         if g.filters and fc is None:
             continue
-        base = model.agency_id.in_(g.grantor_tree)
+        base = owner.in_(g.grantor_tree)
         clauses.append(and_(base, fc) if fc is not None else base)
     return or_(*clauses) if clauses else false()
 
@@ -299,18 +267,30 @@ def _rank(v: View) -> tuple[int, int]:
     return (1 if v.level == ShareLevel.full.value else 0, -len(v.redact))
 
 
-def view_of(row: Any, kind: str, principal: Principal) -> View | None:
+def view_of(row: Scoped, kind: str, principal: Principal) -> View | None:
     """How the caller sees one row, or None if not at all (callers answer 404 then)."""
+    return view_in(row.scope, kind, principal, lambda key: getattr(row, key, None))
+
+
+def _no_field(key: str) -> Any:
+    return None
+
+
+def view_in(
+    where: Scope, kind: str, principal: Principal, field: Callable[[str], Any] = _no_field
+) -> View | None:
+    """How the caller sees a record in scope `where`. `field(name)` gives the record's other fields, which
+    a sharing agreement's filters may name (nationality, ...); the decision itself reads only the scope."""
     if principal.system:
         return FULL_RW
-    owner = getattr(row, "agency_id", None)
+    owner = where.agency_id
     if owner in principal.tree:
         return FULL_RW
-    if principal.jurisdiction and _in_jurisdiction(row, principal.jurisdiction):
+    if principal.jurisdiction and in_jurisdiction(where, principal.jurisdiction):
         return FULL_RO
     best: View | None = None
     for g in principal.grants:
-        if kind in g.kinds and owner in g.grantor_tree and _matches_filters(row, g.filters):
+        if kind in g.kinds and owner in g.grantor_tree and _matches_filters(where, field, g.filters):
             candidate = View(g.level, g.redact)
             if best is None or _rank(candidate) > _rank(best):
                 best = candidate

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hifazat.core.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin, utcnow
+from hifazat.core.scope import ScopeColumns, ScopedColumns
 
 
 class Channel(enum.StrEnum):
@@ -49,7 +50,7 @@ def move(delivery: Delivery, to: DeliveryStatus) -> None:
 OPEN_STATUSES = (DeliveryStatus.pending.value, DeliveryStatus.sending.value, DeliveryStatus.retrying.value)
 
 
-class Delivery(IdMixin, TimestampMixin, Base):
+class Delivery(IdMixin, TimestampMixin, ScopedColumns, Base):
     """One notification to one recipient over one channel; written in the transaction that caused it."""
 
     __tablename__ = "notify_deliveries"
@@ -61,9 +62,12 @@ class Delivery(IdMixin, TimestampMixin, Base):
     idempotency_key: Mapped[str] = mapped_column(String(400), unique=True)
     ref_kind: Mapped[str] = mapped_column(String(40))
     ref_id: Mapped[str] = mapped_column(String(64))
-    # The agency (and province) owning the referenced record: who may see this delivery besides its recipient.
+    # The agency (and province, district) owning the referenced record: who may see this delivery besides
+    # its recipient. They are its scope.
+    __scope_columns__ = ScopeColumns("ref_agency_id", "ref_province", "ref_district")
     ref_agency_id: Mapped[str | None] = mapped_column(String(36), index=True)
     ref_province: Mapped[str | None] = mapped_column(String(100))
+    ref_district: Mapped[str | None] = mapped_column(String(100))
     topic: Mapped[str] = mapped_column(String(60))
     reason: Mapped[str] = mapped_column(String(120))
     severity: Mapped[str] = mapped_column(String(20), default="medium")

@@ -8,7 +8,6 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -17,10 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hifazat.auth.models import User
-from hifazat.auth.policy import Principal, can_administer, system_actor, view_of
+from hifazat.auth.policy import Principal, can_administer, system_actor, view_in
 from hifazat.config import get_settings
 from hifazat.core.db import new_id, utcnow
 from hifazat.core.errors import forbidden, invalid, not_found
+from hifazat.notify.events import (
+    DELIVERY_SUBJECT,
+    NOTIFICATION_SUBJECT,
+    WAKE_SUBJECT,
+    DeliveryChanged,
+    NotificationSent,
+)
 from hifazat.notify.models import Channel, Delivery, DeliveryStatus, NotificationPreference, Webhook, move
 from hifazat.notify.recipients import Target, resolve
 from hifazat.notify.schemas import (
@@ -40,9 +46,6 @@ log = logging.getLogger("hifazat.notify")
 
 __all__ = ["Recipient", "deliveries_for", "enqueue"]
 
-NOTIFICATION_SUBJECT = "notify.notification"  # SSE event `notification`, to one user (or one agency)
-DELIVERY_SUBJECT = "notify.delivery"  # SSE event `delivery`: a delivery's state changed
-WAKE_SUBJECT = "notify.enqueued"  # wakes the delivery workers right after commit
 
 # ref_kind -> fn(session, ref_id, principal) -> bool: may the caller see the referenced record?
 RefVisibility = Callable[[Session, str, Principal], bool]
@@ -77,46 +80,14 @@ def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def title_of(topic: str, reason: str, payload: dict[str, Any]) -> str:
-    title = payload.get("title") or payload.get("summary")
-    if title:
-        return str(title)[:200]
-    kind = payload.get("kind")
-    return f"{topic} {kind or ''} {reason}".replace("  ", " ").strip()
-
-
 def notification_payload(d: Delivery) -> dict[str, Any]:
     """What a dashboard receives as the SSE `notification` event (filtered per user by the stream)."""
-    return {
-        "id": d.id,
-        "agency_id": d.agency_id,
-        "user_id": d.user_id,
-        "topic": d.topic,
-        "reason": d.reason,
-        "severity": d.severity,
-        "ref_kind": d.ref_kind,
-        "ref_id": d.ref_id,
-        "title": title_of(d.topic, d.reason, d.payload),
-        "data": {k: v for k, v in d.payload.items() if not str(k).startswith("_")},
-        "at": d.created_at.isoformat(),
-    }
+    return NotificationSent(d).payload()
 
 
 def delivery_event(d: Delivery) -> dict[str, Any]:
     """The SSE `delivery` event: a delivery's state, visible to whoever may see the referenced record."""
-    return {
-        "id": d.id,
-        "agency_id": d.ref_agency_id or d.agency_id,
-        "province": d.ref_province,
-        "ref_kind": d.ref_kind,
-        "ref_id": d.ref_id,
-        "channel": d.channel,
-        "recipient_kind": d.recipient_kind,
-        "recipient_user_id": d.user_id,
-        "status": d.status,
-        "attempts": d.attempts,
-        "last_error": d.last_error,
-    }
+    return DeliveryChanged(d).payload()
 
 
 @dataclass
@@ -182,6 +153,7 @@ def write(session: Session, p: Prepared, *, claimed: bool = False) -> list[Deliv
     existing = dict(p.existing)
     ref_agency = p.data.get("agency_id")
     ref_province = p.data.get("province")
+    ref_district = p.data.get("district")
     now = p.now
     fresh: list[Delivery] = []
     for key, t in p.by_key.items():
@@ -194,6 +166,7 @@ def write(session: Session, p: Prepared, *, claimed: bool = False) -> list[Deliv
             ref_id=p.ref_id,
             ref_agency_id=str(ref_agency) if ref_agency else t.agency_id,
             ref_province=str(ref_province)[:100] if ref_province else None,
+            ref_district=str(ref_district)[:100] if ref_district else None,
             topic=p.topic,
             reason=p.reason,
             severity=p.severity[:20],
@@ -302,8 +275,8 @@ def may_see_ref(session: Session, principal: Principal, d: Delivery) -> bool:
     fn = current().derived(REF_VISIBILITY, dict).get(d.ref_kind)
     if fn is not None:
         return fn(session, d.ref_id, principal)
-    row = SimpleNamespace(agency_id=d.ref_agency_id, province=d.ref_province)
-    return view_of(row, d.ref_kind + "s", principal) is not None
+    # The delivery's scope is the referenced record's; the record's other fields are not stored with it.
+    return view_in(d.scope, d.ref_kind + "s", principal) is not None
 
 
 def visible_deliveries(session: Session, principal: Principal, ref_kind: str, ref_id: str) -> list[Delivery]:

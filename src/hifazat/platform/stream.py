@@ -37,6 +37,37 @@ class StreamRoute:
 # Domains contribute their routes in their `Domain` (hifazat.platform.composition).
 STREAM_ROUTES: ExtensionPoint[StreamRoute] = ExtensionPoint("stream.routes")
 
+# The two internal keys an event carries on the wire between workers (bus, outbox); written and read only
+# by `Audience`, and never sent to a browser (the stream drops every key starting with "_").
+_SHARED_WITH = "_shared_with"
+_SUMMARY = "_summary"
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who sees an event beyond what the policy grants by its scope, and how much a summary view shows.
+
+    `shared_with`: agencies the record was shared with explicitly (an alert escalated to them); they see it
+    in full. `summary`: the payload keys a summary view keeps (besides id and agency_id); None: the kind
+    has no summary form, a summary view sees only id and agency_id."""
+
+    shared_with: tuple[str, ...] = ()
+    summary: tuple[str, ...] | None = None
+
+    def on_wire(self, payload: dict[str, Any], *, shared: bool = False) -> dict[str, Any]:
+        """`payload` with the audience added under its internal keys (in place; returned for chaining).
+        `shared`: write the share list even when empty (an alert always carries one)."""
+        if shared or self.shared_with:
+            payload[_SHARED_WITH] = list(self.shared_with)
+        if self.summary is not None:
+            payload[_SUMMARY] = list(self.summary)
+        return payload
+
+    @classmethod
+    def of_wire(cls, payload: dict[str, Any]) -> Audience:
+        summary = payload.get(_SUMMARY)
+        return cls(tuple(payload.get(_SHARED_WITH) or ()), tuple(summary) if summary is not None else None)
+
 
 def route_for(subject: str) -> StreamRoute | None:
     for r in current().get(STREAM_ROUTES):

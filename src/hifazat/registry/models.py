@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hifazat.core.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin
+from hifazat.core.scope import NO_PLACE, PROVINCE_ONLY, ScopedColumns
 
 
 class SiteKind(enum.StrEnum):
@@ -55,7 +56,7 @@ class ArmourLevel(enum.StrEnum):
     B7 = "B7"
 
 
-class Owned:
+class Owned(ScopedColumns):
     """Every registry row belongs to one agency: the tenant that may change it."""
 
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -63,6 +64,7 @@ class Owned:
 
 class Project(IdMixin, TimestampMixin, SoftDeleteMixin, Owned, Base):
     __tablename__ = "projects"
+    __scope_columns__ = PROVINCE_ONLY
 
     name: Mapped[str] = mapped_column(String(200))
     code: Mapped[str | None] = mapped_column(String(40), unique=True)
@@ -109,8 +111,9 @@ class Person(IdMixin, TimestampMixin, SoftDeleteMixin, Owned, Base):
     employer_agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id"), index=True)
     residence_site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), index=True)
-    # Copied from the residence site so jurisdiction scoping is one indexed column.
+    # Copied from the residence site so jurisdiction scoping is one indexed column (and one for districts).
     province: Mapped[str | None] = mapped_column(String(100), index=True)
+    district: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(40), index=True)
     emergency_contact_name: Mapped[str | None] = mapped_column(String(200))
     emergency_contact_phone: Mapped[str | None] = mapped_column(String(40))
@@ -129,12 +132,15 @@ class Unit(IdMixin, TimestampMixin, SoftDeleteMixin, Owned, Base):
     strength: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(20), default=UnitStatus.available.value, index=True)
     base_site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    # Copied from the base site, as for persons.
     province: Mapped[str | None] = mapped_column(String(100), index=True)
+    district: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(40))
 
 
 class Vehicle(IdMixin, TimestampMixin, SoftDeleteMixin, Owned, Base):
     __tablename__ = "vehicles"
+    __scope_columns__ = NO_PLACE
 
     registration: Mapped[str] = mapped_column(String(20), unique=True)
     make_model: Mapped[str] = mapped_column(String(100), default="")

@@ -59,6 +59,7 @@ def _province_from(site_field: str) -> Callable[[Session, dict[str, Any], Any | 
         if site_field in values:
             site = session.get(Site, values[site_field]) if values[site_field] else None
             values["province"] = site.province if site else None
+            values["district"] = site.district if site else None
 
     return prepare
 
@@ -222,26 +223,29 @@ def update(session: Session, kind: str, entity_id: str, patch: BaseModel, princi
         session, spec, {**values, "agency_id": row.agency_id} if "call_sign" in values else values, row.id
     )
     row = audited_update(session, row, values, kind=kind, principal=principal)
-    if kind == "sites" and "province" in values:
-        _follow_site_province(session, row, principal)
+    if kind == "sites" and ("province" in values or "district" in values):
+        _follow_site_place(session, row, principal)
     return row
 
 
-def _follow_site_province(session: Session, site: Site, principal: Principal) -> None:
-    """Persons living at a site and units based there carry its province (jurisdiction scoping): keep it."""
+def _follow_site_place(session: Session, site: Site, principal: Principal) -> None:
+    """Persons living at a site and units based there carry its province and district (their scope for
+    jurisdiction): keep them. The audit entry names only what changed."""
     for model, ref, ref_kind in (
         (Person, Person.residence_site_id, "persons"),
         (Unit, Unit.base_site_id, "units"),
     ):
         rows = session.scalars(
             select(model).where(
-                ref == site.id, model.deleted_at.is_(None), model.province.is_distinct_from(site.province)
+                ref == site.id,
+                model.deleted_at.is_(None),
+                model.province.is_distinct_from(site.province)
+                | model.district.is_distinct_from(site.district),
             )
         ).all()
         for dependant in rows:
-            audited_update(
-                session, dependant, {"province": site.province}, kind=ref_kind, principal=principal
-            )
+            place = {"province": site.province, "district": site.district}
+            audited_update(session, dependant, place, kind=ref_kind, principal=principal)
 
 
 def delete(session: Session, kind: str, entity_id: str, principal: Principal) -> None:

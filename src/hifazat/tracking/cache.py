@@ -34,6 +34,7 @@ class DeviceInfo:
     owner_kind: str | None
     owner_id: str | None
     province: str | None
+    district: str | None
     status: str
     secret_hash: str | None
     secret_salt: str | None
@@ -113,6 +114,7 @@ def _info(d: Device) -> DeviceInfo:
         owner_kind=d.owner_kind,
         owner_id=d.owner_id,
         province=d.province,
+        district=d.district,
         status=d.status,
         secret_hash=d.secret_hash,
         secret_salt=d.secret_salt,

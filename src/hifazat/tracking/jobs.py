@@ -64,6 +64,7 @@ def mark_stale(session: Session, now: datetime | None = None) -> list[TrackingEv
                 owner_id=dev.owner_id,
                 agency_id=dev.agency_id,
                 province=dev.province,
+                district=dev.district,
                 lat=float(row[0]),
                 lon=float(row[1]),
                 at=iso_ms(at_ms),

@@ -19,10 +19,9 @@ from hifazat.config import get_settings
 from hifazat.core.db import new_id
 from hifazat.platform import stream
 from hifazat.platform.bus import Event, get_bus
-from hifazat.tracking.hooks import EVENT_KINDS
+from hifazat.tracking.events import EVENT_KINDS, LivePosition
 
-SUBJECT = "tracking.position"
-SUMMARY = ["device_id", "owner_kind", "kind", "at", "stale"]
+SUBJECT = LivePosition.SUBJECT
 
 
 class LivePublisher:
@@ -65,9 +64,9 @@ class LivePublisher:
         return len(due)
 
 
-def _publish(payload: dict[str, Any]) -> None:
-    body = {"id": new_id(), **payload, "stale": False, "_summary": SUMMARY}
-    get_bus().publish(Event(id=body["id"], subject=SUBJECT, payload=body))
+def _publish(latest: dict[str, Any]) -> None:
+    position = LivePosition(new_id(), latest)
+    get_bus().publish(Event(id=position.id, subject=SUBJECT, payload=position.payload()))
 
 
 publisher = LivePublisher()

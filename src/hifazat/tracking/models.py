@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from hifazat.core.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin
+from hifazat.core.scope import PROVINCE_ONLY, ScopedColumns
 
 
 class EpochMs(TypeDecorator[datetime]):
@@ -84,7 +85,7 @@ def next_position_key(context: Any) -> int:
     return key
 
 
-class Device(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
+class Device(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedColumns, Base):
     __tablename__ = "devices"
 
     # Positions are stored under this integer rather than the 36-character id (a smaller hot index).
@@ -98,6 +99,7 @@ class Device(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     owner_id: Mapped[str | None] = mapped_column(String(36), index=True)
     # Copied from the owner (person, unit, or the vehicle's unit) so jurisdiction scoping is one column.
     province: Mapped[str | None] = mapped_column(String(100), index=True)
+    district: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default=DeviceStatus.active.value, index=True)
     # HMAC-SHA256 of the secret keyed with a per-device salt (hex); checked on every OwnTracks request.
     secret_hash: Mapped[str | None] = mapped_column(String(64))
@@ -145,10 +147,11 @@ class Position(Base):
     attributes: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
-class Zone(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
+class Zone(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedColumns, Base):
     """A restricted area, red zone, safe zone (polygon or circle) or a route corridor (line + width)."""
 
     __tablename__ = "zones"
+    __scope_columns__ = PROVINCE_ONLY
 
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -164,7 +167,7 @@ class Zone(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
-class EscortAssignment(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
+class EscortAssignment(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedColumns, Base):
     """A protected person escorted by a unit: away from every device of the unit -> `unaccompanied`."""
 
     __tablename__ = "escort_assignments"
@@ -176,7 +179,9 @@ class EscortAssignment(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     starts_at: Mapped[datetime | None] = mapped_column(default=None)
     ends_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The person's, as the province.
     province: Mapped[str | None] = mapped_column(String(100), index=True)
+    district: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str] = mapped_column(Text, default="")
 
 

@@ -51,10 +51,13 @@ def coarsen(value: float | None, decimals: int | None) -> float | None:
 # --- devices ---------------------------------------------------------------------------------------------
 
 
-def _owner(session: Session, principal: Principal, kind: str | None, owner_id: str | None) -> str | None:
-    """Check the owner exists and is visible; return the province to copy onto the device."""
+Place = tuple[str | None, str | None]  # (province, district) copied onto a device from its owner
+
+
+def _owner(session: Session, principal: Principal, kind: str | None, owner_id: str | None) -> Place:
+    """Check the owner exists and is visible; return the province and district to copy onto the device."""
     if kind is None or owner_id is None:
-        return None
+        return None, None
     model: Any = {"person": Person, "unit": Unit, "vehicle": Vehicle, "user": User}[kind]
     if kind == "user":
         user = session.get(User, owner_id)
@@ -64,15 +67,15 @@ def _owner(session: Session, principal: Principal, kind: str | None, owner_id: s
             or not (principal.system or user.agency_id in principal.tree)
         ):
             raise invalid("owner_id", "no such user visible to you")
-        return None
+        return None, None
     try:
         row, _ = get_visible(session, model, kind + "s", owner_id, principal)
     except Problem as exc:
         raise invalid("owner_id", f"no such {kind} visible to you") from exc
     if kind == "vehicle":
         unit = session.get(Unit, row.unit_id) if row.unit_id else None
-        return unit.province if unit else None
-    return getattr(row, "province", None)
+        return (unit.province, unit.district) if unit else (None, None)
+    return row.province, row.district
 
 
 def _new_secret() -> str:
@@ -102,7 +105,7 @@ def create_device(session: Session, *, data: schemas.DeviceIn, principal: Princi
     if not can_write_agency(principal, owner):
         raise forbidden("you may only register devices for your own agency or one below it")
     _identifier_free(session, data.identifier)
-    province = _owner(session, principal, data.owner_kind, data.owner_id)
+    province, district = _owner(session, principal, data.owner_kind, data.owner_id)
     device = Device(
         identifier=data.identifier,
         name=data.name or data.identifier,
@@ -111,6 +114,7 @@ def create_device(session: Session, *, data: schemas.DeviceIn, principal: Princi
         owner_kind=data.owner_kind.value if data.owner_kind else None,
         owner_id=data.owner_id,
         province=province,
+        district=district,
         status=data.status.value,
         notes=data.notes,
     )
@@ -144,7 +148,9 @@ def update_device(
         oid = changes.get("owner_id", device.owner_id)
         if (kind is None) != (oid is None):
             raise invalid("owner_id", "owner_kind and owner_id go together: give both or neither")
-        changes["province"] = _owner(session, principal, str(kind) if kind else None, oid)
+        changes["province"], changes["district"] = _owner(
+            session, principal, str(kind) if kind else None, oid
+        )
     before = audit.snapshot(device)
     for key, value in changes.items():
         if key in {"kind", "status", "owner_kind"} and value is not None:
@@ -253,6 +259,7 @@ def present_device(
         "owner_kind": device.owner_kind,
         "owner_id": device.owner_id,
         "province": device.province,
+        "district": device.district,
         "status": device.status,
         "last_seen_at": last.at if last else None,
         "battery": last.battery if last else None,
@@ -522,6 +529,7 @@ def create_escort(session: Session, *, data: schemas.EscortIn, principal: Princi
         starts_at=data.starts_at,
         ends_at=data.ends_at,
         province=person.province,
+        district=person.district,
         note=data.note,
     )
     session.add(row)

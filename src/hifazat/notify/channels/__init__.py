@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from hifazat.notify.events import title_of
+
 
 class SendError(Exception):
     """A send did not succeed. `permanent` failures are not retried (e.g. a webhook answering 410)."""
@@ -37,8 +39,6 @@ class Job:
 
     def message(self) -> dict[str, Any]:
         """The JSON document webhooks and MQTT devices receive."""
-        from hifazat.notify.service import title_of
-
         return {
             "id": self.id,
             "idempotency_key": self.idempotency_key,
