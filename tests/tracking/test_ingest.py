@@ -334,6 +334,7 @@ def test_a_batch_that_gives_way_to_an_sos_is_stored_in_parts_each_position_once(
     from hifazat.platform.db import local_writes
     from hifazat.platform.sqlite import engine as sqlite_engine
     from hifazat.platform.sqlite import lane as lane_mod
+    from hifazat.platform.sqlite.api import CHUNK_ROWS
 
     d, e = make_device(), make_device()
     t = NOW() - 3_600_000
@@ -344,11 +345,11 @@ def test_a_batch_that_gives_way_to_an_sos_is_stored_in_parts_each_position_once(
     front, back = lane_mod.WriteLane(), lane_mod.WriteLane()
     front.share(page)
     back.watch(page)
-    for mod in (lane_mod, db_mod, sqlite_engine, fast_insert, ingest):
+    for mod in (lane_mod, db_mod, sqlite_engine, fast_insert):
         monkeypatch.setattr(mod, "lane", back)
     front.blocked(+1)  # an SOS waits for the write lock all along: every give-way point gives way
 
-    n = 2 * ingest.YIELD_ROWS + 44  # three pieces
+    n = 2 * CHUNK_ROWS + 44  # three chunks
     from hifazat.tracking import batch as batch_mod
 
     walks: list[int] = []

@@ -17,9 +17,8 @@ from hifazat.auth.policy import Principal, can_write_agency, require
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem
-from hifazat.platform.db import local_writes, unit_of_work
-from hifazat.platform.sqlite.lane import run_preemptible
-from hifazat.platform.sqlite.process_lock import write_gate
+from hifazat.platform.db import local_writes
+from hifazat.platform.sqlite.api import run_background, unit_of_work
 from hifazat.tracking.cache import TrackingState, get_cache
 from hifazat.tracking.ingest import NUMERIC, Fixes, Raced, Stored, store, store_walked, walk
 from hifazat.tracking.live import publisher
@@ -252,7 +251,7 @@ def _store_late(fixes: Fixes, check: Callable[[TrackingState], None]) -> Stored 
     """SQLite: the batch walked in a read-only transaction (no write lock), then written in a transaction of
     statements only if what it read is unchanged, so the write lock an SOS may wait for is held briefly.
     None when it changed meanwhile (or a device has no hot row yet), with nothing written but the parts of
-    positions a bulk lane committed for an SOS (`store_walked`), which the usual way does not store twice."""
+    positions committed apart for an SOS (`store_walked`), which the usual way does not store twice."""
     cache = get_cache()
     with unit_of_work(readonly=True) as session:
         state = cache.fresh(session)
@@ -262,7 +261,7 @@ def _store_late(fixes: Fixes, check: Callable[[TrackingState], None]) -> Stored 
         return None
 
     def write() -> Stored:
-        with write_gate(), unit_of_work() as session:
+        with unit_of_work("bulk") as session:
             stored = store_walked(session, walked, state, lambda: cache.fresh(session) is state)
             if stored is None:
                 raise _Stale
@@ -270,7 +269,7 @@ def _store_late(fixes: Fixes, check: Callable[[TrackingState], None]) -> Stored 
 
     try:
         # Its own tries: preempted before it wrote (`store_walked`), the write runs again, not the walk.
-        return run_preemptible(write)
+        return run_background(write)
     except (_Stale, Raced):
         return None
 
@@ -299,12 +298,12 @@ def ingest_batch(body: bytes, principal: Principal) -> Stored:
             stored = _store_late(fixes, check)
             if stored is not None:
                 return stored
-        with write_gate(), unit_of_work() as session:
+        with unit_of_work("bulk") as session:
             fresh = cache.fresh(session)
             check(fresh)
             return store(session, fixes, fresh)
 
     local = local_writes()
-    result = run_preemptible(write)  # in a bulk lane an SOS may take the write lock first (hifazat.lane)
+    result = run_background(write)  # an SOS may take the write lock first: then it runs again
     publisher.offer(result.latest)
     return result
