@@ -17,7 +17,7 @@ from hifazat.core.db import utcnow
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.outbox import OutboxEvent
 from hifazat.tracking import hooks, ingest, jobs
-from hifazat.tracking.cache import get_cache
+from hifazat.tracking.cache import bump, get_cache
 from hifazat.tracking.models import Device, DeviceLast, Position
 from tests.conftest import ADMIN_PASSWORD, World, login
 
@@ -399,3 +399,30 @@ def test_a_batch_that_gives_way_to_an_sos_is_stored_in_parts_each_position_once(
         assert last is not None and last.lat == 25.5  # the batch is older than the hot row: late, not newest
     # Given way at all four points again (the move in the first gap), then the rest stored the usual way.
     assert back.gave_way == (2 * parts if local_writes() else 0)
+
+    # Chunks committed, then the device suspended in the gap: the batch was accepted with its first chunk,
+    # so it is stored whole (each position once), never refused with rows left behind.
+    if not local_writes():
+        return  # no chunks committed apart on PostgreSQL: a suspended device is refused before any write
+
+    def suspend() -> None:
+        move_hot_row()
+        with unit_of_work() as s:
+            device = s.get(Device, d["id"])
+            assert device is not None
+            device.status = "suspended"
+            bump(s)
+
+    def meanwhile_suspend() -> None:
+        if getattr(lane_mod._local, "parts", False):
+            monkeypatch.setattr(back, "defer_to_urgent", lambda: None)
+            suspend()
+
+    monkeypatch.setattr(back, "defer_to_urgent", meanwhile_suspend)
+    batch = [
+        {"device": d["identifier"], "lat": 24.93, "lon": 67.1, "at": t + (2 * n + k + 1) * 1000}
+        for k in range(n)
+    ]
+    r = post(client, admin, batch)
+    assert r.status_code == 200, r.text
+    assert stored(d["id"]) == 3 * n + 1

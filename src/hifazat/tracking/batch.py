@@ -247,11 +247,14 @@ class _Stale(Exception):
     """What `_store_late` read changed before its write: rolled back, stored the usual way."""
 
 
-def _store_late(fixes: Fixes, check: Callable[[TrackingState], None]) -> Stored | None:
+def _store_late(
+    fixes: Fixes, check: Callable[[TrackingState], None], accepted: list[TrackingState]
+) -> Stored | None:
     """SQLite: the batch walked in a read-only transaction (no write lock), then written in a transaction of
     statements only if what it read is unchanged, so the write lock an SOS may wait for is held briefly.
-    None when it changed meanwhile (or a device has no hot row yet), with nothing written but the parts of
-    positions committed apart for an SOS (`store_walked`), which the usual way does not store twice."""
+    None when it changed meanwhile (or a device has no hot row yet), with nothing written but the chunks
+    of positions committed apart for an SOS (`store_walked`), which the usual way does not store twice;
+    then the state it was checked against is put in `accepted`: the batch may no longer be refused."""
     cache = get_cache()
     with unit_of_work(readonly=True) as session:
         state = cache.fresh(session)
@@ -270,7 +273,11 @@ def _store_late(fixes: Fixes, check: Callable[[TrackingState], None]) -> Stored 
     try:
         # Its own tries: preempted before it wrote (`store_walked`), the write runs again, not the walk.
         return run_background(write)
-    except (_Stale, Raced):
+    except _Stale:
+        return None
+    except Raced as exc:
+        if exc.parted and not accepted:
+            accepted.append(state)
         return None
 
 
@@ -293,14 +300,23 @@ def ingest_batch(body: bytes, principal: Principal) -> Stored:
                     [{"field": "device", "reason": f"device {d} is no longer active"} for d in gone[:50]]
                 )
 
+    # Set once some of the batch is committed (chunks given way to an SOS): from then on it is accepted, so a
+    # configuration changed since (a device suspended) no longer refuses it: a 4xx never leaves rows behind.
+    accepted: list[TrackingState] = []
+
     def write() -> Stored:
-        if local:
-            stored = _store_late(fixes, check)
+        if local and not accepted:
+            stored = _store_late(fixes, check, accepted)
             if stored is not None:
                 return stored
         with unit_of_work("bulk") as session:
             fresh = cache.fresh(session)
-            check(fresh)
+            try:
+                check(fresh)
+            except Problem:
+                if not accepted:
+                    raise
+                fresh = accepted[0]  # the state it was accepted under: its devices are all known there
             return store(session, fixes, fresh)
 
     local = local_writes()

@@ -468,7 +468,12 @@ def _moved(session: Session, walked: Walked) -> bool:
 
 
 class Raced(Exception):
-    """Another writer stored some of the batch's positions after it was walked."""
+    """Another writer stored some of the batch's positions after it was walked. `parted`: this write had
+    already committed some of them (`write_in_parts`), so the batch is accepted and must not be refused."""
+
+    def __init__(self, parted: bool = False) -> None:
+        super().__init__()
+        self.parted = parted
 
 
 def _write(
@@ -488,11 +493,11 @@ def _write(
     dialect = session.get_bind().dialect.name
     inserted, parted = _insert_positions(session, walked.rows, dialect)
     if exact and inserted != len(walked.rows):
-        raise Raced
+        raise Raced(parted)
     # Stored in parts: another writer may have come between them.
     parted = chunk_boundary(session) or parted
     if parted and holds is not None and not holds():
-        raise Raced
+        raise Raced(parted)
     _upsert_last(session, walked.last_params, dialect)
     emit_many(session, walked.events)
     run_hooks(session, walked.events)
