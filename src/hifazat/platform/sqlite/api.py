@@ -94,11 +94,11 @@ def reads_before_writing() -> Iterator[None]:
 def chunk_boundary(session: Session, *, may_commit: bool = True) -> bool:
     """A point between two statements of a bulk batch where an urgent writer may take the lock: by a commit
     of the chunks so far (inside `write_in_parts`, when `may_commit`), else by a rollback to be run again
-    (inside `run_background`). True when it committed."""
-    parted = False
-    if may_commit:
-        raw = session.connection().connection.driver_connection
-        parted = raw is not None and _lane.give_way(raw)
+    (inside `run_background`). True when it committed. On PostgreSQL: nothing, False."""
+    raw = session.connection().connection.driver_connection
+    if not isinstance(raw, _lane.LaneConnection):
+        return False  # PostgreSQL: many writers, nothing to give way to
+    parted = may_commit and _lane.give_way(raw)
     _lane.lane.yield_point()
     return parted
 
