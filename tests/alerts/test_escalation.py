@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.alerts import escalation
 from hifazat.alerts.models import Alert, AlertEvent, EscalationTimer
+from hifazat.auth.policy import system_actor
 from hifazat.core.db import utcnow
 from hifazat.notify.models import Delivery
 from hifazat.platform import fast_insert as db
@@ -78,22 +80,17 @@ def test_unacknowledged_alert_climbs_once_per_level_and_shares_with_targets(scen
     liaison = scene.h("liaison")
     assert scene.client.get(f"/api/v1/alerts/{a['id']}", headers=liaison).status_code == 404
     now = datetime.fromisoformat(a["created_at"])  # the climb counts from the alert's creation
-    with unit_of_work() as s:
-        assert escalation.fire_due(s, now=now + timedelta(seconds=59)) == []
-    with unit_of_work() as s:
-        assert escalation.fire_due(s, now=now + timedelta(seconds=61)) == [(a["id"], 1)]
-    with unit_of_work() as s:
-        assert escalation.fire_due(s, now=now + timedelta(seconds=61)) == []
+    assert escalation.climb("test", now=now + timedelta(seconds=59)) == []
+    assert escalation.climb("test", now=now + timedelta(seconds=61)) == [(a["id"], 1)]
+    assert escalation.climb("test", now=now + timedelta(seconds=61)) == []
     police = scene.client.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("police-operator")).json()
     assert police["escalation_level"] == 1 and police["writable"] is True  # escalated to them: may act
     assert scene.world.agency["police"] in police["shared_with"]
-    with unit_of_work() as s:
-        assert escalation.fire_due(s, now=now + timedelta(seconds=125)) == [(a["id"], 2)]
+    assert escalation.climb("test", now=now + timedelta(seconds=125)) == [(a["id"], 2)]
     seen = scene.client.get(f"/api/v1/alerts/{a['id']}", headers=liaison)
     assert seen.status_code == 200 and seen.json()["escalation_level"] == 2
     assert a["id"] in [x["id"] for x in scene.client.get("/api/v1/alerts", headers=liaison).json()["items"]]
-    with unit_of_work() as s:
-        assert escalation.fire_due(s, now=now + timedelta(seconds=10_000)) == []  # no level 3
+    assert escalation.climb("test", now=now + timedelta(seconds=10_000)) == []  # no level 3
     assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "escalated") == 2
     assert count(AuditEntry, AuditEntry.entity_id == a["id"], AuditEntry.action == "escalate") == 2
     scene.act("police-operator", a["id"], "acknowledge")
@@ -120,7 +117,7 @@ def test_acknowledging_stops_the_climb(scene: Scene) -> None:
     scene.act("psc-operator", a["id"], "acknowledge")
     with unit_of_work() as s:
         assert escalation.pending_timers(s, a["id"]) == []
-        assert escalation.fire_due(s, now=utcnow() + timedelta(hours=1)) == []
+    assert escalation.climb("test", now=utcnow() + timedelta(hours=1)) == []
 
 
 def test_without_a_policy_the_built_in_escalation_tells_the_parent(scene: Scene) -> None:
@@ -129,38 +126,62 @@ def test_without_a_policy_the_built_in_escalation_tells_the_parent(scene: Scene)
     with unit_of_work() as s:
         [timer] = escalation.pending_timers(s, a["id"])
         assert timer.level == 1
-        assert escalation.fire_due(s, now=timer.due_at) == [(a["id"], 1)]
+    assert escalation.climb("test", now=timer.due_at) == [(a["id"], 1)]
     root = scene.world.root_id
     got = scene.client.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("psc-operator")).json()
     assert root in got["shared_with"]
 
 
-def test_racing_workers_fire_a_timer_exactly_once(scene: Scene) -> None:
-    policy(scene)
-    alerts = [scene.sos()["id"] for _ in range(3)]
-    later = utcnow() + timedelta(seconds=61)
-    results: list[list[tuple[str, int]]] = []
+def _race(run: Callable[[int], Any], workers: int = 4) -> None:
+    """`run(n)` in `workers` threads let go at once, as that many workers' loops; re-raises what failed."""
     errors: list[BaseException] = []
-    gate = threading.Barrier(4)
+    gate = threading.Barrier(workers)
 
     def worker(n: int) -> None:
         try:
             gate.wait()
-            with unit_of_work() as s:
-                results.append(escalation.fire_due(s, now=later, worker=f"w{n}"))
+            run(n)
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(workers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(30)
     assert not errors, errors
-    fired = sorted(x for r in results for x in r)
-    assert fired == sorted((a, 1) for a in alerts)
+
+
+def test_racing_workers_climb_a_level_exactly_once(scene: Scene) -> None:
+    # Four workers' loops run the pass production runs (`tick`: level 0, then the climb) at once.
+    policy(scene)
+    alerts = [scene.sos()["id"] for _ in range(3)]
+    for a in alerts:
+        settle(a)  # level 0 told by the running loop first
+    later = utcnow() + timedelta(seconds=61)
+    _race(lambda n: escalation.tick(f"w{n}", now=later))
     for a in alerts:
         assert count(AuditEntry, AuditEntry.entity_id == a, AuditEntry.action == "escalate") == 1
+        assert count(AlertEvent, AlertEvent.alert_id == a, AlertEvent.action == "escalated") == 1
+        assert _timer_state(a, 1) == "fired" and _timer_state(a, 2) == "pending"
+
+
+def test_racing_workers_tell_level0_exactly_once(scene: Scene) -> None:
+    # The pass a new alert's event wakes (`tick(known_due=True)`), in four workers at once.
+    policy(scene)
+    alerts = [scene.sos()["id"] for _ in range(3)]
+    for a in alerts:
+        settle(a)
+    due = utcnow() + timedelta(hours=1)  # out of the running loop's reach
+    before = {a: count(AlertEvent, AlertEvent.alert_id == a, AlertEvent.action == "notified") for a in alerts}
+    for a in alerts:
+        _rearm_level0(a, due)
+    _race(lambda n: escalation.tick(f"w{n}", known_due=True, now=due + timedelta(seconds=1)))
+    for a in alerts:
+        assert count(AlertEvent, AlertEvent.alert_id == a, AlertEvent.action == "notified") == before[a] + 1
+        assert _timer_state(a, 0) == "fired"
+    with unit_of_work(readonly=True) as s:
+        assert audit_service.verify(s).ok
 
 
 def _wait_fired(timer_id: str, limit_s: float = 5.0) -> EscalationTimer:
@@ -207,8 +228,7 @@ def test_levels_are_notified_through_notify_and_listed_on_the_alert(scene: Scene
     assert got["available"] is True
     level0 = [d for d in got["items"] if d["reason"] == "level-0"]
     assert level0 and {d["recipient_kind"] for d in level0} >= {"user"}
-    with unit_of_work() as s:
-        escalation.fire_due(s, now=utcnow() + timedelta(seconds=61))
+    escalation.climb("test", now=utcnow() + timedelta(seconds=61))
     got = scene.client.get(f"/api/v1/alerts/{a['id']}/deliveries", headers=h).json()
     assert any(d["reason"] == "level-1" for d in got["items"])
     assert (
@@ -240,11 +260,10 @@ def test_level0_in_two_phases_fires_once_and_not_after_acknowledgement(scene: Sc
         second = escalation.plan_first(s, now=later)
     assert [p.alert_id for p in first] == [p.alert_id for p in second] == [a["id"]]
     before = count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified")
-    actor = escalation.system_actor("escalation")
+    actor = system_actor("escalation")
     outcomes = []
     for n, plans in enumerate((first, second)):
-        with unit_of_work() as s:
-            outcomes.append(escalation.apply_first(s, plans[0], actor, f"w{n}"))
+        outcomes.append(escalation.apply_first(plans[0], actor, f"w{n}"))
     assert outcomes == [True, False]
     assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 1
     # Its rows went in by plain statements (SQLite) with the audit entry left pending till then: the
@@ -262,8 +281,7 @@ def test_level0_in_two_phases_fires_once_and_not_after_acknowledgement(scene: Sc
     with unit_of_work(readonly=True) as s:
         plans = escalation.plan_first(s, now=later)
     scene.act("psc-operator", a["id"], "acknowledge")
-    with unit_of_work() as s:
-        assert escalation.apply_first(s, plans[0], actor, "w4") is False
+    assert escalation.apply_first(plans[0], actor, "w4") is False
     with unit_of_work(readonly=True) as s:
         state = s.scalar(
             select(EscalationTimer.state).where(
@@ -285,7 +303,7 @@ def test_level0_rows_are_made_before_its_write_begins_and_a_change_since_the_rea
     settle(a["id"])  # the running loop's own level 0 first
     due = utcnow() + timedelta(hours=1)  # out of the running loop's reach
     later = due + timedelta(seconds=1)
-    actor = escalation.system_actor("escalation")
+    actor = system_actor("escalation")
     engine = get_engine()
     statements: list[str] = []
 
@@ -305,34 +323,39 @@ def test_level0_rows_are_made_before_its_write_begins_and_a_change_since_the_rea
         seen(None, None, sql)
         return plain(session, sql, params)
 
-    event.listen(engine, "before_cursor_execute", seen)
-    monkeypatch.setattr(db, "_sqlite_execute", plain_seen)
-    try:
-        assert escalation._apply_first_late(plan, actor, "w1") is True
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-        monkeypatch.undo()
-    work = [x for x in statements if not x.upper().startswith(("BEGIN", "PRAGMA"))]
-    assert work[0].startswith("UPDATE escalation_timers"), statements
-    assert any(x.startswith(("INSERT INTO alert_events", "WITH row0")) for x in work[1:]), statements
+    def apply(plan: escalation.FirstPlan, worker: str) -> tuple[bool, list[str]]:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", seen)
+        monkeypatch.setattr(db, "_sqlite_execute", plain_seen)
+        try:
+            done = escalation.apply_first(plan, actor, worker)
+        finally:
+            event.remove(engine, "before_cursor_execute", seen)
+            monkeypatch.undo()
+        return done, [x for x in statements if not x.upper().startswith(("BEGIN", "PRAGMA"))]
+
+    done, work = apply(plan, "w1")
+    assert done is True
+    assert work[0].startswith("UPDATE escalation_timers"), work
+    assert any(x.startswith(("INSERT INTO alert_events", "WITH row0")) for x in work[1:]), work
     assert plan.alert is None  # used once: a retry reads afresh, and finds the timer fired
-    assert escalation._apply_first_late(plan, actor, "w2") is None
+    assert escalation.apply_first(plan, actor, "w2") is False  # read again: fired already
     assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 1
     with unit_of_work(readonly=True) as s:
         assert audit_service.verify(s).ok
 
-    # Changed between the read and the claim (a new updated_at, still new): nothing is written by the late
-    # path, and the usual one fires it once, from the alert as it is now.
+    # Changed between the read and the claim (a new updated_at, still new): the claim made from the read
+    # does not hold and nothing of it is written; read again, the alert is told once, as it is now.
     _rearm_level0(a["id"], due)
     with unit_of_work(readonly=True) as s:
         (plan,) = escalation.plan_first(s, now=later)
     with unit_of_work() as s:
         s.execute(update(Alert).where(Alert.id == a["id"]).values(updated_at=utcnow(), title="SOS: moved"))
-    assert escalation._apply_first_late(plan, actor, "w3") is None
-    assert _timer_state(a["id"], 0) == "pending"
-    assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 1
-    with unit_of_work() as s:
-        assert escalation.apply_first(s, plan, actor, "w3") is True
+    done, work = apply(plan, "w3")
+    assert done is True
+    claims = [n for n, x in enumerate(work) if x.startswith("UPDATE escalation_timers")]
+    assert len(claims) == 2 and claims[0] == 0, work  # the claim from the read, then the one read afresh
+    assert not any(x.startswith(("INSERT", "WITH row0")) for x in work[: claims[1]]), work
     assert _timer_state(a["id"], 0) == "fired"
     assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 2
     with unit_of_work(readonly=True) as s:
@@ -380,11 +403,11 @@ def test_the_loops_climb_takes_one_timer_per_transaction_and_leaves_level0_alone
     later = far + timedelta(seconds=1)
     event.listen(Session, "after_commit", on_commit)
     try:
-        fired = escalation.fire_due_each("w1", now=later)
+        fired = escalation.climb("w1", now=later)
     finally:
         event.remove(Session, "after_commit", on_commit)
     assert sorted(fired) == sorted([(a["id"], 1), (b["id"], 1)])
     assert len(commits) >= 3  # the read, then one write per timer
     assert _timer_state(b["id"], 0) == "pending"  # level 0 is fire_first's
-    assert escalation.fire_due_each("w2", now=later) == []  # each fired once
+    assert escalation.climb("w2", now=later) == []  # each fired once
     assert [x for x in escalation.fire_first("w3", now=later) if x[0] == b["id"]] == [(b["id"], 0)]

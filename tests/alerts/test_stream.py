@@ -11,7 +11,6 @@ import httpx
 
 from hifazat.alerts import escalation
 from hifazat.core.db import utcnow
-from hifazat.platform.db import unit_of_work
 from tests.alerts.conftest import settle
 from tests.conftest import ADMIN_PASSWORD
 
@@ -92,8 +91,7 @@ def test_alert_events_on_the_stream_follow_visibility_and_shares(live_server: st
     assert r.status_code == 201, r.text
     alert_id = r.json()["id"]
     settle(alert_id)
-    with unit_of_work() as s:
-        assert escalation.fire_due(s, now=utcnow() + timedelta(seconds=61)) == [(alert_id, 1)]
+    assert escalation.climb("test", now=utcnow() + timedelta(seconds=61)) == [(alert_id, 1)]
     # the acknowledgement is the last event both readers wait for
     assert httpx.post(f"{base}/api/v1/alerts/{alert_id}/actions/acknowledge", headers=ha).status_code == 200
     for t in threads:

@@ -19,7 +19,7 @@ from hifazat.platform.composition import Domain, contribute, install
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.outbox import OutboxEvent
 from hifazat.tracking import hooks, ingest, jobs
-from hifazat.tracking.cache import get_cache
+from hifazat.tracking.cache import bump, get_cache
 from hifazat.tracking.models import Device, DeviceLast, Position
 from tests.conftest import ADMIN_PASSWORD, World, login
 
@@ -337,6 +337,7 @@ def test_a_batch_that_gives_way_to_an_sos_is_stored_in_parts_each_position_once(
     from hifazat.platform.db import local_writes
     from hifazat.platform.sqlite import engine as sqlite_engine
     from hifazat.platform.sqlite import lane as lane_mod
+    from hifazat.platform.sqlite.api import CHUNK_ROWS
 
     d, e = make_device(), make_device()
     t = NOW() - 3_600_000
@@ -347,11 +348,11 @@ def test_a_batch_that_gives_way_to_an_sos_is_stored_in_parts_each_position_once(
     front, back = lane_mod.WriteLane(), lane_mod.WriteLane()
     front.share(page)
     back.watch(page)
-    for mod in (lane_mod, db_mod, sqlite_engine, fast_insert, ingest):
+    for mod in (lane_mod, db_mod, sqlite_engine, fast_insert):
         monkeypatch.setattr(mod, "lane", back)
     front.blocked(+1)  # an SOS waits for the write lock all along: every give-way point gives way
 
-    n = 2 * ingest.YIELD_ROWS + 44  # three pieces
+    n = 2 * CHUNK_ROWS + 44  # three chunks
     from hifazat.tracking import batch as batch_mod
 
     walks: list[int] = []
@@ -401,3 +402,30 @@ def test_a_batch_that_gives_way_to_an_sos_is_stored_in_parts_each_position_once(
         assert last is not None and last.lat == 25.5  # the batch is older than the hot row: late, not newest
     # Given way at all four points again (the move in the first gap), then the rest stored the usual way.
     assert back.gave_way == (2 * parts if local_writes() else 0)
+
+    # Chunks committed, then the device suspended in the gap: the batch was accepted with its first chunk,
+    # so it is stored whole (each position once), never refused with rows left behind.
+    if not local_writes():
+        return  # no chunks committed apart on PostgreSQL: a suspended device is refused before any write
+
+    def suspend() -> None:
+        move_hot_row()
+        with unit_of_work() as s:
+            device = s.get(Device, d["id"])
+            assert device is not None
+            device.status = "suspended"
+            bump(s)
+
+    def meanwhile_suspend() -> None:
+        if getattr(lane_mod._local, "parts", False):
+            monkeypatch.setattr(back, "defer_to_urgent", lambda: None)
+            suspend()
+
+    monkeypatch.setattr(back, "defer_to_urgent", meanwhile_suspend)
+    batch = [
+        {"device": d["identifier"], "lat": 24.93, "lon": 67.1, "at": t + (2 * n + k + 1) * 1000}
+        for k in range(n)
+    ]
+    r = post(client, admin, batch)
+    assert r.status_code == 200, r.text
+    assert stored(d["id"]) == 3 * n + 1

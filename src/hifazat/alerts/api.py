@@ -26,9 +26,9 @@ from hifazat.auth.deps import CurrentUser
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal, require
 from hifazat.core.db import utcnow
-from hifazat.platform.db import local_writes, unit_of_work
+from hifazat.platform.db import unit_of_work
 from hifazat.platform.deps import DbSession, Page
-from hifazat.platform.sqlite.lane import run_urgent, run_urgent_inline
+from hifazat.platform.sqlite.api import run_urgent
 from hifazat.platform.stream import answer_after_streams
 
 router = APIRouter(prefix="/api/v1")
@@ -52,11 +52,9 @@ F = Annotated[str | None, Query(max_length=40)]
 async def create_alert(body: AlertIn, request: Request) -> Response:
     """`kind=sos` needs `lat`/`lon` and one of `person_id`, `device_id` or `for_self`; anyone signed in may
     raise one. Other kinds are manual alerts by operators. Answered only after the alert is committed."""
-    # The urgent lane: the write lock before any background writer, on the event loop itself where the
-    # database is a local file, else on the lane's own threads (see hifazat.lane). The answer is encoded
-    # there too, so the event loop only sends it.
-    run = run_urgent_inline if local_writes() else run_urgent
-    content = await run(_create_alert, body, request)
+    # Urgent: the write lock before any background writer. The answer is encoded there too, so the event
+    # loop only sends it.
+    content = await run_urgent(_create_alert, body, request)
     await answer_after_streams()  # the dashboards' live streams see the alert before its caller's answer
     return Response(content, status_code=201, media_type=JSON)
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts import lifecycle
+from hifazat.alerts.escalation.policies import ancestors
 from hifazat.alerts.models import Alert, AlertRule
 from hifazat.alerts.schemas import RuleIn
 from hifazat.auth.policy import Principal, can_write_agency, require, system_actor
@@ -52,14 +53,8 @@ DEFAULTS: dict[str, Rule] = {
 }
 
 
-def _ancestors(session: Session, agency_id: str) -> list[str]:
-    from hifazat.alerts.escalation import _ancestors as chain
-
-    return chain(session, agency_id)
-
-
 def rule_for(session: Session, agency_id: str | None, event_kind: str) -> Rule | None:
-    chain = _ancestors(session, agency_id) if agency_id else []
+    chain = ancestors(session, agency_id) if agency_id else []
     if chain:
         rows = {
             r.agency_id: r

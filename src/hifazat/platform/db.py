@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from hifazat.config import Settings, get_settings
+from hifazat.platform import fast_insert
 from hifazat.platform.sqlite import engine as sqlite_engine
 from hifazat.platform.sqlite.checkpoint import Checkpointer
 from hifazat.platform.sqlite.lane import LaneConnection, lane
@@ -57,7 +58,11 @@ def local_writes(settings: Settings | None = None) -> bool:
 def session_factory(settings: Settings | None = None) -> sessionmaker[Session]:
     url = (settings or get_settings()).effective_database_url
     if url not in _factories:
-        _factories[url] = sessionmaker(bind=get_engine(settings), expire_on_commit=False)
+        factory = sessionmaker(bind=get_engine(settings), expire_on_commit=False)
+        # Rows written by `fast_insert` leave the session on rollback as a flush's rows would.
+        event.listen(factory, "after_commit", fast_insert.forget_on_commit)
+        event.listen(factory, "after_soft_rollback", fast_insert.forget_on_rollback)
+        _factories[url] = factory
     return _factories[url]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, inspect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 
 from hifazat.core.db import Base
 from hifazat.platform.sqlite.engine import writing as _writing
@@ -137,17 +137,43 @@ def _sqlite_write(session: Session, obj: Any, sql: str, params: tuple[Any, ...],
 
 
 def _persist(session: Session, objs: list[Any]) -> None:
-    """Rows just INSERTed become persistent in the session as a flush leaves its rows: in the identity map,
-    their values committed, and (SQLAlchemy's own step after a flush's INSERTs) expunged again if the
-    transaction rolls back. Pending ones move over in place; moving each out and back in cost more than
-    its INSERT, as adding an object walks its relationships' cascades."""
+    """Rows just INSERTed become persistent in the session as a flush leaves its rows, by public API only:
+    a pending row is taken out and put back as the detached copy of a stored row (no model has
+    relationships, so adding walks no cascades), its values committed, and `forget_on_rollback` expunges
+    it again if this transaction rolls back, as SQLAlchemy does with a flush's rows."""
     for obj in objs:
-        if obj not in session:
+        state = inspect(obj)
+        if state.pending:
+            session.expunge(obj)
+        if state.key is None:
             make_transient_to_detached(obj)
+        if obj not in session:
             session.add(obj)
-    pending = {state for state in map(inspect, objs) if state.pending}
-    if pending:
-        session._register_persistent(pending)
+    inserted = session.info.setdefault(INSERTED, [])
+    inserted.append((session.get_nested_transaction() or session.get_transaction(), objs))
+
+
+INSERTED = "hifazat.db.inserted"  # session.info: (transaction, rows) that `insert_pending` wrote
+
+
+def forget_on_commit(session: Session) -> None:
+    """After a commit the inserted rows are stored for good (a sessionmaker's `after_commit` hook)."""
+    session.info.pop(INSERTED, None)
+
+
+def forget_on_rollback(session: Session, _previous: Any) -> None:
+    """After a rollback the rows inserted in the transactions it ended are transient again, as a flush's
+    would be (a sessionmaker's `after_soft_rollback` hook), so no one mistakes them for stored rows."""
+    inserted = session.info.get(INSERTED)
+    if not inserted:
+        return
+    ended = [objs for transaction, objs in inserted if not transaction.is_active]
+    inserted[:] = [(t, objs) for t, objs in inserted if t.is_active]
+    for objs in ended:
+        for obj in objs:
+            if obj in session:
+                session.expunge(obj)
+            make_transient(obj)
 
 
 def sqlite_first(session: Session, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:

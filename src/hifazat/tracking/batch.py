@@ -17,9 +17,8 @@ from hifazat.auth.policy import Principal, can_write_agency, require
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem
-from hifazat.platform.db import local_writes, unit_of_work
-from hifazat.platform.sqlite.lane import run_preemptible
-from hifazat.platform.sqlite.process_lock import write_gate
+from hifazat.platform.db import local_writes
+from hifazat.platform.sqlite.api import run_background, unit_of_work
 from hifazat.tracking.cache import TrackingState, get_cache
 from hifazat.tracking.ingest import NUMERIC, Fixes, Raced, Stored, store, store_walked, walk
 from hifazat.tracking.live import publisher
@@ -248,11 +247,14 @@ class _Stale(Exception):
     """What `_store_late` read changed before its write: rolled back, stored the usual way."""
 
 
-def _store_late(fixes: Fixes, check: Callable[[TrackingState], None]) -> Stored | None:
+def _store_late(
+    fixes: Fixes, check: Callable[[TrackingState], None], accepted: list[TrackingState]
+) -> Stored | None:
     """SQLite: the batch walked in a read-only transaction (no write lock), then written in a transaction of
     statements only if what it read is unchanged, so the write lock an SOS may wait for is held briefly.
-    None when it changed meanwhile (or a device has no hot row yet), with nothing written but the parts of
-    positions a bulk lane committed for an SOS (`store_walked`), which the usual way does not store twice."""
+    None when it changed meanwhile (or a device has no hot row yet), with nothing written but the chunks
+    of positions committed apart for an SOS (`store_walked`), which the usual way does not store twice;
+    then the state it was checked against is put in `accepted`: the batch may no longer be refused."""
     cache = get_cache()
     with unit_of_work(readonly=True) as session:
         state = cache.fresh(session)
@@ -262,7 +264,7 @@ def _store_late(fixes: Fixes, check: Callable[[TrackingState], None]) -> Stored 
         return None
 
     def write() -> Stored:
-        with write_gate(), unit_of_work() as session:
+        with unit_of_work("bulk") as session:
             stored = store_walked(session, walked, state, lambda: cache.fresh(session) is state)
             if stored is None:
                 raise _Stale
@@ -270,8 +272,12 @@ def _store_late(fixes: Fixes, check: Callable[[TrackingState], None]) -> Stored 
 
     try:
         # Its own tries: preempted before it wrote (`store_walked`), the write runs again, not the walk.
-        return run_preemptible(write)
-    except (_Stale, Raced):
+        return run_background(write)
+    except _Stale:
+        return None
+    except Raced as exc:
+        if exc.parted and not accepted:
+            accepted.append(state)
         return None
 
 
@@ -294,17 +300,26 @@ def ingest_batch(body: bytes, principal: Principal) -> Stored:
                     [{"field": "device", "reason": f"device {d} is no longer active"} for d in gone[:50]]
                 )
 
+    # Set once some of the batch is committed (chunks given way to an SOS): from then on it is accepted, so a
+    # configuration changed since (a device suspended) no longer refuses it: a 4xx never leaves rows behind.
+    accepted: list[TrackingState] = []
+
     def write() -> Stored:
-        if local:
-            stored = _store_late(fixes, check)
+        if local and not accepted:
+            stored = _store_late(fixes, check, accepted)
             if stored is not None:
                 return stored
-        with write_gate(), unit_of_work() as session:
+        with unit_of_work("bulk") as session:
             fresh = cache.fresh(session)
-            check(fresh)
+            try:
+                check(fresh)
+            except Problem:
+                if not accepted:
+                    raise
+                fresh = accepted[0]  # the state it was accepted under: its devices are all known there
             return store(session, fixes, fresh)
 
     local = local_writes()
-    result = run_preemptible(write)  # in a bulk lane an SOS may take the write lock first (hifazat.lane)
+    result = run_background(write)  # an SOS may take the write lock first: then it runs again
     publisher.offer(result.latest)
     return result

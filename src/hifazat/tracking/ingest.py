@@ -32,7 +32,12 @@ from hifazat.config import Settings, get_settings
 from hifazat.core.db import new_id, utcnow
 from hifazat.platform.outbox import _PENDING as OUTBOX_PENDING
 from hifazat.platform.outbox import OutboxEvent
-from hifazat.platform.sqlite.lane import before_writing, give_way, in_parts, lane
+from hifazat.platform.sqlite.api import (
+    chunk_boundary,
+    reads_before_writing,
+    write_in_chunks,
+    write_in_parts,
+)
 from hifazat.tracking.cache import TrackingState
 from hifazat.tracking.geofence import haversine_m
 from hifazat.tracking.hooks import TrackingEventData, run_hooks
@@ -53,7 +58,6 @@ COLUMNS = (
     "source",
     "attributes",
 )
-YIELD_ROWS = 128  # SQLite: positions per insert statement, between which a bulk lane yields to an SOS
 NUMERIC = ("altitude", "speed_kmh", "course", "accuracy", "battery")
 
 
@@ -443,14 +447,14 @@ def store_walked(
     other writer stored any of its positions meanwhile); None when it is not, with nothing written but
     what parts it already committed: the caller rolls back and stores it the usual way, which stores a
     position at most once. Inside the write transaction this is only statements: the lock is held for them
-    alone, and in a bulk lane given up between them to an SOS by committing the positions so far
-    (`lane.give_way`): the batch is answered only after its last part, and sent again if it never was."""
+    alone, and given up between its chunks to an SOS by committing the positions so far
+    (`write_in_parts`): the batch is answered only after its last chunk, and sent again if it never was."""
 
     def holds() -> bool:
         return unchanged() and not _moved(session, walked)
 
-    with in_parts():
-        with before_writing():  # reads only, yet under the lock: an SOS that waits stops them
+    with write_in_parts():
+        with reads_before_writing():  # reads only, yet under the lock: an SOS that waits stops them
             fresh = holds()
         return _write(session, walked, state, exact=True, holds=holds) if fresh else None
 
@@ -465,7 +469,12 @@ def _moved(session: Session, walked: Walked) -> bool:
 
 
 class Raced(Exception):
-    """Another writer stored some of the batch's positions after it was walked."""
+    """Another writer stored some of the batch's positions after it was walked. `parted`: this write had
+    already committed some of them (`write_in_parts`), so the batch is accepted and must not be refused."""
+
+    def __init__(self, parted: bool = False) -> None:
+        super().__init__()
+        self.parted = parted
 
 
 def _write(
@@ -485,11 +494,11 @@ def _write(
     dialect = session.get_bind().dialect.name
     inserted, parted = _insert_positions(session, walked.rows, dialect)
     if exact and inserted != len(walked.rows):
-        raise Raced
+        raise Raced(parted)
     # Stored in parts: another writer may have come between them.
-    parted = give_way(_raw(session)) or parted
+    parted = chunk_boundary(session) or parted
     if parted and holds is not None and not holds():
-        raise Raced
+        raise Raced(parted)
     _upsert_last(session, walked.last_params, dialect)
     emit_many(session, walked.events)
     run_hooks(session, walked.events)
@@ -676,7 +685,7 @@ def _position_rows(fx: Fixes, keys: list[int], now: datetime) -> list[tuple[Any,
 
 def _insert_positions(session: Session, rows: list[tuple[Any, ...]], dialect: str) -> tuple[int, bool]:
     """Insert the positions; returns how many were new (PostgreSQL: all, COPY has no conflict clause) and
-    whether they went in parts (`lane.give_way`)."""
+    whether chunks were committed apart (`write_in_parts`)."""
     raw = _raw(session)
     cols = ", ".join(COLUMNS)
     if dialect == "postgresql":
@@ -684,20 +693,18 @@ def _insert_positions(session: Session, rows: list[tuple[Any, ...]], dialect: st
             for r in rows:
                 copy.write_row(r)
         return len(rows), False
-    inserted, parted = 0, False
     marks = ", ".join("?" for _ in COLUMNS)
+    sql = f"INSERT INTO positions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
     cur = raw.cursor()
-    try:
-        sql = f"INSERT INTO positions ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
-        # In pieces, so that in a bulk lane an SOS waiting for the write lock gets it (hifazat.lane).
-        for start in range(0, len(rows), YIELD_ROWS):
-            parted = give_way(raw) or parted
-            lane.yield_point()
-            cur.executemany(sql, rows[start : start + YIELD_ROWS])
-            inserted += max(cur.rowcount, 0)
+
+    def insert(chunk: Sequence[tuple[Any, ...]]) -> int:
+        cur.executemany(sql, chunk)
+        return max(cur.rowcount, 0)
+
+    try:  # in chunks, so that an SOS waiting for the write lock gets it between two
+        return write_in_chunks(session, rows, insert)
     finally:
         cur.close()
-    return inserted, parted
 
 
 def _last_params(
@@ -754,7 +761,7 @@ def _upsert_last(session: Session, params: list[tuple[Any, ...]], dialect: str) 
             )
         else:
             sets = ", ".join(f"{c}=?" for c in names) + ", inside=?, stale=false, separated=?"
-            lane.yield_point()
+            chunk_boundary(session, may_commit=False)  # what the walk read was checked: no part here
             cur.executemany(f"UPDATE device_last SET {sets} WHERE device_id=?", params)  # noqa: S608
     finally:
         cur.close()

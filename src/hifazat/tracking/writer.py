@@ -11,8 +11,7 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from hifazat.platform.db import unit_of_work
-from hifazat.platform.sqlite.process_lock import write_gate
+from hifazat.platform.sqlite.api import unit_of_work
 from hifazat.tracking.cache import get_cache
 from hifazat.tracking.ingest import Fix, Fixes, Stored, store
 from hifazat.tracking.live import publisher
@@ -30,7 +29,7 @@ class _Item:
 
 def ingest_now(fixes: list[Fix]) -> Stored:
     """Store fixes of known devices in one transaction (rejects fixes of devices no longer active)."""
-    with write_gate(), unit_of_work() as session:
+    with unit_of_work("bulk") as session:
         state = get_cache().fresh(session)
         for f in fixes:
             dev = state.by_id.get(f.device_id)
