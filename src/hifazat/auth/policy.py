@@ -211,7 +211,8 @@ def in_jurisdiction(where: Scope, jurisdiction: tuple[str, ...]) -> bool:
 def _jurisdiction_clause(model: type[ScopedColumns], jurisdiction: tuple[str, ...]) -> ColumnElement[bool]:
     col = model.scope_column("province")
     if WHOLE_COUNTRY in jurisdiction:
-        return col.is_not(None)
+        located: ColumnElement[bool] = col.is_not(None)
+        return located
     district_col = model.scope_column("district")
     parts: list[ColumnElement[bool]] = []
     for j in jurisdiction:
@@ -248,7 +249,8 @@ def scope(model: type[ScopedColumns], kind: str, principal: Principal) -> Column
     """WHERE clause limiting `model` rows to what the caller may see, from the model's scope columns."""
     owner = model.scope_column("agency_id")
     if principal.system:
-        return owner.is_not(None) | owner.is_(None)
+        everything: ColumnElement[bool] = owner.is_not(None) | owner.is_(None)
+        return everything
     clauses: list[ColumnElement[bool]] = [owner.in_(principal.tree)]
     if principal.jurisdiction and model.scope_column("province") is not None:
         clauses.append(_jurisdiction_clause(model, principal.jurisdiction))

@@ -179,7 +179,8 @@ def forget_on_rollback(session: Session, _previous: Any) -> None:
 def sqlite_first(session: Session, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
     """SQLite: the first row of a hot read (such as the audit chain's head, read by every write) on the
     session's connection, straight on the driver's cursor; no autoflush, no type processing."""
-    return _sqlite_execute(session, sql, params)[0]
+    first: tuple[Any, ...] | None = _sqlite_execute(session, sql, params)[0]
+    return first
 
 
 def _sqlite_execute(session: Session, sql: str, params: tuple[Any, ...]) -> tuple[Any, int | None]:

@@ -80,7 +80,7 @@ def next_position_key(context: Any) -> int:
     if conn.dialect.name == "postgresql":
         return int(conn.execute(text("SELECT nextval('devices_position_key_seq')")).scalar_one())
     top = int(conn.execute(text("SELECT COALESCE(MAX(position_key), 0) FROM devices")).scalar_one())
-    key = max(top, conn.info.get("last_position_key", 0)) + 1
+    key = max(top, int(conn.info.get("last_position_key", 0))) + 1
     conn.info["last_position_key"] = key
     return key
 

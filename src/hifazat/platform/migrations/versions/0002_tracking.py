@@ -7,6 +7,7 @@ Revises: 0001_foundation
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -23,7 +24,7 @@ UTC = hifazat.core.db.UTCDateTime(timezone=True)
 EPOCH_MS = hifazat.tracking.models.EpochMs()
 
 
-def _stamps() -> list[sa.Column]:
+def _stamps() -> list[sa.Column[Any]]:
     return [
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("created_at", UTC, nullable=False),
