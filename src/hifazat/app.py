@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Literal
 
+import xstatic.pkg.leaflet as xleaflet
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -140,7 +141,6 @@ def create_app(
 
 
 def _mount_web(app: FastAPI) -> None:
-    import xstatic.pkg.leaflet as xleaflet
 
     app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
     static = WEB / "static"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Any
 
 import typer
 
-from hifazat.config import get_settings
+from hifazat.config import get_settings, reset_settings
 
 app = typer.Typer(
     help="Hifazat: joint security coordination.",
@@ -49,6 +50,7 @@ def init() -> None:
 
     Running it again is harmless: it migrates and leaves existing records alone.
     """
+    # Each command imports what it runs, so `hifazat --help` and a quick command load no web stack.
     from hifazat.bootstrap import admin_exists
     from hifazat.bootstrap import init as do_init
 
@@ -68,6 +70,7 @@ def server_app() -> Any:
     """What `serve` and `demo` run: device reports (thousands a second, one position each) are answered
     ahead of the framework's middleware layers; bulk ingest and background jobs run in the worker's bulk
     lane (hifazat.bulk) unless HIFAZAT_BULK_LANE=false; everything else goes to the application."""
+    # The app, only in the process that serves it (uvicorn calls this factory in each worker).
     from hifazat.app import create_app
     from hifazat.platform.sqlite.bulk import BulkLane
     from hifazat.tracking.endpoints import DeviceIngress
@@ -84,7 +87,7 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="Worker processes (HIFAZAT_WORKERS)")] = None,
 ) -> None:
     """Serve the API and dashboard."""
-    import uvicorn
+    import uvicorn  # the server and the migrations: only for the commands that serve
 
     from hifazat.platform import migrate
 
@@ -109,7 +112,7 @@ def demo(
 ) -> None:
     """Initialise, load the demo scenario (agencies, people, sites in Karachi, Islamabad, Lahore, Gwadar,
     Dasu), then serve and print the address and the demo logins."""
-    import uvicorn
+    import uvicorn  # the server, the scenario and the database: only for the demo
 
     from hifazat.bootstrap import init as do_init
     from hifazat.demo.scenario import load
@@ -132,9 +135,6 @@ def demo(
     typer.echo("")
     if load_only:
         return
-    import os
-
-    from hifazat.config import reset_settings
 
     os.environ["HIFAZAT_DEMO_SIMULATE"] = "true"  # the app moves the demo devices (hifazat.demo.simulator)
     reset_settings()
@@ -144,7 +144,7 @@ def demo(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Exit 0 when the hash chain is intact; otherwise exit 1 naming the first bad entry."""
-    from hifazat.platform.audit.log import verify
+    from hifazat.platform.audit.log import verify  # the database layer, only for commands that use it
     from hifazat.platform.db import unit_of_work
 
     with unit_of_work(readonly=True) as session:
@@ -164,7 +164,7 @@ def audit_verify() -> None:
 @app.command()
 def migrate() -> None:
     """Apply pending database migrations."""
-    from hifazat.platform import migrate as m
+    from hifazat.platform import migrate as m  # the database layer, only for commands that use it
 
     m.upgrade()
     typer.echo("migrations applied")

@@ -25,7 +25,9 @@ from hifazat.alerts.schemas import (
 from hifazat.auth.deps import CurrentUser
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal, require
+from hifazat.auth.service import bearer_of, principal_for_token, principal_from_request
 from hifazat.core.db import utcnow
+from hifazat.core.errors import forbidden, invalid
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.deps import DbSession, Page
 from hifazat.platform.sqlite.api import run_urgent
@@ -60,7 +62,6 @@ async def create_alert(body: AlertIn, request: Request) -> Response:
 
 
 def _create_alert(body: AlertIn, request: Request) -> bytes:
-    from hifazat.auth.service import principal_from_request
 
     with unit_of_work(readonly=True) as session:  # sign-in check without the write lock
         principal = principal_from_request(session, request)
@@ -185,8 +186,6 @@ def _sender_name(session: Any, agency_id: str) -> str:
 def alert_cap(alert_id: str, request: Request, session: DbSession, principal: CurrentUser) -> Response:
     alert, view = service.get_alert(session, alert_id, principal)
     if view.level != "full":
-        from hifazat.core.errors import forbidden
-
         raise forbidden("your sharing agreement gives a summary of this alert, not its CAP message")
     body = cap.cap_xml(
         alert,
@@ -199,7 +198,6 @@ def alert_cap(alert_id: str, request: Request, session: DbSession, principal: Cu
 
 def _feed(request: Request, session: Any, limit: int) -> Response:
     """Public alerts for everyone; restricted ones too for a signed-in caller who may see them."""
-    from hifazat.auth.service import bearer_of, principal_for_token
 
     token = bearer_of(request)
     principal: Principal | None = principal_for_token(session, token) if token else None
@@ -284,8 +282,6 @@ def list_rules(
     require(principal, "alert_rules", "read")
     target = agency_id or principal.agency_id
     if target is None or (not principal.system and target not in principal.tree):
-        from hifazat.core.errors import invalid
-
         raise invalid("agency_id", "must be your agency or one below it")
     return {"agency_id": target, "items": rules.effective_rules(session, target)}
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request, Response, status
 
 from hifazat.auth import service
 from hifazat.auth.deps import CurrentUser
-from hifazat.auth.models import Agency
+from hifazat.auth.models import Agency, SharingAgreement, User
 from hifazat.auth.policy import require
 from hifazat.auth.schemas import (
     AgencyIn,
@@ -146,7 +146,6 @@ def list_users(
     role: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Paged:
     require(principal, "users", "read")
-    from hifazat.auth.models import User
 
     stmt = service.user_query(principal, q, agency_id, role)
     rows, nxt = paginate(session, stmt, User.id, page.limit, page.cursor)
@@ -184,7 +183,6 @@ def delete_user(user_id: str, session: DbSession, principal: CurrentUser) -> Res
 @router.get("/sharing-agreements", response_model=Paged, tags=["sharing"])
 def list_agreements(session: DbSession, principal: CurrentUser, page: Page) -> Paged:
     require(principal, "agreements", "read")
-    from hifazat.auth.models import SharingAgreement
 
     rows, nxt = paginate(
         session, service.agreement_query(principal), SharingAgreement.id, page.limit, page.cursor

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
 from hifazat.core.db import new_id, utcnow
 from hifazat.platform.composition import ExtensionPoint, current
+from hifazat.platform.outbox import emit
 
 SUBJECT = "auth.changed"
 TTL_S = 30.0
@@ -124,7 +125,7 @@ def _cached(
 
 
 def _load(session: Session, agency_id: str) -> tuple[AgencyFacts, datetime | None]:
-    from hifazat.auth.policy import Grant, subtree
+    from hifazat.auth.policy import Grant, subtree  # the policy reads its facts from this cache
 
     rows = session.execute(select(Agency.id, Agency.parent_id, Agency.kind, Agency.jurisdiction)).all()
     parent: dict[str, str | None] = {}
@@ -190,7 +191,6 @@ def _changed(session: Session) -> None:
     """Once per transaction: clear at commit here, and tell the other workers."""
     if session.info.get(_CHANGED):
         return
-    from hifazat.platform.outbox import emit
 
     session.info[_CHANGED] = True
     emit(session, SUBJECT, {"id": new_id(), "agency_id": None})

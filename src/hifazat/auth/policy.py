@@ -158,7 +158,7 @@ def build_principal(
     token_id: str | None = None,
     full_name: str | None = None,
 ) -> Principal:
-    from hifazat.auth import cache
+    from hifazat.auth import cache  # the cache builds its facts with this module
 
     facts = cache.facts(session, agency_id)  # tree, jurisdiction and grants, cached per agency
     roles = frozenset(roles)

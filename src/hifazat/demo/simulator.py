@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hifazat.auth.policy import system_actor
 from hifazat.platform.db import unit_of_work
@@ -98,7 +99,6 @@ class Walker:
 
 
 def _device(session: object, ident: str, kind: str, owner_kind: str, owner_id: str, agency_id: str) -> str:
-    from sqlalchemy.orm import Session
 
     assert isinstance(session, Session)
     found = session.scalar(select(Device.id).where(Device.identifier == ident))

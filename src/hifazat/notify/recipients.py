@@ -23,6 +23,9 @@ from hifazat.notify.schemas import (
     Recipient,
     severity_rank,
 )
+from hifazat.registry.models import Person, Unit
+from hifazat.tracking.models import Device, DeviceLast
+from hifazat.tracking.service import devices_of
 
 log = logging.getLogger("hifazat.notify")
 
@@ -58,8 +61,6 @@ def _device_rows(
     session: Session, owner_kind: str | None, owner_id: str | None, device_id: str | None
 ) -> list[Any]:
     """Tracking devices of an owner, or one device by id."""
-    from hifazat.tracking.models import Device
-    from hifazat.tracking.service import devices_of
 
     if device_id is not None:
         row = session.get(Device, device_id)
@@ -94,7 +95,6 @@ def devices(
 
 def _protocol(session: Session, device: Any) -> str | None:
     """How the device last reported (`owntracks`, `osmand`, `mqtt`...), from tracking's hot row."""
-    from hifazat.tracking.models import DeviceLast
 
     last = session.get(DeviceLast, device.id)
     return getattr(last, "source", None) if last is not None else None
@@ -231,7 +231,6 @@ class Resolver:
             self.webhook(h, explicit=False)
 
     def unit(self, unit_id: str) -> None:
-        from hifazat.registry.models import Unit
 
         unit = self.session.get(Unit, unit_id)
         if unit is None or unit.deleted_at is not None:
@@ -266,7 +265,6 @@ class Resolver:
 
     def phone(self, phone: str) -> None:
         """Users registered with this number, and the devices of protected persons with it."""
-        from hifazat.registry.models import Person
 
         self.users_where(User.phone == phone)
         persons = self.session.scalars(

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hifazat.config import get_settings
+
 log = logging.getLogger("hifazat.platform.bus")
 
 Handler = Callable[["Event"], Awaitable[None] | None]
@@ -117,7 +119,7 @@ _bus: InProcessBus | None = None
 
 def make_bus(nats_url: str | None) -> InProcessBus:
     if nats_url:
-        from hifazat.platform.bus_nats import NatsBus
+        from hifazat.platform.bus_nats import NatsBus  # imports this module; nats-py only when configured
 
         return NatsBus(nats_url=nats_url)
     return InProcessBus()
@@ -127,8 +129,6 @@ def get_bus() -> InProcessBus:
     """The process's bus: NATS JetStream when HIFAZAT_NATS_URL is set, else in-process."""
     global _bus
     if _bus is None:
-        from hifazat.config import get_settings
-
         _bus = make_bus(get_settings().nats_url)
     return _bus
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from hifazat.auth.deps import CurrentUser
+from hifazat.auth.policy import view_of
 from hifazat.platform.deps import DbSession, Page
 from hifazat.registry import schemas, service
 
@@ -19,7 +20,6 @@ F = Annotated[str | None, Query(max_length=64)]
 
 
 def _page(kind: str, rows: Any, nxt: str | None, session: Any, principal: Any) -> dict[str, Any]:
-    from hifazat.auth.policy import view_of
 
     items = []
     for r in rows:

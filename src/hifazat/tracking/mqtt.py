@@ -59,7 +59,7 @@ async def handle(topic: str, payload: bytes) -> str:
 
 async def mqtt_listener(stop: asyncio.Event) -> None:
     """Background starter: keep a subscription to the broker, reconnecting with back-off."""
-    import aiomqtt
+    import aiomqtt  # the broker client, only in a process configured to listen
 
     settings = get_settings()
     url = urlsplit(settings.mqtt_url or "")

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from shapely.geometry import shape
+from shapely.validation import explain_validity
 
 from hifazat.core.validators import Name, ProvinceCode
 from hifazat.tracking.models import DeviceKind, DeviceStatus, OwnerKind, ZoneKind
@@ -83,7 +85,6 @@ def validate_zone_geometry(
     geometry: dict[str, Any], radius_m: float | None, width_m: float | None
 ) -> tuple[dict[str, Any], float, float]:
     """Normalised geometry and its centre (lat, lon); ValueError naming what is wrong."""
-    from shapely.geometry import shape
 
     kind = geometry.get("type") if isinstance(geometry, dict) else None
     if kind == "Point":
@@ -114,8 +115,6 @@ def validate_zone_geometry(
             clean.append(pts)
         poly = shape({"type": "Polygon", "coordinates": clean})
         if not poly.is_valid:
-            from shapely.validation import explain_validity
-
             raise ValueError(f"Polygon is invalid: {explain_validity(poly)}")
         c = poly.centroid
         return {"type": "Polygon", "coordinates": clean}, float(c.y), float(c.x)
