@@ -1,7 +1,7 @@
 """The bridge to the notify domain: turn escalation targets into notify Recipients and enqueue them.
 
-The notify package is imported lazily, so alerts work (and are tested) on their own; when notify is installed
-every level's targets get deliveries written in the alert's own transaction (its outbox).
+Alerts sit above notify in the domain order: every level's targets get deliveries written in the alert's
+own transaction (its outbox).
 """
 
 from __future__ import annotations
@@ -13,32 +13,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts.models import Alert, AlertEvent, AlertStatus
+from hifazat.notify import service as notify
+from hifazat.notify.schemas import Recipient
 
 log = logging.getLogger("hifazat.alerts.notifications")
 REF_KIND = "alert"
 TOPIC = "alert"
 
 
-def _notify() -> Any | None:
-    try:
-        from hifazat.notify import service
-    except ImportError:
-        return None
-    return service if hasattr(service, "prepare") else None
-
-
-def _recipient_class() -> Any | None:
-    try:
-        from hifazat.notify.schemas import Recipient
-    except ImportError:
-        return None
-    return Recipient
-
-
-def recipients_for(targets: list[dict[str, Any]]) -> list[Any]:
-    cls = _recipient_class()
-    if cls is None:
-        return []
+def recipients_for(targets: list[dict[str, Any]]) -> list[Recipient]:
+    cls = Recipient
     out = []
     for t in targets:
         kind = t["kind"]
@@ -77,8 +61,7 @@ def prepare_targets(
     generation: int | None = None,
 ) -> Any | None:
     """The read phase of `notify_targets` (no writes); None when there is nothing to notify."""
-    notify = _notify()
-    if notify is None or not targets:
+    if not targets:
         return None
     from hifazat.alerts.service import alert_json
 
@@ -101,8 +84,7 @@ def prepare_targets(
 def write_targets(session: Session, prepared: Any | None, *, claimed: bool = False) -> int:
     """The write phase of `notify_targets`; returns how many deliveries there are (`claimed`: see
     `notify.service.write`)."""
-    notify = _notify()
-    if notify is None or prepared is None:
+    if prepared is None:
         return 0
     return len(notify.write(session, prepared, claimed=claimed))
 
@@ -124,9 +106,8 @@ def notify_targets(
 def notify_persons(
     session: Session, *, ref_kind: str, ref_id: str, payload: dict[str, Any], phones: list[str], reason: str
 ) -> int:
-    """Queue messages to persons' phones (polls); a no-op without notify."""
-    notify, cls = _notify(), _recipient_class()
-    if notify is None or cls is None or not phones:
+    """Queue messages to persons' phones (polls)."""
+    if not phones:
         return 0
     rows = notify.enqueue(
         session,
@@ -134,34 +115,29 @@ def notify_persons(
         ref_id=ref_id,
         topic="poll",
         payload=payload,
-        recipients=[cls(phone=p) for p in dict.fromkeys(phones)],
+        recipients=[Recipient(phone=p) for p in dict.fromkeys(phones)],
         reason=reason,
     )
     return len(rows)
 
 
-def deliveries(session: Session, alert_id: str) -> list[dict[str, Any]] | None:
-    """The deliveries about an alert for its page, or None when notify is not installed."""
-    notify = _notify()
-    if notify is None or not hasattr(notify, "deliveries_for"):
-        return None
-    out = []
-    for d in notify.deliveries_for(session, REF_KIND, alert_id):
-        out.append(
-            {
-                "id": d.id,
-                "channel": getattr(d, "channel", None),
-                "recipient_kind": getattr(d, "recipient_kind", None),
-                "recipient_id": getattr(d, "recipient_id", None),
-                "address": getattr(d, "address", None),
-                "reason": getattr(d, "reason", None),
-                "status": getattr(d, "status", None),
-                "attempts": getattr(d, "attempts", None),
-                "last_error": getattr(d, "last_error", None),
-                "created_at": d.created_at.isoformat() if getattr(d, "created_at", None) else None,
-            }
-        )
-    return out
+def deliveries(session: Session, alert_id: str) -> list[dict[str, Any]]:
+    """The deliveries about an alert, for its page and its API."""
+    return [
+        {
+            "id": d.id,
+            "channel": d.channel,
+            "recipient_kind": d.recipient_kind,
+            "recipient_id": d.recipient_id,
+            "address": d.address,
+            "reason": d.reason,
+            "status": d.status,
+            "attempts": d.attempts,
+            "last_error": d.last_error,
+            "created_at": d.created_at.isoformat() if d.created_at else None,
+        }
+        for d in notify.deliveries_for(session, REF_KIND, alert_id)
+    ]
 
 
 def alert_visible(session: Session, ref_id: str, principal: Any) -> bool:
