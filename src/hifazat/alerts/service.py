@@ -25,8 +25,8 @@ from hifazat.config import get_settings
 from hifazat.core.db import new_id, utcnow
 from hifazat.core.errors import Problem, forbidden, invalid, not_found
 from hifazat.core.pagination import decode_cursor, encode_cursor
-from hifazat.platform.audit import log as audit
 from hifazat.platform.audit.chain import stamp
+from hifazat.platform.audit.writes import NO_EVENT, audited_create, audited_transition
 from hifazat.platform.fast_insert import insert_pending
 from hifazat.platform.outbox import emit
 from hifazat.platform.stream import StreamRoute
@@ -340,15 +340,14 @@ def raise_alert(
     add_event(
         session, alert, actor, "created", to_status=alert.status, data={"source": source, **(data or {})}
     )
-    snapshot = audit.snapshot(alert)
+    # The entry waits, pending with the alert's other rows: the audit chain is one lock for every writer
+    # (PostgreSQL), taken only when `insert_pending` links it, and held from there to the commit.
+    audited_create(session, alert, kind=KIND, principal=actor, subject=NO_EVENT, insert=False)
     share(session, alert, share_with, "raised by this agency")
     escalation.start(session, alert, actor, now=now, fresh=True)
     emit_changed(session, alert, "created", assignments=[])
-    # Last: the audit chain is one lock for every writer (PostgreSQL), held from here to the commit. Then
-    # all the alert's rows at once, without the flush (on PostgreSQL one statement): every SOS comes here.
-    audit.record(
-        session, actor=actor, action="create", entity=KIND, entity_id=alert.id, after=snapshot, insert=False
-    )
+    # Last: all the alert's rows and its entry at once, without the flush (on PostgreSQL one statement):
+    # every SOS comes here.
     insert_pending(session)
     return alert
 
@@ -524,7 +523,6 @@ def apply_transition(
                 current_state=current,
                 allowed_actions=[],
             )
-    before = {"status": current}
     alert.status = t.to
     alert.updated_at = now
     if t.to == AlertStatus.acknowledged and alert.acknowledged_at is None:
@@ -536,14 +534,15 @@ def apply_transition(
         if t.to == AlertStatus.new:
             alert.acknowledged_at, alert.acknowledged_by = None, None
     add_event(session, alert, principal, action, from_status=current, to_status=t.to, note=note)
-    audit.record(
+    audited_transition(
         session,
-        actor=principal,
+        alert,
+        kind=KIND,
+        principal=principal,
         action=action,
-        entity=KIND,
-        entity_id=alert.id,
-        before=before,
-        after={"status": t.to, "note": note} if note else {"status": t.to},
+        from_status=current,
+        to_status=t.to,
+        note=note,
     )
     if t.stops_escalation or t.closes:
         escalation.cancel(session, alert)

@@ -24,8 +24,8 @@ from hifazat.auth.schemas import AgencyIn, AgreementIn, UserIn
 from hifazat.config import get_settings
 from hifazat.core.db import Base, utcnow
 from hifazat.core.errors import Problem, conflict, forbidden, invalid, not_found
-from hifazat.platform.audit import log as audit
-from hifazat.platform.audit.writes import audited_create, audited_delete, audited_update
+from hifazat.platform.audit.log import SECRET_COLUMNS
+from hifazat.platform.audit.writes import audited_action, audited_create, audited_delete, audited_update
 from hifazat.security.passwords import hash_password, verify_password
 from hifazat.security.ratelimit import SlidingWindowLimiter
 from hifazat.security.tokens import new_token, token_digest
@@ -69,8 +69,8 @@ def login(session: Session, *, username: str, password: str, client: str | None)
     )
     if user is not None and user.locked_until and user.locked_until > now:
         retry = int((user.locked_until - now).total_seconds()) + 1
-        audit.record(
-            session, actor=_anon(user), action="login_refused_locked", entity="users", entity_id=user.id
+        audited_action(
+            session, principal=_anon(user), action="login_refused_locked", entity="users", entity_id=user.id
         )
         return LoginResult(
             None,
@@ -93,9 +93,9 @@ def login(session: Session, *, username: str, password: str, client: str | None)
             if user.failed_logins >= s.login_max_failures:
                 user.locked_until = now + timedelta(seconds=s.login_lockout_seconds)
                 user.failed_logins, user.first_failed_at = 0, None
-            audit.record(
+            audited_action(
                 session,
-                actor=_anon(user),
+                principal=_anon(user),
                 action="login_failed",
                 entity="users",
                 entity_id=user.id,
@@ -113,8 +113,8 @@ def login(session: Session, *, username: str, password: str, client: str | None)
             client=ip[:200],
         )
     )
-    audit.record(
-        session, actor=_anon(user), action="login", entity="users", entity_id=user.id, after={"from": ip}
+    audited_action(
+        session, principal=_anon(user), action="login", entity="users", entity_id=user.id, after={"from": ip}
     )
     return LoginResult(token, s.token_ttl_seconds, user, None)
 
@@ -204,7 +204,9 @@ def logout(session: Session, principal: Principal) -> None:
     tok = session.get(AccessToken, principal.token_id) if principal.token_id else None
     if tok is not None and tok.revoked_at is None:
         tok.revoked_at = utcnow()
-        audit.record(session, actor=principal, action="logout", entity="users", entity_id=principal.user_id)
+        audited_action(
+            session, principal=principal, action="logout", entity="users", entity_id=principal.user_id
+        )
 
 
 # --- agencies -------------------------------------------------------------------------------------------
@@ -283,7 +285,8 @@ def update_agency(
                 "parent_id", "an agency cannot be placed under itself or one of its own sub-agencies"
             )
         _may_parent(session, principal, new_parent)
-    return audited_update(session, row, changes, kind="agencies", principal=principal)
+    audited_update(session, row, changes, kind="agencies", principal=principal)
+    return row
 
 
 def delete_agency(session: Session, *, agency_id: str, principal: Principal) -> None:
@@ -352,7 +355,8 @@ def update_user(session: Session, *, user_id: str, changes: dict[str, Any], prin
         _revoke_all(session, row.id)
     if changes.get("active") is False:
         _revoke_all(session, row.id)
-    return audited_update(session, row, changes, kind="users", principal=principal)
+    audited_update(session, row, changes, kind="users", principal=principal)
+    return row
 
 
 def _revoke_all(session: Session, user_id: str) -> None:
@@ -425,7 +429,7 @@ def _check_filters(data: AgreementIn) -> None:
         table = Base.metadata.tables.get(kind) if kind in _REGISTRY_KINDS else None
         if table is None:
             continue  # kinds of later domains: their columns are checked when the grant is applied
-        columns = set(table.columns.keys()) - audit.SECRET_COLUMNS
+        columns = set(table.columns.keys()) - SECRET_COLUMNS
         unknown = sorted(set(data.filters) - columns)
         if unknown:
             raise invalid("filters", f"{kind} have no field {', '.join(unknown)}")

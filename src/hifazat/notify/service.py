@@ -37,7 +37,13 @@ from hifazat.notify.schemas import (
     WebhookIn,
     WebhookPatch,
 )
-from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.writes import (
+    NO_EVENT,
+    audited_action,
+    audited_create,
+    audited_delete,
+    audited_update,
+)
 from hifazat.platform.composition import ExtensionPoint, current
 from hifazat.platform.outbox import emit
 from hifazat.security import crypto
@@ -214,9 +220,9 @@ def write(session: Session, p: Prepared, *, claimed: bool = False) -> list[Deliv
     if any(d.channel != Channel.stream for d in fresh):
         emit(session, WAKE_SUBJECT, {"id": new_id(), "agency_id": None, "count": len(fresh)})
     if fresh:
-        audit.record(
+        audited_action(
             session,
-            actor=system_actor("notify", str(ref_agency) if ref_agency else None),
+            principal=system_actor("notify", str(ref_agency) if ref_agency else None),
             action="enqueue",
             entity="deliveries",
             entity_id=p.ref_id,
@@ -352,7 +358,6 @@ def set_preferences(
 ) -> PreferencesOut:
     user = _target_user(session, principal, user_id, write=True)
     pref = session.get(NotificationPreference, user.id)
-    before = audit.snapshot(pref) if pref else None
     values = {
         "email": str(data.email) if data.email else None,
         "channels": {k: v.model_dump() for k, v in data.channels.items()},
@@ -361,28 +366,19 @@ def set_preferences(
     }
     if pref is None:
         pref = NotificationPreference(user_id=user.id, agency_id=user.agency_id, **values)
-        session.add(pref)
+        audited_create(
+            session, pref, kind=PREFS_KIND, principal=principal, subject=NO_EVENT, entity_id=user.id
+        )
     else:
-        for k, v in values.items():
-            setattr(pref, k, v)
-        pref.updated_at = utcnow()
-    session.flush([pref])
-    b, a = audit.diff(before or {}, audit.snapshot(pref))
-    if a:
-        audit.record(
-            session,
-            actor=principal,
-            action="update" if before else "create",
-            entity="notification_preferences",
-            entity_id=user.id,
-            before=b or None,
-            after=a,
+        audited_update(
+            session, pref, values, kind=PREFS_KIND, principal=principal, subject=NO_EVENT, entity_id=user.id
         )
     return present_preferences(user, pref)
 
 
 # --- webhooks -------------------------------------------------------------------------------------
 
+PREFS_KIND = "notification_preferences"
 WEBHOOK_READ = ("admin", "operator")
 WEBHOOK_WRITE = ("admin",)
 
@@ -411,8 +407,7 @@ def get_webhook(session: Session, principal: Principal, hook_id: str) -> Webhook
     return hook
 
 
-def _snapshot_hook(hook: Webhook) -> dict[str, Any]:
-    return audit.snapshot(hook, exclude=("secret_enc",))
+HOOK_SECRET = ("secret_enc",)  # never in the log, not even encrypted
 
 
 def create_webhook(session: Session, principal: Principal, data: WebhookIn) -> tuple[Webhook, str]:
@@ -431,16 +426,7 @@ def create_webhook(session: Session, principal: Principal, data: WebhookIn) -> t
         topics=list(data.topics),
         active=data.active,
     )
-    session.add(hook)
-    session.flush([hook])
-    audit.record(
-        session,
-        actor=principal,
-        action="create",
-        entity="webhooks",
-        entity_id=hook.id,
-        after=_snapshot_hook(hook),
-    )
+    audited_create(session, hook, kind="webhooks", principal=principal, exclude=HOOK_SECRET, subject=NO_EVENT)
     return hook, secret
 
 
@@ -450,24 +436,24 @@ def update_webhook(
     hook = get_webhook(session, principal, hook_id)
     if not principal.has(*WEBHOOK_WRITE):
         raise forbidden("your roles do not allow changing webhooks")
-    before = _snapshot_hook(hook)
     changes = data.model_dump(exclude_unset=True)
     secret = changes.pop("secret", None)
     for k, v in changes.items():
         if v is None:
             raise invalid(k, "must not be null")
-        setattr(hook, k, v)
     if secret:
-        hook.secret_enc = crypto.encrypt(secret)
-    hook.updated_at = utcnow()
-    session.flush([hook])
-    b, a = audit.diff(before, _snapshot_hook(hook))
-    if secret:
-        a["secret_rotated"] = True
-    if a:
-        audit.record(
-            session, actor=principal, action="update", entity="webhooks", entity_id=hook.id, before=b, after=a
-        )
+        changes["secret_enc"] = crypto.encrypt(secret)
+    also = {"secret_rotated": True} if secret else None
+    audited_update(
+        session,
+        hook,
+        changes,
+        kind="webhooks",
+        principal=principal,
+        exclude=HOOK_SECRET,
+        subject=NO_EVENT,
+        also=also,
+    )
     return hook, secret
 
 
@@ -475,15 +461,5 @@ def delete_webhook(session: Session, principal: Principal, hook_id: str) -> None
     hook = get_webhook(session, principal, hook_id)
     if not principal.has(*WEBHOOK_WRITE):
         raise forbidden("your roles do not allow removing webhooks")
-    hook.deleted_at = utcnow()
     hook.active = False
-    session.flush([hook])
-    audit.record(
-        session,
-        actor=principal,
-        action="delete",
-        entity="webhooks",
-        entity_id=hook.id,
-        before={"deleted_at": None},
-        after={"deleted_at": audit.snapshot(hook)["deleted_at"]},
-    )
+    audited_delete(session, hook, kind="webhooks", principal=principal, subject=NO_EVENT)

@@ -17,9 +17,8 @@ from hifazat.auth.access import get_visible
 from hifazat.auth.models import Agency, Role, User
 from hifazat.auth.policy import Principal, can_write_agency, require
 from hifazat.config import get_settings
-from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, forbidden, invalid, not_found
-from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.writes import NO_EVENT, audited_create, audited_delete, audited_update
 from hifazat.registry.models import Site, Unit
 
 KIND = "escalation_policies"
@@ -152,11 +151,7 @@ def create_policy(session: Session, data: PolicyIn, principal: Principal) -> Esc
         levels=levels,
         active=data.active,
     )
-    session.add(row)
-    session.flush([row])
-    audit.record(
-        session, actor=principal, action="create", entity=KIND, entity_id=row.id, after=audit.snapshot(row)
-    )
+    audited_create(session, row, kind=KIND, principal=principal, subject=NO_EVENT)
     return row
 
 
@@ -209,16 +204,7 @@ def update_policy(
         values["severity"] = str(values["severity"].value)
     if "active" in values and values["active"] is None:
         raise invalid("active", "cannot be null")
-    before = audit.snapshot(row)
-    for key, value in values.items():
-        setattr(row, key, value)
-    row.updated_at = utcnow()
-    session.flush([row])
-    b, a = audit.diff(before, audit.snapshot(row))
-    if a:
-        audit.record(
-            session, actor=principal, action="update", entity=KIND, entity_id=row.id, before=b, after=a
-        )
+    audited_update(session, row, values, kind=KIND, principal=principal, subject=NO_EVENT)
     return row
 
 
@@ -227,10 +213,7 @@ def delete_policy(session: Session, policy_id: str, principal: Principal) -> Non
     row = get_policy(session, policy_id, principal)
     if not can_write_agency(principal, row.agency_id):
         raise forbidden("this policy belongs to another agency")
-    row.deleted_at = utcnow()
-    audit.record(
-        session, actor=principal, action="delete", entity=KIND, entity_id=row.id, after={"deleted": True}
-    )
+    audited_delete(session, row, kind=KIND, principal=principal, subject=NO_EVENT)
 
 
 def raised_reason(policy: EscalationPolicy | None) -> str:
