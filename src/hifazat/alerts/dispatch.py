@@ -106,7 +106,9 @@ def assign(
     session: Session, alert: Alert, unit_ids: list[str], principal: Principal, note: str = ""
 ) -> list[Assignment]:
     """Dispatch units (en route). The alert moves to responding (acknowledging it first if it was new)."""
-    from hifazat.alerts.service import add_event, apply_transition, emit_changed
+    # alerts.service and alerts.transitions import this module (release_all): imported when used.
+    from hifazat.alerts.service import add_event, emit_changed
+    from hifazat.alerts.transitions import apply_transition
 
     if alert.status not in (AlertStatus.new, AlertStatus.acknowledged, AlertStatus.responding):
         raise Problem(

@@ -43,7 +43,7 @@ def _at(value: str) -> datetime:
 
 def on_tracking_events(session: Session, events: list[Any]) -> None:
     """The hook: apply the rules to each event of one ingest batch."""
-    from hifazat.alerts.service import raise_alert
+    from hifazat.alerts.raising import raise_alert
 
     # A batch carries thousands of events of a handful of (agency, kind) pairs: look each rule up once, and
     # ask for already-raised events in one query, so the hook stays cheap inside the ingest transaction.

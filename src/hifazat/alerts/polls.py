@@ -228,7 +228,7 @@ def _last_position(session: Session, person: Person) -> tuple[float | None, floa
 def record_answer(
     session: Session, poll: Poll, person_id: str, answer: str, *, channel: str, actor: Principal
 ) -> PollRecipient:
-    from hifazat.alerts.service import raise_alert
+    from hifazat.alerts.raising import raise_alert
 
     if answer not in ANSWERS:
         raise invalid("answer", f"must be one of {', '.join(ANSWERS)}")

@@ -83,7 +83,7 @@ def _mask(phone: str) -> str:
 
 
 def handle(session: Session, phone: str, body: str) -> Response:
-    from hifazat.alerts.service import raise_alert
+    from hifazat.alerts.raising import raise_alert
 
     actor = system_actor("sms")
     sender = find_sender(session, phone)

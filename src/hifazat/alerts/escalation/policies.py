@@ -97,30 +97,30 @@ def levels_for(session: Session, alert: Alert) -> list[dict[str, Any]]:
     return default_levels(session, alert)
 
 
+_TARGET_MODELS: dict[str, Any] = {"user": User, "unit": Unit, "agency": Agency}
+
+
+def _exists(session: Session, model: Any, row_id: str) -> bool:
+    row = session.get(model, row_id)
+    return row is not None and row.deleted_at is None
+
+
+def _check_target(session: Session, where: str, t: dict[str, Any]) -> None:
+    kind = t["kind"]
+    if kind in _TARGET_MODELS:
+        if not _exists(session, _TARGET_MODELS[kind], t["id"]):
+            raise invalid(f"{where}.id", f"no such {kind}")
+    elif kind == "role":
+        if t["role"] not in {r.value for r in Role}:
+            raise invalid(f"{where}.role", f"must be one of {', '.join(r.value for r in Role)}")
+        if t.get("agency_id") and not _exists(session, Agency, t["agency_id"]):
+            raise invalid(f"{where}.agency_id", "no such agency")
+
+
 def _check_targets(session: Session, levels: list[dict[str, Any]]) -> None:
     for i, level in enumerate(levels):
         for j, t in enumerate(level["targets"]):
-            where = f"levels.{i}.targets.{j}"
-            kind = t["kind"]
-            if kind == "user":
-                user = session.get(User, t["id"])
-                if user is None or user.deleted_at is not None:
-                    raise invalid(f"{where}.id", "no such user")
-            elif kind == "unit":
-                unit = session.get(Unit, t["id"])
-                if unit is None or unit.deleted_at is not None:
-                    raise invalid(f"{where}.id", "no such unit")
-            elif kind == "agency":
-                ag = session.get(Agency, t["id"])
-                if ag is None or ag.deleted_at is not None:
-                    raise invalid(f"{where}.id", "no such agency")
-            elif kind == "role":
-                if t["role"] not in {r.value for r in Role}:
-                    raise invalid(f"{where}.role", f"must be one of {', '.join(r.value for r in Role)}")
-                if t.get("agency_id"):
-                    ag = session.get(Agency, t["agency_id"])
-                    if ag is None or ag.deleted_at is not None:
-                        raise invalid(f"{where}.agency_id", "no such agency")
+            _check_target(session, f"levels.{i}.targets.{j}", t)
 
 
 def _levels_json(levels: Sequence[Any]) -> list[dict[str, Any]]:
