@@ -103,3 +103,22 @@ def test_an_update_that_changes_nothing_writes_nothing(
             problems.append(f"{label}: changed the tables {changed}")
     assert repeated >= 12, "the scenario's updates were all repeated"
     assert problems == [], "\n".join(problems)
+
+
+def test_a_password_change_is_recorded_without_the_hash(
+    audit_client: TestClient, initialised: bootstrap.InitResult
+) -> None:
+    admin = login(audit_client, "admin", ADMIN_PASSWORD)
+    body = {
+        "username": "pw-op",
+        "password": ADMIN_PASSWORD,
+        "full_name": "Pw Op",
+        "agency_id": initialised.agency_id,
+        "roles": ["operator"],
+    }
+    uid = audit_client.post(f"{V1}/users", json=body, headers=admin).json()["id"]
+    head = audit_head()
+    r = audit_client.patch(f"{V1}/users/{uid}", json={"password": "a-brand-new-secret"}, headers=admin)
+    assert r.status_code == 200, r.text
+    got = [(e.action, e.entity, e.entity_id, e.after) for e in entries_after(head)]
+    assert got == [("update", "users", uid, {"password_changed": True})]
