@@ -10,7 +10,7 @@ from hifazat.auth.models import Agency, AgencyKind, User
 from hifazat.auth.policy import system_actor
 from hifazat.config import Settings
 from hifazat.platform import migrate
-from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.writes import NO_EVENT, audited_create
 from hifazat.platform.db import unit_of_work
 from hifazat.security import crypto
 from hifazat.security.passwords import hash_password, password_problem
@@ -45,16 +45,7 @@ def init(settings: Settings, password: str | None) -> InitResult:
                 jurisdiction=["PK"],
                 country="PK",
             )
-            session.add(agency)
-            session.flush()
-            audit.record(
-                session,
-                actor=actor,
-                action="create",
-                entity="agencies",
-                entity_id=agency.id,
-                after=audit.snapshot(agency),
-            )
+            audited_create(session, agency, kind="agencies", principal=actor, subject=NO_EVENT)
         admin = session.scalar(select(User).where(func.lower(User.username) == settings.admin_user.lower()))
         created_admin = admin is None
         if admin is None:
@@ -72,16 +63,7 @@ def init(settings: Settings, password: str | None) -> InitResult:
                 roles=["admin", "auditor", "operator"],
                 password_hash=hash_password(password),
             )
-            session.add(admin)
-            session.flush()
-            audit.record(
-                session,
-                actor=actor,
-                action="create",
-                entity="users",
-                entity_id=admin.id,
-                after=audit.snapshot(admin),
-            )
+            audited_create(session, admin, kind="users", principal=actor, subject=NO_EVENT)
         return InitResult(agency.id, admin.id, created_agency, created_admin)
 
 

@@ -8,7 +8,18 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import or_, select
 
-from hifazat.alerts import cap, dispatch, escalation, lifecycle, notifications, polls, rules, service
+from hifazat.alerts import (
+    cap,
+    dispatch,
+    escalation,
+    lifecycle,
+    notifications,
+    polls,
+    raising,
+    rules,
+    service,
+    transitions,
+)
 from hifazat.alerts.models import Alert, CapScope
 from hifazat.alerts.schemas import (
     AlertIn,
@@ -66,7 +77,7 @@ def _create_alert(body: AlertIn, request: Request) -> bytes:
     with unit_of_work(readonly=True) as session:  # sign-in check without the write lock
         principal = principal_from_request(session, request)
     with unit_of_work() as session:
-        alert = service.create(session, body, principal)
+        alert = raising.create(session, body, principal)
         # The creator always sees its alert in full and may act on it (owner, or shared with its agency).
         data = service.present(session, alert, service.FULL_RW_SHARED, assignments=[])
     return orjson.dumps(data)
@@ -124,7 +135,7 @@ def act(
 ) -> dict[str, Any]:
     """acknowledge, respond, resolve, false_alarm, reopen. A transition the current state does not allow
     answers 409 naming the current state and the actions it allows."""
-    alert = service.transition(
+    alert = transitions.transition(
         session, alert_id=alert_id, action=action, note=body.note if body else "", principal=principal
     )
     _, view = service.get_alert(session, alert.id, principal)

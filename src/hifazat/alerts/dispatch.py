@@ -18,8 +18,7 @@ from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.policy import Principal
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, invalid, not_found
-from hifazat.platform.audit import log as audit
-from hifazat.platform.audit.writes import audited_update
+from hifazat.platform.audit.writes import audited_action, audited_update
 from hifazat.registry.models import Site, Unit, UnitStatus
 
 EARTH_R_M = 6_371_008.8
@@ -107,7 +106,9 @@ def assign(
     session: Session, alert: Alert, unit_ids: list[str], principal: Principal, note: str = ""
 ) -> list[Assignment]:
     """Dispatch units (en route). The alert moves to responding (acknowledging it first if it was new)."""
-    from hifazat.alerts.service import add_event, apply_transition, emit_changed
+    # alerts.service and alerts.transitions import this module (release_all): imported when used.
+    from hifazat.alerts.service import add_event, emit_changed
+    from hifazat.alerts.transitions import apply_transition
 
     if alert.status not in (AlertStatus.new, AlertStatus.acknowledged, AlertStatus.responding):
         raise Problem(
@@ -167,9 +168,9 @@ def assign(
             note=note,
             data={"assignment_id": a.id, "unit_id": unit.id, "call_sign": unit.call_sign},
         )
-        audit.record(
+        audited_action(
             session,
-            actor=principal,
+            principal=principal,
             action="assign",
             entity="alerts",
             entity_id=alert.id,
@@ -217,9 +218,9 @@ def set_status(
         "unit_status",
         data={"assignment_id": a.id, "unit_id": a.unit_id, "from": before, "to": status},
     )
-    audit.record(
+    audited_action(
         session,
-        actor=principal,
+        principal=principal,
         action="unit_status",
         entity="alerts",
         entity_id=alert.id,

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.alerts import rules
 from hifazat.alerts.models import Alert
-from hifazat.alerts.service import raise_alert
+from hifazat.alerts.raising import raise_alert
 from hifazat.auth.models import User
 from hifazat.auth.policy import system_actor
 from hifazat.core.db import utcnow

@@ -22,8 +22,8 @@ from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.policy import Principal, can_write_agency, require, scope, system_actor, view_of
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, conflict, invalid, not_found
-from hifazat.platform.audit import log as audit
 from hifazat.platform.audit.chain import stamp
+from hifazat.platform.audit.writes import audited_action
 from hifazat.platform.outbox import emit
 from hifazat.platform.stream import StreamRoute
 from hifazat.registry.models import Person, PersonStatus, Site
@@ -176,9 +176,9 @@ def create(session: Session, data: PollIn, principal: Principal) -> Poll:
     for p in persons:
         session.add(PollRecipient(poll_id=poll.id, person_id=p.id))
     session.flush()
-    audit.record(
+    audited_action(
         session,
-        actor=principal,
+        principal=principal,
         action="create",
         entity=KIND,
         entity_id=poll.id,
@@ -228,7 +228,7 @@ def _last_position(session: Session, person: Person) -> tuple[float | None, floa
 def record_answer(
     session: Session, poll: Poll, person_id: str, answer: str, *, channel: str, actor: Principal
 ) -> PollRecipient:
-    from hifazat.alerts.service import raise_alert
+    from hifazat.alerts.raising import raise_alert
 
     if answer not in ANSWERS:
         raise invalid("answer", f"must be one of {', '.join(ANSWERS)}")
@@ -268,9 +268,9 @@ def record_answer(
             data={"poll_id": poll.id, "channel": channel},
         )
         row.alert_id = alert.id
-    audit.record(
+    audited_action(
         session,
-        actor=actor,
+        principal=actor,
         action="answer",
         entity=KIND,
         entity_id=poll.id,
@@ -310,8 +310,13 @@ def close(session: Session, poll_id: str, principal: Principal) -> Poll:
         raise conflict("this poll is already closed", field="status")
     poll.status = "closed"
     poll.updated_at = utcnow()
-    audit.record(
-        session, actor=principal, action="close", entity=KIND, entity_id=poll.id, after={"status": "closed"}
+    audited_action(
+        session,
+        principal=principal,
+        action="close",
+        entity=KIND,
+        entity_id=poll.id,
+        after={"status": "closed"},
     )
     session.flush()
     _emit(session, poll, "closed")

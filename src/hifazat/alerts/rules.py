@@ -20,7 +20,7 @@ from hifazat.alerts.models import Alert, AlertRule
 from hifazat.alerts.schemas import RuleIn
 from hifazat.auth.policy import Principal, can_write_agency, require, system_actor
 from hifazat.core.errors import invalid
-from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.writes import NO_EVENT, audited_create, audited_update
 
 EVENT_KINDS = (
     "sos",
@@ -96,23 +96,16 @@ def put_rule(session: Session, event_kind: str, data: RuleIn, principal: Princip
     row = session.scalar(
         select(AlertRule).where(AlertRule.agency_id == owner, AlertRule.event_kind == event_kind)
     )
-    before = audit.snapshot(row) if row else None
+    values = {
+        "severity": data.severity.value if data.severity else None,
+        "suppress_s": data.suppress_s,
+        "enabled": data.enabled,
+    }
     if row is None:
-        row = AlertRule(agency_id=owner, event_kind=event_kind)
-        session.add(row)
-    row.severity = data.severity.value if data.severity else None
-    row.suppress_s = data.suppress_s
-    row.enabled = data.enabled
-    session.flush([row])
-    audit.record(
-        session,
-        actor=principal,
-        action="update" if before else "create",
-        entity="alert_rules",
-        entity_id=row.id,
-        before=before,
-        after=audit.snapshot(row),
-    )
+        row = AlertRule(agency_id=owner, event_kind=event_kind, **values)
+        audited_create(session, row, kind="alert_rules", principal=principal, subject=NO_EVENT)
+    else:
+        audited_update(session, row, values, kind="alert_rules", principal=principal, subject=NO_EVENT)
     return row
 
 

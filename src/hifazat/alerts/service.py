@@ -1,4 +1,5 @@
-"""Alerts: raise (every source ends here), read with scope and shares, lifecycle moves. Never commits.
+"""Alerts: reads with scope and shares, the JSON shapes, the timeline, explicit shares and the changed
+event that raising (`raising.py`) and lifecycle moves (`transitions.py`) write with. Never commits.
 
 Every change appends to the alert's timeline and the audit chain and emits `alerts.changed` through the
 outbox in the same transaction, so a 2xx answer means the alert and its event are durable.
@@ -7,8 +8,7 @@ outbox in the same transaction, so a 2xx answer means the alert and its event ar
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, get_args
 
 from sqlalchemy import ColumnElement, or_, select
@@ -16,21 +16,15 @@ from sqlalchemy.orm import Session
 
 from hifazat.alerts import lifecycle
 from hifazat.alerts.events import ALERT_SUBJECT, ALERT_SUMMARY, AlertChanged
-from hifazat.alerts.models import Alert, AlertEvent, AlertKind, AlertShare, AlertStatus, Assignment
-from hifazat.alerts.schemas import DEFAULT_SEVERITY, AlertIn, AlertOut
-from hifazat.auth.access import get_visible
-from hifazat.auth.models import User
-from hifazat.auth.policy import Principal, View, can_write_agency, require, scope, view_of
-from hifazat.config import get_settings
-from hifazat.core.db import new_id, utcnow
-from hifazat.core.errors import Problem, forbidden, invalid, not_found
+from hifazat.alerts.models import Alert, AlertEvent, AlertShare, Assignment
+from hifazat.alerts.schemas import AlertOut
+from hifazat.auth.policy import Principal, View, require, scope, view_of
+from hifazat.core.db import utcnow
+from hifazat.core.errors import forbidden, not_found
 from hifazat.core.pagination import decode_cursor, encode_cursor
-from hifazat.platform.audit import log as audit
 from hifazat.platform.audit.chain import stamp
-from hifazat.platform.fast_insert import insert_pending
 from hifazat.platform.outbox import emit
 from hifazat.platform.stream import StreamRoute
-from hifazat.registry.models import Person, Site
 
 KIND = "alerts"
 SUBJECT = ALERT_SUBJECT
@@ -269,288 +263,3 @@ def share(session: Session, alert: Alert, agency_ids: Iterable[str], reason: str
     if added:
         session.info[_SHARES][alert.id].extend(added)
     return added
-
-
-# --- raising --------------------------------------------------------------------------------------------
-
-
-def raise_alert(
-    session: Session,
-    *,
-    actor: Principal,
-    agency_id: str,
-    kind: str,
-    severity: str,
-    source: str,
-    title: str,
-    description: str = "",
-    lat: float | None = None,
-    lon: float | None = None,
-    person_id: str | None = None,
-    subject_user_id: str | None = None,
-    device_id: str | None = None,
-    site_id: str | None = None,
-    province: str | None = None,
-    district: str | None = None,
-    nationality: str | None = None,
-    cap_scope: str = "restricted",
-    dedupe_key: str | None = None,
-    source_event_id: str | None = None,
-    poll_id: str | None = None,
-    share_with: Iterable[str] = (),
-    data: dict[str, Any] | None = None,
-) -> Alert:
-    """The one way an alert comes into being: row, timeline, audit, escalation start, outbox event."""
-    from hifazat.alerts import escalation
-
-    now = utcnow()
-    policy_id = escalation.policy_id_for(session, agency_id=agency_id, site_id=site_id, severity=severity)
-    alert = Alert(
-        id=new_id(),  # known now: the alert's rows all go in one flush (with the audit entry's)
-        escalation_policy_id=policy_id,
-        agency_id=agency_id,
-        province=province,
-        district=district,
-        nationality=nationality,
-        kind=kind,
-        severity=severity,
-        status=AlertStatus.new.value,
-        source=source,
-        title=title[:200],
-        description=description,
-        lat=lat,
-        lon=lon,
-        person_id=person_id,
-        subject_user_id=subject_user_id,
-        device_id=device_id,
-        site_id=site_id,
-        cap_scope=cap_scope,
-        created_by=actor.user_id,
-        created_at=now,
-        updated_at=now,
-        last_seen_at=now,
-        dedupe_key=dedupe_key,
-        source_event_id=source_event_id,
-        poll_id=poll_id,
-        escalation_level=0,
-        repeat_count=0,
-    )
-    session.add(alert)
-    session.info.setdefault(_SHARES, {})[alert.id] = []  # a fresh alert has no shares yet
-    add_event(
-        session, alert, actor, "created", to_status=alert.status, data={"source": source, **(data or {})}
-    )
-    snapshot = audit.snapshot(alert)
-    share(session, alert, share_with, "raised by this agency")
-    escalation.start(session, alert, actor, now=now, fresh=True)
-    emit_changed(session, alert, "created", assignments=[])
-    # Last: the audit chain is one lock for every writer (PostgreSQL), held from here to the commit. Then
-    # all the alert's rows at once, without the flush (on PostgreSQL one statement): every SOS comes here.
-    audit.record(
-        session, actor=actor, action="create", entity=KIND, entity_id=alert.id, after=snapshot, insert=False
-    )
-    insert_pending(session)
-    return alert
-
-
-def _person_label(p: Person) -> str:
-    return f"{p.given_name} {p.family_name}".strip()
-
-
-def create(session: Session, data: AlertIn, principal: Principal, *, source: str = "api") -> Alert:
-    """POST /alerts: an SOS (anyone signed in, for a person, a device or themselves) or a manual alert."""
-    if data.kind == AlertKind.sos:
-        require(principal, KIND, "read")
-    else:
-        require(principal, KIND, "write")
-    severity = (data.severity or DEFAULT_SEVERITY.get(data.kind) or "medium").__str__()
-    person: Person | None = None
-    site: Site | None = None
-    found: Any
-    device_owner: tuple[str | None, str | None] = (None, None)
-    subject_user_id: str | None = None
-    owner: str | None = None
-    # The province comes from the caller, else the site, the person, the device; the district from the
-    # first of those lying in that province (as the policy reads them: a district inside its province).
-    place = _Place(data.province)
-    if data.site_id:
-        try:
-            found, _ = get_visible(session, Site, "sites", data.site_id, principal)
-        except Problem as exc:
-            raise invalid("site_id", "no such site visible to you") from exc
-        site = found
-        place.take(found.province, found.district)
-    if data.person_id:
-        try:
-            found, _ = get_visible(session, Person, "persons", data.person_id, principal)
-        except Problem as exc:
-            raise invalid("person_id", "no such person visible to you") from exc
-        person = found
-        owner = found.agency_id
-        place.take(found.province, found.district)
-    elif data.device_id:
-        dev = _device(session, data.device_id, principal)
-        owner = dev["agency_id"]
-        place.take(dev.get("province"), dev.get("district"))
-        device_owner = (dev.get("owner_kind"), dev.get("owner_id"))
-        if device_owner[0] == "person" and device_owner[1]:
-            person = session.get(Person, device_owner[1])
-        elif device_owner[0] == "user":
-            subject_user_id = device_owner[1]
-    elif data.for_self:
-        subject_user_id = principal.user_id
-        owner = principal.agency_id
-    if data.agency_id:
-        if not can_write_agency(principal, data.agency_id):
-            raise invalid("agency_id", "you may only raise alerts for your own agency or one below it")
-        owner = data.agency_id
-    owner = owner or principal.agency_id
-    if owner is None:
-        raise invalid("agency_id", "is required for this caller")
-    if person is not None:
-        label = _person_label(person)
-    elif subject_user_id == principal.user_id and principal.full_name is not None:
-        label = principal.full_name or principal.username  # an SOS for oneself: the name came with the token
-    elif subject_user_id:
-        names = session.execute(
-            select(User.full_name, User.username).where(User.id == subject_user_id)
-        ).first()
-        label = (names[0] or names[1]) if names else "user"
-    elif data.device_id:
-        label = f"device {data.device_id[:8]}"
-    else:
-        label = site.name if site else ""
-    kind_label = "SOS" if data.kind == AlertKind.sos else data.kind.replace("_", " ").capitalize()
-    title = data.title or (f"{kind_label}: {label}" if label else kind_label)
-    extra_share = [principal.agency_id] if principal.agency_id and principal.agency_id != owner else []
-    return raise_alert(
-        session,
-        actor=principal,
-        agency_id=owner,
-        kind=data.kind.value,
-        severity=severity,
-        source=source,
-        title=title,
-        description=data.description,
-        lat=data.lat,
-        lon=data.lon,
-        person_id=person.id if person else None,
-        subject_user_id=subject_user_id,
-        device_id=data.device_id,
-        site_id=site.id if site else None,
-        province=place.province,
-        district=place.district,
-        nationality=person.nationality if person else None,
-        cap_scope=data.cap_scope.value,
-        share_with=extra_share,
-    )
-
-
-@dataclass
-class _Place:
-    """An alert's province and district while `create` looks at its site, person and device in turn."""
-
-    province: str | None
-    district: str | None = None
-
-    def take(self, province: str | None, district: str | None) -> None:
-        self.province = self.province or province
-        if self.district is None and province is not None and province == self.province:
-            self.district = district
-
-
-def _device(session: Session, device_id: str, principal: Principal) -> dict[str, Any]:
-    """The device as owner/agency facts, through the tracking domain when it is installed."""
-    try:
-        from hifazat.tracking import models as tmodels
-    except ImportError as exc:
-        raise invalid("device_id", "device tracking is not available on this server") from exc
-    device_model = getattr(tmodels, "Device", None)
-    if device_model is None:
-        raise invalid("device_id", "device tracking is not available on this server")
-    try:
-        dev, _ = get_visible(session, device_model, "devices", device_id, principal)
-    except Problem as exc:
-        raise invalid("device_id", "no such device visible to you") from exc
-    return {
-        "agency_id": dev.agency_id,
-        "province": getattr(dev, "province", None),
-        "district": getattr(dev, "district", None),
-        "owner_kind": getattr(dev, "owner_kind", None),
-        "owner_id": getattr(dev, "owner_id", None),
-    }
-
-
-# --- lifecycle ------------------------------------------------------------------------------------------
-
-
-def transition(session: Session, *, alert_id: str, action: str, note: str, principal: Principal) -> Alert:
-    require(principal, KIND, "write")
-    alert, _ = get_alert(session, alert_id, principal, for_write=True)
-    return apply_transition(session, alert, action, note=note, principal=principal)
-
-
-def apply_transition(
-    session: Session, alert: Alert, action: str, *, note: str, principal: Principal, check_roles: bool = True
-) -> Alert:
-    from hifazat.alerts import dispatch, escalation
-
-    if action not in lifecycle.ACTIONS:
-        raise invalid("action", f"must be one of {', '.join(lifecycle.ACTIONS)}")
-    current = alert.status
-    t = lifecycle.lookup(current, action)
-    if t is None:
-        allowed = lifecycle.allowed_actions(current)
-        raise Problem(
-            409,
-            "Conflict",
-            f"cannot {action} an alert that is {current}"
-            + (f"; allowed now: {', '.join(allowed)}" if allowed else "; it admits no action now"),
-            errors=[{"field": "status", "reason": f"alert is {current}"}],
-            current_state=current,
-            allowed_actions=allowed,
-        )
-    if check_roles and not principal.has(*t.roles):
-        raise forbidden(f"{action} on an alert needs one of the roles: {', '.join(sorted(t.roles))}")
-    now = utcnow()
-    if action == "reopen" and current == AlertStatus.resolved.value:
-        window = get_settings().alerts_reopen_window_s
-        if alert.resolved_at is not None and now - alert.resolved_at > timedelta(seconds=window):
-            raise Problem(
-                409,
-                "Conflict",
-                f"this alert was resolved more than {window} s ago; raise a new alert instead",
-                errors=[{"field": "status", "reason": "reopen window has passed"}],
-                current_state=current,
-                allowed_actions=[],
-            )
-    before = {"status": current}
-    alert.status = t.to
-    alert.updated_at = now
-    if t.to == AlertStatus.acknowledged and alert.acknowledged_at is None:
-        alert.acknowledged_at, alert.acknowledged_by = now, principal.username
-    if t.closes:
-        alert.resolved_at, alert.resolved_by = now, principal.username
-    if action == "reopen":
-        alert.resolved_at, alert.resolved_by = None, None
-        if t.to == AlertStatus.new:
-            alert.acknowledged_at, alert.acknowledged_by = None, None
-    add_event(session, alert, principal, action, from_status=current, to_status=t.to, note=note)
-    audit.record(
-        session,
-        actor=principal,
-        action=action,
-        entity=KIND,
-        entity_id=alert.id,
-        before=before,
-        after={"status": t.to, "note": note} if note else {"status": t.to},
-    )
-    if t.stops_escalation or t.closes:
-        escalation.cancel(session, alert)
-    if t.closes:
-        dispatch.release_all(session, alert, principal)
-    if t.restarts_escalation:
-        escalation.start(session, alert, principal, now=now)
-    session.flush()
-    emit_changed(session, alert, action)
-    return alert

@@ -23,7 +23,7 @@ from hifazat.auth.models import User
 from hifazat.auth.policy import system_actor
 from hifazat.config import get_settings
 from hifazat.core.errors import Problem, problem_response
-from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.writes import audited_action
 from hifazat.platform.deps import DbSession
 from hifazat.registry.models import Person, PersonStatus
 
@@ -83,15 +83,15 @@ def _mask(phone: str) -> str:
 
 
 def handle(session: Session, phone: str, body: str) -> Response:
-    from hifazat.alerts.service import raise_alert
+    from hifazat.alerts.raising import raise_alert
 
     actor = system_actor("sms")
     sender = find_sender(session, phone)
     word = (body.strip().split() or [""])[0].upper().strip(".!")
     if sender is None:
-        audit.record(
+        audited_action(
             session,
-            actor=actor,
+            principal=actor,
             action="sms_refused",
             entity="alerts",
             entity_id=None,
@@ -152,9 +152,9 @@ def handle(session: Session, phone: str, body: str) -> Response:
         )
         return twiml("Hifazat: SOS received. The control room has been alerted. Help is on the way.")
     if word == "SAFE":
-        audit.record(
+        audited_action(
             session,
-            actor=actor,
+            principal=actor,
             action="sms_safe",
             entity="alerts",
             entity_id=None,

@@ -11,7 +11,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hifazat.auth import cache as auth_cache
-from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
+from hifazat.auth.agreements import agreement_query, create_agreement, delete_agreement, get_agreement
+from hifazat.auth.models import AccessToken, Agency, User
 from hifazat.auth.policy import (
     WHOLE_COUNTRY,
     Principal,
@@ -20,13 +21,13 @@ from hifazat.auth.policy import (
     descendants,
     require,
 )
-from hifazat.auth.schemas import AgencyIn, AgreementIn, UserIn
+from hifazat.auth.schemas import AgencyIn
+from hifazat.auth.users import create_user, delete_user, get_user, update_user, user_query
 from hifazat.config import get_settings
-from hifazat.core.db import Base, utcnow
+from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, conflict, forbidden, invalid, not_found
-from hifazat.platform.audit import log as audit
-from hifazat.platform.audit.writes import audited_create, audited_delete, audited_update
-from hifazat.security.passwords import hash_password, verify_password
+from hifazat.platform.audit.writes import audited_action, audited_create, audited_delete, audited_update
+from hifazat.security.passwords import verify_password
 from hifazat.security.ratelimit import SlidingWindowLimiter
 from hifazat.security.tokens import new_token, token_digest
 
@@ -69,8 +70,8 @@ def login(session: Session, *, username: str, password: str, client: str | None)
     )
     if user is not None and user.locked_until and user.locked_until > now:
         retry = int((user.locked_until - now).total_seconds()) + 1
-        audit.record(
-            session, actor=_anon(user), action="login_refused_locked", entity="users", entity_id=user.id
+        audited_action(
+            session, principal=_anon(user), action="login_refused_locked", entity="users", entity_id=user.id
         )
         return LoginResult(
             None,
@@ -93,9 +94,9 @@ def login(session: Session, *, username: str, password: str, client: str | None)
             if user.failed_logins >= s.login_max_failures:
                 user.locked_until = now + timedelta(seconds=s.login_lockout_seconds)
                 user.failed_logins, user.first_failed_at = 0, None
-            audit.record(
+            audited_action(
                 session,
-                actor=_anon(user),
+                principal=_anon(user),
                 action="login_failed",
                 entity="users",
                 entity_id=user.id,
@@ -113,8 +114,8 @@ def login(session: Session, *, username: str, password: str, client: str | None)
             client=ip[:200],
         )
     )
-    audit.record(
-        session, actor=_anon(user), action="login", entity="users", entity_id=user.id, after={"from": ip}
+    audited_action(
+        session, principal=_anon(user), action="login", entity="users", entity_id=user.id, after={"from": ip}
     )
     return LoginResult(token, s.token_ttl_seconds, user, None)
 
@@ -204,7 +205,9 @@ def logout(session: Session, principal: Principal) -> None:
     tok = session.get(AccessToken, principal.token_id) if principal.token_id else None
     if tok is not None and tok.revoked_at is None:
         tok.revoked_at = utcnow()
-        audit.record(session, actor=principal, action="logout", entity="users", entity_id=principal.user_id)
+        audited_action(
+            session, principal=principal, action="logout", entity="users", entity_id=principal.user_id
+        )
 
 
 # --- agencies -------------------------------------------------------------------------------------------
@@ -283,7 +286,8 @@ def update_agency(
                 "parent_id", "an agency cannot be placed under itself or one of its own sub-agencies"
             )
         _may_parent(session, principal, new_parent)
-    return audited_update(session, row, changes, kind="agencies", principal=principal)
+    audited_update(session, row, changes, kind="agencies", principal=principal)
+    return row
 
 
 def delete_agency(session: Session, *, agency_id: str, principal: Principal) -> None:
@@ -311,151 +315,14 @@ def agency_query(q: str | None, kind: str | None, parent_id: str | None) -> Any:
     return stmt
 
 
-# --- users ----------------------------------------------------------------------------------------------
-
-
-def create_user(session: Session, *, data: UserIn, principal: Principal) -> User:
-    require(principal, "users", "write")
-    agency = session.get(Agency, data.agency_id)
-    if agency is None or agency.deleted_at is not None:
-        raise invalid("agency_id", "no such agency")
-    if not can_administer(principal, agency.id):
-        raise forbidden("you may only create users in your own agency or those below it")
-    if session.scalar(select(User.id).where(func.lower(User.username) == data.username)) is not None:
-        raise conflict(f"user name {data.username!r} is taken", field="username")
-    fields = data.model_dump(mode="json", exclude={"password"})
-    row = User(**fields, password_hash=hash_password(data.password))
-    return audited_create(session, row, kind="users", principal=principal)
-
-
-def get_user(session: Session, user_id: str, principal: Principal) -> User:
-    row = session.get(User, user_id)
-    if row is None or row.deleted_at is not None:
-        raise not_found("user")
-    if row.id != principal.user_id and (
-        not can_administer(principal, row.agency_id) or not principal.has("admin", "auditor")
-    ):
-        raise not_found("user")
-    return row
-
-
-def update_user(session: Session, *, user_id: str, changes: dict[str, Any], principal: Principal) -> User:
-    require(principal, "users", "write")
-    row = get_user(session, user_id, principal)
-    if row.id == principal.user_id and (
-        ("roles" in changes and "admin" not in (changes["roles"] or [])) or changes.get("active") is False
-    ):
-        raise invalid("roles", "you cannot remove your own admin role or deactivate yourself")
-    password = changes.pop("password", None)
-    if password:
-        changes["password_hash"] = hash_password(password)
-        _revoke_all(session, row.id)
-    if changes.get("active") is False:
-        _revoke_all(session, row.id)
-    return audited_update(session, row, changes, kind="users", principal=principal)
-
-
-def _revoke_all(session: Session, user_id: str) -> None:
-    now = utcnow()
-    for tok in session.scalars(
-        select(AccessToken).where(AccessToken.user_id == user_id, AccessToken.revoked_at.is_(None))
-    ):
-        tok.revoked_at = now
-
-
-def delete_user(session: Session, *, user_id: str, principal: Principal) -> None:
-    require(principal, "users", "write")
-    row = get_user(session, user_id, principal)
-    if row.id == principal.user_id:
-        raise invalid("id", "you cannot delete yourself")
-    _revoke_all(session, row.id)
-    audited_delete(session, row, kind="users", principal=principal)
-
-
-def user_query(principal: Principal, q: str | None, agency_id: str | None, role: str | None) -> Any:
-    stmt = select(User).where(User.deleted_at.is_(None))
-    if not principal.platform_admin:
-        stmt = stmt.where(User.agency_id.in_(principal.tree))
-    if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like)))
-    if agency_id:
-        stmt = stmt.where(User.agency_id == agency_id)
-    if role:
-        # roles is a JSON list; a LIKE on its text form works on SQLite and PostgreSQL alike.
-        from sqlalchemy import String, cast
-
-        stmt = stmt.where(cast(User.roles, String).like(f'%"{role}"%'))
-    return stmt
-
-
-# --- sharing agreements ---------------------------------------------------------------------------------
-
-
-def create_agreement(session: Session, *, data: AgreementIn, principal: Principal) -> SharingAgreement:
-    require(principal, "agreements", "write")
-    for field in ("grantor_id", "grantee_id"):
-        ag = session.get(Agency, getattr(data, field))
-        if ag is None or ag.deleted_at is not None:
-            raise invalid(field, "no such agency")
-    if not can_administer(principal, data.grantor_id):
-        raise forbidden("only the grantor agency (or one above it) may share its records")
-    _check_filters(data)
-    taken = session.scalar(
-        select(SharingAgreement.id).where(
-            SharingAgreement.grantor_id == data.grantor_id,
-            SharingAgreement.grantee_id == data.grantee_id,
-            SharingAgreement.name == data.name,
-        )
-    )
-    if taken is not None:
-        raise conflict(f"an agreement named {data.name!r} between these agencies exists", field="name")
-    row = SharingAgreement(**data.model_dump(mode="python"))
-    row.level = data.level.value
-    return audited_create(session, row, kind="agreements", principal=principal)
-
-
-# The registry's kinds are its table names; auth sits below the registry and reads them from the metadata.
-_REGISTRY_KINDS = frozenset({"persons", "projects", "sites", "units", "vehicles"})
-
-
-def _check_filters(data: AgreementIn) -> None:
-    """A filter on a field a shared kind lacks would silently share nothing: refuse it instead."""
-    for kind in data.entity_kinds:
-        table = Base.metadata.tables.get(kind) if kind in _REGISTRY_KINDS else None
-        if table is None:
-            continue  # kinds of later domains: their columns are checked when the grant is applied
-        columns = set(table.columns.keys()) - audit.SECRET_COLUMNS
-        unknown = sorted(set(data.filters) - columns)
-        if unknown:
-            raise invalid("filters", f"{kind} have no field {', '.join(unknown)}")
-
-
-def agreement_query(principal: Principal) -> Any:
-    stmt = select(SharingAgreement).where(SharingAgreement.deleted_at.is_(None))
-    if principal.platform_admin:
-        return stmt
-    return stmt.where(
-        or_(SharingAgreement.grantor_id.in_(principal.tree), SharingAgreement.grantee_id.in_(principal.tree))
-    )
-
-
-def get_agreement(session: Session, agreement_id: str, principal: Principal) -> SharingAgreement:
-    row = session.get(SharingAgreement, agreement_id)
-    if (
-        row is None
-        or row.deleted_at is not None
-        or not (
-            principal.platform_admin or row.grantor_id in principal.tree or row.grantee_id in principal.tree
-        )
-    ):
-        raise not_found("agreement")
-    return row
-
-
-def delete_agreement(session: Session, *, agreement_id: str, principal: Principal) -> None:
-    require(principal, "agreements", "write")
-    row = get_agreement(session, agreement_id, principal)
-    if not can_administer(principal, row.grantor_id):
-        raise forbidden("only the grantor may end an agreement")
-    audited_delete(session, row, kind="agreements", principal=principal)
+__all__ = [
+    "agreement_query",
+    "create_agreement",
+    "create_user",
+    "delete_agreement",
+    "delete_user",
+    "get_agreement",
+    "get_user",
+    "update_user",
+    "user_query",
+]

@@ -1,10 +1,10 @@
-"""Notification service: enqueue deliveries in the caller's transaction, read their state, preferences,
-webhook registrations. Plain functions with an explicit session; they never commit."""
+"""Notification service: enqueue deliveries in the caller's transaction and read their state; preferences
+(`preferences.py`) and webhook registrations (`webhooks.py`) are re-exported. Plain functions with an
+explicit session; they never commit."""
 
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,11 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hifazat.auth.models import User
-from hifazat.auth.policy import Principal, can_administer, system_actor, view_in
+from hifazat.auth.policy import Principal, system_actor, view_in
 from hifazat.config import get_settings
 from hifazat.core.db import new_id, utcnow
-from hifazat.core.errors import forbidden, invalid, not_found
+from hifazat.core.errors import invalid
 from hifazat.notify.events import (
     DELIVERY_SUBJECT,
     NOTIFICATION_SUBJECT,
@@ -27,24 +26,49 @@ from hifazat.notify.events import (
     DeliveryChanged,
     NotificationSent,
 )
-from hifazat.notify.models import Channel, Delivery, DeliveryStatus, NotificationPreference, Webhook, move
+from hifazat.notify.models import Channel, Delivery, DeliveryStatus, move
+from hifazat.notify.preferences import PREFS_KIND, get_preferences, present_preferences, set_preferences
 from hifazat.notify.recipients import Target, resolve
 from hifazat.notify.schemas import (
-    DEFAULT_CHANNELS,
-    PreferencesIn,
-    PreferencesOut,
     Recipient,
-    WebhookIn,
-    WebhookPatch,
 )
-from hifazat.platform.audit import log as audit
+from hifazat.notify.webhooks import (
+    HOOK_SECRET,
+    WEBHOOK_READ,
+    WEBHOOK_WRITE,
+    create_webhook,
+    delete_webhook,
+    get_webhook,
+    list_webhooks,
+    update_webhook,
+    webhook_secret,
+)
+from hifazat.platform.audit.writes import (
+    audited_action,
+)
 from hifazat.platform.composition import ExtensionPoint, current
 from hifazat.platform.outbox import emit
-from hifazat.security import crypto
 
 log = logging.getLogger("hifazat.notify")
 
-__all__ = ["Recipient", "deliveries_for", "enqueue"]
+__all__ = [
+    "HOOK_SECRET",
+    "PREFS_KIND",
+    "WEBHOOK_READ",
+    "WEBHOOK_WRITE",
+    "Recipient",
+    "create_webhook",
+    "delete_webhook",
+    "deliveries_for",
+    "enqueue",
+    "get_preferences",
+    "get_webhook",
+    "list_webhooks",
+    "present_preferences",
+    "set_preferences",
+    "update_webhook",
+    "webhook_secret",
+]
 
 
 # ref_kind -> fn(session, ref_id, principal) -> bool: may the caller see the referenced record?
@@ -214,9 +238,9 @@ def write(session: Session, p: Prepared, *, claimed: bool = False) -> list[Deliv
     if any(d.channel != Channel.stream for d in fresh):
         emit(session, WAKE_SUBJECT, {"id": new_id(), "agency_id": None, "count": len(fresh)})
     if fresh:
-        audit.record(
+        audited_action(
             session,
-            actor=system_actor("notify", str(ref_agency) if ref_agency else None),
+            principal=system_actor("notify", str(ref_agency) if ref_agency else None),
             action="enqueue",
             entity="deliveries",
             entity_id=p.ref_id,
@@ -299,191 +323,4 @@ def my_deliveries(session: Session, principal: Principal, limit: int = 100) -> l
             .order_by(Delivery.created_at.desc(), Delivery.id.desc())
             .limit(limit)
         )
-    )
-
-
-# --- preferences ----------------------------------------------------------------------------------
-
-
-def _target_user(session: Session, principal: Principal, user_id: str | None, *, write: bool) -> User:
-    uid = user_id or principal.user_id
-    if uid is None:
-        raise not_found("user")
-    user = session.get(User, uid)
-    if user is None or user.deleted_at is not None:
-        raise not_found("user")
-    if uid == principal.user_id:
-        return user
-    if not (principal.has("admin") and can_administer(principal, user.agency_id)):
-        # Another agency's user, or a non-admin asking about someone else: the same 404 as absent.
-        if principal.has("admin", "auditor") and not write and can_administer(principal, user.agency_id):
-            return user
-        raise not_found("user")
-    return user
-
-
-def get_preferences(session: Session, principal: Principal, user_id: str | None = None) -> PreferencesOut:
-    user = _target_user(session, principal, user_id, write=False)
-    pref = session.get(NotificationPreference, user.id)
-    return present_preferences(user, pref)
-
-
-def present_preferences(user: User, pref: NotificationPreference | None) -> PreferencesOut:
-    if pref is None:
-        return PreferencesOut(
-            user_id=user.id, email=None, channels=dict(DEFAULT_CHANNELS), effective_email=user.email
-        )
-    channels = dict(DEFAULT_CHANNELS)
-    channels.update({k: v for k, v in pref.channels.items()})
-    return PreferencesOut.model_validate(
-        {
-            "user_id": user.id,
-            "email": pref.email,
-            "channels": channels,
-            "topics": pref.topics or {},
-            "quiet_hours": pref.quiet_hours or None,
-            "effective_email": pref.email or user.email,
-        }
-    )
-
-
-def set_preferences(
-    session: Session, principal: Principal, data: PreferencesIn, user_id: str | None = None
-) -> PreferencesOut:
-    user = _target_user(session, principal, user_id, write=True)
-    pref = session.get(NotificationPreference, user.id)
-    before = audit.snapshot(pref) if pref else None
-    values = {
-        "email": str(data.email) if data.email else None,
-        "channels": {k: v.model_dump() for k, v in data.channels.items()},
-        "topics": {k: list(v) for k, v in data.topics.items()},
-        "quiet_hours": data.quiet_hours.model_dump() if data.quiet_hours else {},
-    }
-    if pref is None:
-        pref = NotificationPreference(user_id=user.id, agency_id=user.agency_id, **values)
-        session.add(pref)
-    else:
-        for k, v in values.items():
-            setattr(pref, k, v)
-        pref.updated_at = utcnow()
-    session.flush([pref])
-    b, a = audit.diff(before or {}, audit.snapshot(pref))
-    if a:
-        audit.record(
-            session,
-            actor=principal,
-            action="update" if before else "create",
-            entity="notification_preferences",
-            entity_id=user.id,
-            before=b or None,
-            after=a,
-        )
-    return present_preferences(user, pref)
-
-
-# --- webhooks -------------------------------------------------------------------------------------
-
-WEBHOOK_READ = ("admin", "operator")
-WEBHOOK_WRITE = ("admin",)
-
-
-def _hook_visible(principal: Principal, hook: Webhook) -> bool:
-    return principal.system or (hook.agency_id in principal.tree and principal.has(*WEBHOOK_READ))
-
-
-def webhook_secret(hook: Webhook) -> str:
-    return crypto.decrypt(hook.secret_enc)
-
-
-def list_webhooks(session: Session, principal: Principal) -> list[Webhook]:
-    if not principal.has(*WEBHOOK_READ):
-        raise forbidden("your roles do not allow reading webhooks")
-    q = select(Webhook).where(Webhook.deleted_at.is_(None)).order_by(Webhook.id)
-    if not principal.system:
-        q = q.where(Webhook.agency_id.in_(principal.tree))
-    return list(session.scalars(q))
-
-
-def get_webhook(session: Session, principal: Principal, hook_id: str) -> Webhook:
-    hook = session.get(Webhook, hook_id)
-    if hook is None or hook.deleted_at is not None or not _hook_visible(principal, hook):
-        raise not_found("webhook")
-    return hook
-
-
-def _snapshot_hook(hook: Webhook) -> dict[str, Any]:
-    return audit.snapshot(hook, exclude=("secret_enc",))
-
-
-def create_webhook(session: Session, principal: Principal, data: WebhookIn) -> tuple[Webhook, str]:
-    if not principal.has(*WEBHOOK_WRITE):
-        raise forbidden("your roles do not allow registering webhooks")
-    agency_id = data.agency_id or principal.agency_id
-    if agency_id is None or not can_administer(principal, agency_id):
-        raise invalid("agency_id", "is not an agency you administer")
-    secret = data.secret or secrets.token_urlsafe(32)
-    hook = Webhook(
-        id=new_id(),
-        agency_id=agency_id,
-        name=data.name,
-        url=data.url,
-        secret_enc=crypto.encrypt(secret),
-        topics=list(data.topics),
-        active=data.active,
-    )
-    session.add(hook)
-    session.flush([hook])
-    audit.record(
-        session,
-        actor=principal,
-        action="create",
-        entity="webhooks",
-        entity_id=hook.id,
-        after=_snapshot_hook(hook),
-    )
-    return hook, secret
-
-
-def update_webhook(
-    session: Session, principal: Principal, hook_id: str, data: WebhookPatch
-) -> tuple[Webhook, str | None]:
-    hook = get_webhook(session, principal, hook_id)
-    if not principal.has(*WEBHOOK_WRITE):
-        raise forbidden("your roles do not allow changing webhooks")
-    before = _snapshot_hook(hook)
-    changes = data.model_dump(exclude_unset=True)
-    secret = changes.pop("secret", None)
-    for k, v in changes.items():
-        if v is None:
-            raise invalid(k, "must not be null")
-        setattr(hook, k, v)
-    if secret:
-        hook.secret_enc = crypto.encrypt(secret)
-    hook.updated_at = utcnow()
-    session.flush([hook])
-    b, a = audit.diff(before, _snapshot_hook(hook))
-    if secret:
-        a["secret_rotated"] = True
-    if a:
-        audit.record(
-            session, actor=principal, action="update", entity="webhooks", entity_id=hook.id, before=b, after=a
-        )
-    return hook, secret
-
-
-def delete_webhook(session: Session, principal: Principal, hook_id: str) -> None:
-    hook = get_webhook(session, principal, hook_id)
-    if not principal.has(*WEBHOOK_WRITE):
-        raise forbidden("your roles do not allow removing webhooks")
-    hook.deleted_at = utcnow()
-    hook.active = False
-    session.flush([hook])
-    audit.record(
-        session,
-        actor=principal,
-        action="delete",
-        entity="webhooks",
-        entity_id=hook.id,
-        before={"deleted_at": None},
-        after={"deleted_at": audit.snapshot(hook)["deleted_at"]},
     )

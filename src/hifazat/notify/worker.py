@@ -35,7 +35,7 @@ from hifazat.notify.channels import mqtt as mqtt_channel
 from hifazat.notify.channels import webhook as webhook_channel
 from hifazat.notify.models import Channel, Delivery, DeliveryStatus, Webhook, move
 from hifazat.notify.service import DELIVERY_SUBJECT, WAKE_SUBJECT, delivery_event
-from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.writes import audited_action
 from hifazat.platform.bus import get_bus
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.outbox import emit
@@ -148,9 +148,9 @@ def _fail_now(session: Session, d: Delivery, reason: str, now: datetime) -> None
     d.locked_by = None
     session.flush([d])
     emit(session, DELIVERY_SUBJECT, delivery_event(d))
-    audit.record(
+    audited_action(
         session,
-        actor=system_actor("notify-worker", d.ref_agency_id),
+        principal=system_actor("notify-worker", d.ref_agency_id),
         action="delivery_failed",
         entity="deliveries",
         entity_id=d.id,
@@ -191,9 +191,9 @@ def finish(
     session.flush([d])
     emit(session, DELIVERY_SUBJECT, delivery_event(d))
     if d.status == DeliveryStatus.failed.value:
-        audit.record(
+        audited_action(
             session,
-            actor=system_actor("notify-worker", d.ref_agency_id),
+            principal=system_actor("notify-worker", d.ref_agency_id),
             action="delivery_failed",
             entity="deliveries",
             entity_id=d.id,

@@ -222,7 +222,7 @@ def update(session: Session, kind: str, entity_id: str, patch: BaseModel, princi
     _check_unique(
         session, spec, {**values, "agency_id": row.agency_id} if "call_sign" in values else values, row.id
     )
-    row = audited_update(session, row, values, kind=kind, principal=principal)
+    audited_update(session, row, values, kind=kind, principal=principal)
     if kind == "sites" and ("province" in values or "district" in values):
         _follow_site_place(session, row, principal)
     return row

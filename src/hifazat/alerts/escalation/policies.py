@@ -17,9 +17,8 @@ from hifazat.auth.access import get_visible
 from hifazat.auth.models import Agency, Role, User
 from hifazat.auth.policy import Principal, can_write_agency, require
 from hifazat.config import get_settings
-from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, forbidden, invalid, not_found
-from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.writes import NO_EVENT, audited_create, audited_delete, audited_update
 from hifazat.registry.models import Site, Unit
 
 KIND = "escalation_policies"
@@ -98,30 +97,30 @@ def levels_for(session: Session, alert: Alert) -> list[dict[str, Any]]:
     return default_levels(session, alert)
 
 
+_TARGET_MODELS: dict[str, Any] = {"user": User, "unit": Unit, "agency": Agency}
+
+
+def _exists(session: Session, model: Any, row_id: str) -> bool:
+    row = session.get(model, row_id)
+    return row is not None and row.deleted_at is None
+
+
+def _check_target(session: Session, where: str, t: dict[str, Any]) -> None:
+    kind = t["kind"]
+    if kind in _TARGET_MODELS:
+        if not _exists(session, _TARGET_MODELS[kind], t["id"]):
+            raise invalid(f"{where}.id", f"no such {kind}")
+    elif kind == "role":
+        if t["role"] not in {r.value for r in Role}:
+            raise invalid(f"{where}.role", f"must be one of {', '.join(r.value for r in Role)}")
+        if t.get("agency_id") and not _exists(session, Agency, t["agency_id"]):
+            raise invalid(f"{where}.agency_id", "no such agency")
+
+
 def _check_targets(session: Session, levels: list[dict[str, Any]]) -> None:
     for i, level in enumerate(levels):
         for j, t in enumerate(level["targets"]):
-            where = f"levels.{i}.targets.{j}"
-            kind = t["kind"]
-            if kind == "user":
-                user = session.get(User, t["id"])
-                if user is None or user.deleted_at is not None:
-                    raise invalid(f"{where}.id", "no such user")
-            elif kind == "unit":
-                unit = session.get(Unit, t["id"])
-                if unit is None or unit.deleted_at is not None:
-                    raise invalid(f"{where}.id", "no such unit")
-            elif kind == "agency":
-                ag = session.get(Agency, t["id"])
-                if ag is None or ag.deleted_at is not None:
-                    raise invalid(f"{where}.id", "no such agency")
-            elif kind == "role":
-                if t["role"] not in {r.value for r in Role}:
-                    raise invalid(f"{where}.role", f"must be one of {', '.join(r.value for r in Role)}")
-                if t.get("agency_id"):
-                    ag = session.get(Agency, t["agency_id"])
-                    if ag is None or ag.deleted_at is not None:
-                        raise invalid(f"{where}.agency_id", "no such agency")
+            _check_target(session, f"levels.{i}.targets.{j}", t)
 
 
 def _levels_json(levels: Sequence[Any]) -> list[dict[str, Any]]:
@@ -152,11 +151,7 @@ def create_policy(session: Session, data: PolicyIn, principal: Principal) -> Esc
         levels=levels,
         active=data.active,
     )
-    session.add(row)
-    session.flush([row])
-    audit.record(
-        session, actor=principal, action="create", entity=KIND, entity_id=row.id, after=audit.snapshot(row)
-    )
+    audited_create(session, row, kind=KIND, principal=principal, subject=NO_EVENT)
     return row
 
 
@@ -209,16 +204,7 @@ def update_policy(
         values["severity"] = str(values["severity"].value)
     if "active" in values and values["active"] is None:
         raise invalid("active", "cannot be null")
-    before = audit.snapshot(row)
-    for key, value in values.items():
-        setattr(row, key, value)
-    row.updated_at = utcnow()
-    session.flush([row])
-    b, a = audit.diff(before, audit.snapshot(row))
-    if a:
-        audit.record(
-            session, actor=principal, action="update", entity=KIND, entity_id=row.id, before=b, after=a
-        )
+    audited_update(session, row, values, kind=KIND, principal=principal, subject=NO_EVENT)
     return row
 
 
@@ -227,10 +213,7 @@ def delete_policy(session: Session, policy_id: str, principal: Principal) -> Non
     row = get_policy(session, policy_id, principal)
     if not can_write_agency(principal, row.agency_id):
         raise forbidden("this policy belongs to another agency")
-    row.deleted_at = utcnow()
-    audit.record(
-        session, actor=principal, action="delete", entity=KIND, entity_id=row.id, after={"deleted": True}
-    )
+    audited_delete(session, row, kind=KIND, principal=principal, subject=NO_EVENT)
 
 
 def raised_reason(policy: EscalationPolicy | None) -> str:

@@ -21,7 +21,7 @@ from hifazat.alerts.escalation.policies import levels_for, raised_reason, select
 from hifazat.alerts.models import Alert, AlertStatus, EscalationTimer, TimerState
 from hifazat.auth.policy import Principal, system_actor
 from hifazat.core.db import utcnow
-from hifazat.platform.audit import log as audit
+from hifazat.platform.audit.writes import audited_action
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.sqlite.api import let_urgent_through, run_background
 
@@ -169,9 +169,9 @@ def _fire(
     alert.updated_at = utcnow()
     reason = f"not acknowledged within {levels[timer.level - 1]['timeout_s']} s"
     notify_level(session, alert, timer.level, actor, reason)
-    audit.record(
+    audited_action(
         session,
-        actor=actor,
+        principal=actor,
         action="escalate",
         entity="alerts",
         entity_id=alert.id,

@@ -1,0 +1,243 @@
+"""Raising an alert: the one way an alert comes into being (every source ends here), and POST /alerts
+finding who or what it is about. Never commits."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hifazat.alerts.models import Alert, AlertKind, AlertStatus
+from hifazat.alerts.schemas import DEFAULT_SEVERITY, AlertIn
+from hifazat.alerts.service import _SHARES, KIND, add_event, emit_changed, share
+from hifazat.auth.access import get_visible
+from hifazat.auth.models import User
+from hifazat.auth.policy import Principal, can_write_agency, require
+from hifazat.core.db import new_id, utcnow
+from hifazat.core.errors import Problem, invalid
+from hifazat.platform.audit.writes import NO_EVENT, audited_create
+from hifazat.platform.fast_insert import insert_pending
+from hifazat.registry.models import Person, Site
+
+
+def raise_alert(
+    session: Session,
+    *,
+    actor: Principal,
+    agency_id: str,
+    kind: str,
+    severity: str,
+    source: str,
+    title: str,
+    description: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    person_id: str | None = None,
+    subject_user_id: str | None = None,
+    device_id: str | None = None,
+    site_id: str | None = None,
+    province: str | None = None,
+    district: str | None = None,
+    nationality: str | None = None,
+    cap_scope: str = "restricted",
+    dedupe_key: str | None = None,
+    source_event_id: str | None = None,
+    poll_id: str | None = None,
+    share_with: Iterable[str] = (),
+    data: dict[str, Any] | None = None,
+) -> Alert:
+    """The one way an alert comes into being: row, timeline, audit, escalation start, outbox event."""
+    from hifazat.alerts import escalation
+
+    now = utcnow()
+    policy_id = escalation.policy_id_for(session, agency_id=agency_id, site_id=site_id, severity=severity)
+    alert = Alert(
+        id=new_id(),  # known now: the alert's rows all go in one flush (with the audit entry's)
+        escalation_policy_id=policy_id,
+        agency_id=agency_id,
+        province=province,
+        district=district,
+        nationality=nationality,
+        kind=kind,
+        severity=severity,
+        status=AlertStatus.new.value,
+        source=source,
+        title=title[:200],
+        description=description,
+        lat=lat,
+        lon=lon,
+        person_id=person_id,
+        subject_user_id=subject_user_id,
+        device_id=device_id,
+        site_id=site_id,
+        cap_scope=cap_scope,
+        created_by=actor.user_id,
+        created_at=now,
+        updated_at=now,
+        last_seen_at=now,
+        dedupe_key=dedupe_key,
+        source_event_id=source_event_id,
+        poll_id=poll_id,
+        escalation_level=0,
+        repeat_count=0,
+    )
+    session.add(alert)
+    session.info.setdefault(_SHARES, {})[alert.id] = []  # a fresh alert has no shares yet
+    add_event(
+        session, alert, actor, "created", to_status=alert.status, data={"source": source, **(data or {})}
+    )
+    # The entry waits, pending with the alert's other rows: the audit chain is one lock for every writer
+    # (PostgreSQL), taken only when `insert_pending` links it, and held from there to the commit.
+    audited_create(session, alert, kind=KIND, principal=actor, subject=NO_EVENT, insert=False)
+    share(session, alert, share_with, "raised by this agency")
+    escalation.start(session, alert, actor, now=now, fresh=True)
+    emit_changed(session, alert, "created", assignments=[])
+    # Last: all the alert's rows and its entry at once, without the flush (on PostgreSQL one statement):
+    # every SOS comes here.
+    insert_pending(session)
+    return alert
+
+
+def _person_label(p: Person) -> str:
+    return f"{p.given_name} {p.family_name}".strip()
+
+
+def create(session: Session, data: AlertIn, principal: Principal, *, source: str = "api") -> Alert:
+    """POST /alerts: an SOS (anyone signed in, for a person, a device or themselves) or a manual alert."""
+    require(principal, KIND, "read" if data.kind == AlertKind.sos else "write")
+    severity = (data.severity or DEFAULT_SEVERITY.get(data.kind) or "medium").__str__()
+    about = _subject_of(session, data, principal)
+    owner = _owner_of(data, principal, about)
+    extra_share = [principal.agency_id] if principal.agency_id and principal.agency_id != owner else []
+    person, site = about.person, about.site
+    return raise_alert(
+        session,
+        actor=principal,
+        agency_id=owner,
+        kind=data.kind.value,
+        severity=severity,
+        source=source,
+        title=_title(session, data, principal, about),
+        description=data.description,
+        lat=data.lat,
+        lon=data.lon,
+        person_id=person.id if person else None,
+        subject_user_id=about.subject_user_id,
+        device_id=data.device_id,
+        site_id=site.id if site else None,
+        province=about.place.province,
+        district=about.place.district,
+        nationality=person.nationality if person else None,
+        cap_scope=data.cap_scope.value,
+        share_with=extra_share,
+    )
+
+
+@dataclass
+class _Place:
+    """An alert's province and district while `create` looks at its site, person and device in turn."""
+
+    province: str | None
+    district: str | None = None
+
+    def take(self, province: str | None, district: str | None) -> None:
+        self.province = self.province or province
+        if self.district is None and province is not None and province == self.province:
+            self.district = district
+
+
+def _device(session: Session, device_id: str, principal: Principal) -> dict[str, Any]:
+    """The device as owner/agency facts, through the tracking domain when it is installed."""
+    try:
+        from hifazat.tracking import models as tmodels
+    except ImportError as exc:
+        raise invalid("device_id", "device tracking is not available on this server") from exc
+    device_model = getattr(tmodels, "Device", None)
+    if device_model is None:
+        raise invalid("device_id", "device tracking is not available on this server")
+    try:
+        dev, _ = get_visible(session, device_model, "devices", device_id, principal)
+    except Problem as exc:
+        raise invalid("device_id", "no such device visible to you") from exc
+    return {
+        "agency_id": dev.agency_id,
+        "province": getattr(dev, "province", None),
+        "district": getattr(dev, "district", None),
+        "owner_kind": getattr(dev, "owner_kind", None),
+        "owner_id": getattr(dev, "owner_id", None),
+    }
+
+
+@dataclass
+class _Subject:
+    """Who or what a new alert is about, as `create` finds it from the request."""
+
+    place: _Place
+    person: Person | None = None
+    site: Site | None = None
+    subject_user_id: str | None = None
+    owner: str | None = None
+
+
+def _visible(session: Session, model: Any, kind: str, row_id: str, principal: Principal, field: str) -> Any:
+    try:
+        found, _ = get_visible(session, model, kind, row_id, principal)
+    except Problem as exc:
+        raise invalid(field, f"no such {kind[:-1]} visible to you") from exc
+    return found
+
+
+def _subject_of(session: Session, data: AlertIn, principal: Principal) -> _Subject:
+    """The province comes from the caller, else the site, the person, the device; the district from the
+    first of those lying in that province (as the policy reads them: a district inside its province)."""
+    about = _Subject(_Place(data.province))
+    if data.site_id:
+        about.site = _visible(session, Site, "sites", data.site_id, principal, "site_id")
+        about.place.take(about.site.province, about.site.district)
+    if data.person_id:
+        about.person = _visible(session, Person, "persons", data.person_id, principal, "person_id")
+        about.owner = about.person.agency_id
+        about.place.take(about.person.province, about.person.district)
+    elif data.device_id:
+        dev = _device(session, data.device_id, principal)
+        about.owner = dev["agency_id"]
+        about.place.take(dev.get("province"), dev.get("district"))
+        if dev.get("owner_kind") == "person" and dev.get("owner_id"):
+            about.person = session.get(Person, dev["owner_id"])
+        elif dev.get("owner_kind") == "user":
+            about.subject_user_id = dev.get("owner_id")
+    elif data.for_self:
+        about.subject_user_id = principal.user_id
+        about.owner = principal.agency_id
+    return about
+
+
+def _owner_of(data: AlertIn, principal: Principal, about: _Subject) -> str:
+    owner = about.owner
+    if data.agency_id:
+        if not can_write_agency(principal, data.agency_id):
+            raise invalid("agency_id", "you may only raise alerts for your own agency or one below it")
+        owner = data.agency_id
+    owner = owner or principal.agency_id
+    if owner is None:
+        raise invalid("agency_id", "is required for this caller")
+    return owner
+
+
+def _title(session: Session, data: AlertIn, principal: Principal, about: _Subject) -> str:
+    if about.person is not None:
+        label = _person_label(about.person)
+    elif about.subject_user_id == principal.user_id and principal.full_name is not None:
+        label = principal.full_name or principal.username  # an SOS for oneself: the name came with the token
+    elif about.subject_user_id:
+        names = session.execute(
+            select(User.full_name, User.username).where(User.id == about.subject_user_id)
+        ).first()
+        label = (names[0] or names[1]) if names else "user"
+    elif data.device_id:
+        label = f"device {data.device_id[:8]}"
+    else:
+        label = about.site.name if about.site else ""
+    kind_label = "SOS" if data.kind == AlertKind.sos else data.kind.replace("_", " ").capitalize()
+    return data.title or (f"{kind_label}: {label}" if label else kind_label)

@@ -1,0 +1,99 @@
+"""Lifecycle moves of an alert: the transition table (`lifecycle.py`) decides what is allowed; here the
+move is made, recorded on the timeline and the audit chain, and escalation and dispatch follow it."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from hifazat.alerts import lifecycle
+from hifazat.alerts.models import Alert, AlertStatus
+from hifazat.alerts.service import KIND, add_event, emit_changed, get_alert
+from hifazat.auth.policy import Principal, require
+from hifazat.config import get_settings
+from hifazat.core.db import utcnow
+from hifazat.core.errors import Problem, forbidden, invalid
+from hifazat.platform.audit.writes import audited_transition
+
+
+def transition(session: Session, *, alert_id: str, action: str, note: str, principal: Principal) -> Alert:
+    require(principal, KIND, "write")
+    alert, _ = get_alert(session, alert_id, principal, for_write=True)
+    return apply_transition(session, alert, action, note=note, principal=principal)
+
+
+def apply_transition(
+    session: Session, alert: Alert, action: str, *, note: str, principal: Principal, check_roles: bool = True
+) -> Alert:
+    from hifazat.alerts import dispatch, escalation
+
+    if action not in lifecycle.ACTIONS:
+        raise invalid("action", f"must be one of {', '.join(lifecycle.ACTIONS)}")
+    current = alert.status
+    t = _allowed(alert, action, principal, check_roles=check_roles)
+    now = utcnow()
+    _stamp(alert, t, action, now, principal)
+    add_event(session, alert, principal, action, from_status=current, to_status=t.to, note=note)
+    audited_transition(
+        session,
+        alert,
+        kind=KIND,
+        principal=principal,
+        action=action,
+        from_status=current,
+        to_status=t.to,
+        note=note,
+    )
+    if t.stops_escalation or t.closes:
+        escalation.cancel(session, alert)
+    if t.closes:
+        dispatch.release_all(session, alert, principal)
+    if t.restarts_escalation:
+        escalation.start(session, alert, principal, now=now)
+    session.flush()
+    emit_changed(session, alert, action)
+    return alert
+
+
+def _allowed(alert: Alert, action: str, principal: Principal, *, check_roles: bool) -> lifecycle.Transition:
+    """The transition the table allows from the alert's status, or the 409/403 that says why not."""
+    current = alert.status
+    t = lifecycle.lookup(current, action)
+    if t is None:
+        allowed = lifecycle.allowed_actions(current)
+        raise Problem(
+            409,
+            "Conflict",
+            f"cannot {action} an alert that is {current}"
+            + (f"; allowed now: {', '.join(allowed)}" if allowed else "; it admits no action now"),
+            errors=[{"field": "status", "reason": f"alert is {current}"}],
+            current_state=current,
+            allowed_actions=allowed,
+        )
+    if check_roles and not principal.has(*t.roles):
+        raise forbidden(f"{action} on an alert needs one of the roles: {', '.join(sorted(t.roles))}")
+    if action == "reopen" and current == AlertStatus.resolved.value:
+        window = get_settings().alerts_reopen_window_s
+        if alert.resolved_at is not None and utcnow() - alert.resolved_at > timedelta(seconds=window):
+            raise Problem(
+                409,
+                "Conflict",
+                f"this alert was resolved more than {window} s ago; raise a new alert instead",
+                errors=[{"field": "status", "reason": "reopen window has passed"}],
+                current_state=current,
+                allowed_actions=[],
+            )
+    return t
+
+
+def _stamp(alert: Alert, t: lifecycle.Transition, action: str, now: datetime, principal: Principal) -> None:
+    """The move itself: the new status and who acknowledged or resolved it, when."""
+    alert.status = t.to
+    alert.updated_at = now
+    if t.to == AlertStatus.acknowledged and alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, principal.username
+    if t.closes:
+        alert.resolved_at, alert.resolved_by = now, principal.username
+    if action == "reopen":
+        alert.resolved_at, alert.resolved_by = None, None
+        if t.to == AlertStatus.new:
+            alert.acknowledged_at, alert.acknowledged_by = None, None

@@ -1,0 +1,261 @@
+"""Devices: registration (with a secret shown once), changes, the rotated secret, removal, listing."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hifazat.auth.access import get_visible, visible_select
+from hifazat.auth.models import User
+from hifazat.auth.policy import Principal, View, can_write_agency, require
+from hifazat.config import get_settings
+from hifazat.core.db import utcnow
+from hifazat.core.errors import Problem, conflict, forbidden, invalid
+from hifazat.core.pagination import paginate
+from hifazat.platform.audit.writes import (
+    audited_action,
+    audited_create,
+    audited_delete,
+    audited_update,
+)
+from hifazat.registry.models import Person, Unit, Vehicle
+from hifazat.tracking import schemas
+from hifazat.tracking.cache import bump, hash_secret
+from hifazat.tracking.models import Device, DeviceLast
+from hifazat.tracking.privacy import coarse_for, coarsen
+
+DEVICE_SECRET_COLUMNS = ("secret_hash", "secret_salt")
+DEVICE_UPDATED = "tracking.device.updated"
+
+
+Place = tuple[str | None, str | None]  # (province, district) copied onto a device from its owner
+
+
+def _owner(session: Session, principal: Principal, kind: str | None, owner_id: str | None) -> Place:
+    """Check the owner exists and is visible; return the province and district to copy onto the device."""
+    if kind is None or owner_id is None:
+        return None, None
+    model: Any = {"person": Person, "unit": Unit, "vehicle": Vehicle, "user": User}[kind]
+    if kind == "user":
+        user = session.get(User, owner_id)
+        if (
+            user is None
+            or user.deleted_at is not None
+            or not (principal.system or user.agency_id in principal.tree)
+        ):
+            raise invalid("owner_id", "no such user visible to you")
+        return None, None
+    try:
+        row, _ = get_visible(session, model, kind + "s", owner_id, principal)
+    except Problem as exc:
+        raise invalid("owner_id", f"no such {kind} visible to you") from exc
+    if kind == "vehicle":
+        unit = session.get(Unit, row.unit_id) if row.unit_id else None
+        return (unit.province, unit.district) if unit else (None, None)
+    return row.province, row.district
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def _set_secret(device: Device, secret: str) -> None:
+    salt = secrets.token_hex(16)
+    device.secret_salt = salt
+    device.secret_hash = hash_secret(secret, salt)
+
+
+def _identifier_free(session: Session, identifier: str, except_id: str | None = None) -> None:
+    q = select(Device.id).where(Device.identifier == identifier)
+    if except_id:
+        q = q.where(Device.id != except_id)
+    if session.execute(q).first() is not None:
+        raise conflict(f"identifier {identifier!r} is already registered", field="identifier")
+
+
+def create_device(session: Session, *, data: schemas.DeviceIn, principal: Principal) -> tuple[Device, str]:
+    """Register a device; returns it and its secret in clear (shown once, stored only as a keyed hash)."""
+    require(principal, "devices", "write")
+    owner = data.agency_id or principal.agency_id
+    if owner is None:
+        raise invalid("agency_id", "is required for this caller")
+    if not can_write_agency(principal, owner):
+        raise forbidden("you may only register devices for your own agency or one below it")
+    _identifier_free(session, data.identifier)
+    province, district = _owner(session, principal, data.owner_kind, data.owner_id)
+    device = Device(
+        identifier=data.identifier,
+        name=data.name or data.identifier,
+        kind=data.kind.value,
+        agency_id=owner,
+        owner_kind=data.owner_kind.value if data.owner_kind else None,
+        owner_id=data.owner_id,
+        province=province,
+        district=district,
+        status=data.status.value,
+        notes=data.notes,
+    )
+    secret = data.secret or _new_secret()
+    _set_secret(device, secret)
+    audited_create(session, device, kind="devices", principal=principal, subject="tracking.device.created")
+    session.add(DeviceLast(device_id=device.id, inside=[], stale=False, separated=False))
+    bump(session)
+    return device, secret
+
+
+def get_device(
+    session: Session, device_id: str, principal: Principal, *, for_write: bool = False
+) -> tuple[Device, View]:
+    require(principal, "devices", "read")
+    return get_visible(session, Device, "devices", device_id, principal, for_write=for_write)
+
+
+def update_device(
+    session: Session, *, device_id: str, data: schemas.DevicePatch, principal: Principal
+) -> Device:
+    require(principal, "devices", "write")
+    device, _ = get_device(session, device_id, principal, for_write=True)
+    changes = data.model_dump(exclude_unset=True)
+    if "identifier" in changes and changes["identifier"] is None:
+        raise invalid("identifier", "may not be null")
+    if changes.get("identifier") and changes["identifier"] != device.identifier:
+        _identifier_free(session, changes["identifier"], device.id)
+    if "owner_kind" in changes or "owner_id" in changes:
+        kind = changes.get("owner_kind", device.owner_kind)
+        oid = changes.get("owner_id", device.owner_id)
+        if (kind is None) != (oid is None):
+            raise invalid("owner_id", "owner_kind and owner_id go together: give both or neither")
+        changes["province"], changes["district"] = _owner(
+            session, principal, str(kind) if kind else None, oid
+        )
+    values = {
+        k: str(getattr(v, "value", v)) if k in {"kind", "status", "owner_kind"} and v is not None else v
+        for k, v in changes.items()
+        if not (k == "name" and v is None)
+    }
+    payload = {"id": device.id, "agency_id": device.agency_id}
+    if audited_update(
+        session, device, values, kind="devices", principal=principal, subject=DEVICE_UPDATED, payload=payload
+    ):
+        bump(session)
+    return device
+
+
+def rotate_secret(session: Session, *, device_id: str, principal: Principal) -> tuple[Device, str]:
+    require(principal, "devices", "write")
+    device, _ = get_device(session, device_id, principal, for_write=True)
+    secret = _new_secret()
+    _set_secret(device, secret)
+    device.updated_at = utcnow()
+    session.flush([device])
+    audited_action(
+        session,
+        principal=principal,
+        action="rotate_secret",
+        entity="devices",
+        entity_id=device.id,
+        after={"secret": "rotated"},
+    )
+    bump(session)
+    return device, secret
+
+
+def delete_device(session: Session, *, device_id: str, principal: Principal) -> None:
+    require(principal, "devices", "write")
+    device, _ = get_device(session, device_id, principal, for_write=True)
+    audited_delete(session, device, kind="devices", principal=principal, subject="tracking.device.deleted")
+    bump(session)
+
+
+def list_devices(
+    session: Session,
+    principal: Principal,
+    *,
+    kind: str | None = None,
+    owner_kind: str | None = None,
+    owner_id: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    cursor: str | None = None,
+) -> tuple[Sequence[Device], str | None]:
+    require(principal, "devices", "read")
+    stmt = visible_select(Device, "devices", principal)
+    for col, val in (
+        (Device.kind, kind),
+        (Device.owner_kind, owner_kind),
+        (Device.owner_id, owner_id),
+        (Device.status, status),
+    ):
+        if val is not None:
+            stmt = stmt.where(col == val)
+    if q:
+        like = f"%{q.lower()}%"
+        from sqlalchemy import func, or_
+
+        stmt = stmt.where(or_(func.lower(Device.identifier).like(like), func.lower(Device.name).like(like)))
+    return paginate(session, stmt, Device.id, limit, cursor)
+
+
+def last_rows(session: Session, device_ids: Sequence[str]) -> dict[str, DeviceLast]:
+    if not device_ids:
+        return {}
+    rows = session.scalars(select(DeviceLast).where(DeviceLast.device_id.in_(list(device_ids)))).all()
+    return {r.device_id: r for r in rows}
+
+
+def is_stale(last: DeviceLast | None, now: datetime | None = None) -> bool:
+    if last is None or last.at is None:
+        return False
+    now = now or utcnow()
+    return bool(last.stale) or (now - last.at).total_seconds() > get_settings().tracking_stale_after_seconds
+
+
+def present_device(
+    device: Device, view: View, principal: Principal, last: DeviceLast | None
+) -> dict[str, Any]:
+    dec = coarse_for(principal)
+    out: dict[str, Any] = {
+        "id": device.id,
+        "identifier": device.identifier,
+        "name": device.name,
+        "kind": device.kind,
+        "agency_id": device.agency_id,
+        "owner_kind": device.owner_kind,
+        "owner_id": device.owner_id,
+        "province": device.province,
+        "district": device.district,
+        "status": device.status,
+        "last_seen_at": last.at if last else None,
+        "battery": last.battery if last else None,
+        "stale": is_stale(last),
+        "last_position": (
+            {
+                "lat": coarsen(last.lat, dec),
+                "lon": coarsen(last.lon, dec),
+                "at": last.at,
+                "speed_kmh": last.speed_kmh,
+                "course": last.course,
+                "accuracy": last.accuracy if dec is None else None,
+                "source": last.source,
+            }
+            if last is not None and last.at is not None
+            else None
+        ),
+        "has_secret": device.secret_hash is not None,
+        "notes": device.notes,
+        "created_at": device.created_at,
+        "updated_at": device.updated_at,
+    }
+    if view.level != "full":
+        keep = {"id", "agency_id", "identifier", "kind", "owner_kind", "status", "last_seen_at", "stale"}
+        out = {k: v for k, v in out.items() if k in keep}
+    for k in view.redact:
+        if k in out:
+            out[k] = None
+    return out
