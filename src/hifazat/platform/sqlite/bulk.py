@@ -6,7 +6,7 @@ with the event loop that streams it. So a serving worker is two processes:
 
   * the *front* (this process, the one uvicorn runs) answers the API, the dashboard, device endpoints and
     the live stream, and raises alerts on its urgent lane (`hifazat.lane`);
-  * the *back* (`python -m hifazat.platform.sqlite.bulk_back`, started and supervised by the front) runs `POST
+  * the *back* (`python -m hifazat.platform.sqlite.bulk`, started and supervised by the front) runs `POST
     /api/v1/positions` and the background jobs: escalation timers, notification delivery, device staleness,
     retention and the demo simulator.
 
@@ -39,6 +39,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hifazat.core.errors import Problem, invalid
 from hifazat.platform.outbox import ORIGIN
+from hifazat.platform.sqlite import bulk_back
 from hifazat.platform.sqlite.bulk_channel import (
     EVENT,
     HELLO,
@@ -62,7 +63,6 @@ REQUEST_TIMEOUT_S = 120.0
 RESTART_DELAY_S = 1.0
 MAX_BODY_BYTES = 32 * 1024 * 1024  # a full batch (10,000 positions) is a few MB
 ORIGIN_ENV = "HIFAZAT_PROCESS_ORIGIN"
-BACK_MODULE = "hifazat.platform.sqlite.bulk_back"
 
 # --- the front ------------------------------------------------------------------------------------------
 
@@ -128,7 +128,7 @@ class BulkLane:
         front, back = socket.socketpair()
         fd = self._shared[0] if self._shared is not None else -1
         env = {**os.environ, ORIGIN_ENV: ORIGIN}
-        cmd = [sys.executable, "-m", BACK_MODULE, str(back.fileno()), str(fd), self.back_factory]
+        cmd = [sys.executable, "-m", __name__, str(back.fileno()), str(fd), self.back_factory]
         self._proc = subprocess.Popen(cmd, env=env, pass_fds=[back.fileno()] + ([fd] if fd >= 0 else []))
         back.close()
         self._channel = Channel(front)
@@ -273,3 +273,7 @@ def _shared_page() -> tuple[int, mmap.mmap]:
             fd = os.dup(fh.fileno())
     os.ftruncate(fd, mmap.PAGESIZE)
     return fd, mmap.mmap(fd, mmap.PAGESIZE)
+
+
+if __name__ == "__main__":  # the back: `python -m hifazat.platform.sqlite.bulk`, as the front starts it
+    bulk_back.main(sys.argv[1:])

@@ -1,5 +1,5 @@
-"""The back of a worker's bulk lane (`python -m hifazat.platform.sqlite.bulk_back`, started by
-`bulk.BulkLane`): it answers the forwarded bulk requests through the same ASGI app and runs the background
+"""The back of a worker's bulk lane (`python -m hifazat.platform.sqlite.bulk`, started by `bulk.BulkLane`):
+it answers the forwarded bulk requests through the same ASGI app and runs the background
 jobs."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import mmap
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -152,7 +151,3 @@ def main(argv: list[str]) -> None:
     started = time.monotonic()
     run(_serve(channel, argv[2]))
     log.info("bulk lane stopped", extra={"uptime_s": round(time.monotonic() - started, 1)})
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
