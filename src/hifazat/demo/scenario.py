@@ -9,9 +9,10 @@ protected persons, security units and vehicles.
 Companies and every person are fictional; places are real. Coordinates were placed from public sources:
 within a few hundred metres in the cities, within a few kilometres at the remote sites (the Dasu dam and
 camps, the new Gwadar airport). Good enough for a map and a geofence demo, not for navigation.
-The long tables (sites, persons, units, vehicles) live as CSV in `demo/data/`; passport numbers, phones
-and emergency contacts are derived from the person's name, so reruns (and reordered rows) find the same
-record.
+The tables are data modules: `data_organisations.py` (agencies, agreements, users, projects) and
+`data_registry.py` (sites, persons, units, vehicles, read from the CSV in `demo/data/`), their record shapes
+`specs.py`; passport numbers, phones and emergency contacts are derived from the person's name
+(`identities.py`), so reruns (and reordered rows) find the same record. This module is the loader.
 `load` is idempotent: each record is looked up by its natural key (agency name, user name, project code,
 site name within its agency, passport number, call sign within its agency, vehicle registration) and only
 created when missing, so a second run changes nothing and writes nothing to the audit log.
@@ -19,11 +20,8 @@ created when missing, so a second run changes nothing and writes nothing to the 
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import math
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -33,463 +31,38 @@ from hifazat.auth.models import Agency, SharingAgreement, User
 from hifazat.auth.policy import Principal, system_actor
 from hifazat.auth.schemas import AgencyIn, AgreementIn, UserIn
 from hifazat.config import get_settings
+from hifazat.demo.data_organisations import AGENCIES, AGREEMENTS, PROJECTS, USERS
+from hifazat.demo.data_registry import PERSONS, SITES, UNITS, VEHICLES
+from hifazat.demo.identities import home_contact, passport_of, pk_mobile, seed
+from hifazat.demo.specs import (
+    ROOT,
+    AgencySpec,
+    AgreementSpec,
+    PersonSpec,
+    ProjectSpec,
+    SiteSpec,
+    UnitSpec,
+    UserSpec,
+    VehicleSpec,
+)
 from hifazat.registry import service as registry
 from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
 from hifazat.registry.schemas import PersonIn, ProjectIn, SiteIn, UnitIn, VehicleIn
 from hifazat.security import crypto
 
-DATA = Path(__file__).parent / "data"
-ROOT = "moi"  # key of the ministry that `hifazat init` creates (settings.admin_agency)
-
-# --- agencies -------------------------------------------------------------------------------------------
-
-
-class AgencySpec(NamedTuple):
-    key: str
-    name: str
-    short_name: str
-    kind: str
-    parent: str | None  # key of the parent agency; None = top level
-    jurisdiction: tuple[str, ...]
-    country: str = "PK"
-
-
-AGENCIES: tuple[AgencySpec, ...] = (
-    AgencySpec("noc", "MoI National Operations Centre", "NOC", "federal_ministry", ROOT, ("PK",)),
-    AgencySpec(
-        "sindh", "Sindh Police — Special Protection Unit", "Sindh SPU", "provincial_police", ROOT, ("PK-SD",)
-    ),
-    AgencySpec("isb", "Islamabad Capital Police", "ICT Police", "provincial_police", ROOT, ("PK-IS",)),
-    AgencySpec("punjab", "Punjab Police — SPU", "Punjab SPU", "provincial_police", ROOT, ("PK-PB",)),
-    AgencySpec(
-        "balochistan",
-        "Balochistan Levies / Police",
-        "Balochistan Police",
-        "provincial_police",
-        ROOT,
-        ("PK-BA",),
-    ),
-    AgencySpec(
-        "army",
-        "Army Special Security Division",
-        "SSD",
-        "army_security_division",
-        ROOT,
-        ("PK-KP", "PK-BA", "PK-GB"),
-    ),
-    AgencySpec("shield", "Shield Guard Services (Pvt) Ltd", "Shield", "private_security_company", ROOT, ()),
-    AgencySpec("sentinel", "Sentinel Security (Pvt) Ltd", "Sentinel", "private_security_company", ROOT, ()),
-    AgencySpec(
-        "company",
-        "Silk Road Power & Infrastructure Co. (Pvt) Ltd",
-        "SRPIC",
-        "project_company",
-        ROOT,
-        (),
-    ),
-    AgencySpec(
-        "embassy",
-        "Embassy of the People's Republic of China — Security Liaison Office",
-        "CN Embassy SLO",
-        "foreign_embassy",
-        None,
-        (),
-        "CN",
-    ),
-)
-
-# --- sharing agreements ---------------------------------------------------------------------------------
-
-
-class AgreementSpec(NamedTuple):
-    name: str
-    grantor: str
-    grantee: str
-    kinds: tuple[str, ...]
-    filters: dict[str, str]  # values starting with "project:" name a project code
-    level: str
-    redact: tuple[str, ...] = ()
-
-
-_CN = {"nationality": "CN"}
-AGREEMENTS: tuple[AgreementSpec, ...] = (
-    # The project company and the guard companies tell the embassy about its nationals, passport hidden.
-    *(
-        AgreementSpec(
-            "Chinese nationals under protection",
-            g,
-            "embassy",
-            ("persons",),
-            _CN,
-            "full",
-            ("passport_number",),
-        )
-        for g in ("company", "shield", "sentinel")
-    ),
-    # ... and where they live and work (sites carry no nationality, so this one is unfiltered, summary).
-    *(
-        AgreementSpec("Residences and project sites", g, "embassy", ("sites",), {}, "summary")
-        for g in ("company", "shield", "sentinel")
-    ),
-    # The ministry's whole tree: every Chinese national it registers, names and status only.
-    AgreementSpec(
-        "Joint strategy: status of Chinese nationals", ROOT, "embassy", ("persons",), _CN, "summary"
-    ),
-    # The project company lets each guard company see the people and sites of the project it guards.
-    AgreementSpec(
-        "Port Qasim guarding contract",
-        "company",
-        "shield",
-        ("persons", "sites"),
-        {"project_id": "project:PQ-CFPP"},
-        "summary",
-    ),
-    AgreementSpec(
-        "Orange Line depot guarding contract",
-        "company",
-        "sentinel",
-        ("persons", "sites"),
-        {"project_id": "project:LHR-OLMT"},
-        "summary",
-    ),
-)
-
-# --- users ----------------------------------------------------------------------------------------------
-
-
-class UserSpec(NamedTuple):
-    username: str
-    full_name: str
-    agency: str
-    roles: tuple[str, ...]
-    what: str  # printed next to the login by `hifazat demo`
-
-
-USERS: tuple[UserSpec, ...] = (
-    UserSpec(
-        "noc.operator",
-        "NOC Duty Operations Officer",
-        "noc",
-        ("operator",),
-        "NOC operations officer: whole country, live map, dispatch",
-    ),
-    UserSpec(
-        "noc.analyst",
-        "NOC Threat Analyst",
-        "noc",
-        ("analyst",),
-        "NOC analyst: incident reports and risk levels, whole country",
-    ),
-    UserSpec(
-        "moi.auditor",
-        "MoI Internal Audit Officer",
-        ROOT,
-        ("auditor",),
-        "ministry auditor: the whole tamper-evident audit log",
-    ),
-    UserSpec(
-        "sindh.spu",
-        "Sindh SPU Control Room Officer",
-        "sindh",
-        ("operator",),
-        "Sindh SPU control room: everything in Sindh (Karachi)",
-    ),
-    UserSpec(
-        "sindh.responder",
-        "Sindh SPU Protection Team Leader",
-        "sindh",
-        ("responder",),
-        "Sindh SPU field responder, Karachi",
-    ),
-    UserSpec(
-        "police.investigator",
-        "Sindh Police Investigating Officer",
-        "sindh",
-        ("investigator",),
-        "Sindh Police investigator: the Karachi case, sees passport numbers",
-    ),
-    UserSpec(
-        "isb.police",
-        "Islamabad Police Operations Officer",
-        "isb",
-        ("operator",),
-        "Islamabad Capital Police operations: Islamabad only",
-    ),
-    UserSpec(
-        "punjab.spu",
-        "Punjab SPU Operations Officer",
-        "punjab",
-        ("operator",),
-        "Punjab SPU operations: Lahore and Punjab",
-    ),
-    UserSpec(
-        "balochistan.police",
-        "Balochistan Police Operations Officer",
-        "balochistan",
-        ("operator",),
-        "Balochistan Levies / Police operations: Gwadar",
-    ),
-    UserSpec(
-        "army.ssd",
-        "SSD Operations Officer",
-        "army",
-        ("operator",),
-        "Army SSD operations: Khyber Pakhtunkhwa, Balochistan, Gilgit-Baltistan",
-    ),
-    UserSpec(
-        "army.qrf",
-        "SSD Quick Reaction Force Commander",
-        "army",
-        ("responder",),
-        "Army SSD quick reaction force (Dasu, Gwadar)",
-    ),
-    UserSpec(
-        "shield.manager",
-        "Shield Guard Services Site Security Manager",
-        "shield",
-        ("admin", "operator"),
-        "private security company manager: own guards, Port Qasim project",
-    ),
-    UserSpec(
-        "shield.guard",
-        "Shield Guard Services Guard Supervisor",
-        "shield",
-        ("responder",),
-        "private guard supervisor, Port Qasim",
-    ),
-    UserSpec(
-        "sentinel.manager",
-        "Sentinel Security Site Security Manager",
-        "sentinel",
-        ("admin", "operator"),
-        "private security company manager: own guards, Orange Line depot",
-    ),
-    UserSpec(
-        "company.security",
-        "SRPIC Head of Security",
-        "company",
-        ("admin", "operator"),
-        "project company security head: its projects, sites, staff",
-    ),
-    UserSpec(
-        "embassy.liaison",
-        "Embassy Security Liaison Officer",
-        "embassy",
-        ("liaison",),
-        "embassy liaison: Chinese nationals only, passports redacted",
-    ),
-)
-
-# --- projects -------------------------------------------------------------------------------------------
-
-
-class ProjectSpec(NamedTuple):
-    code: str
-    name: str
-    province: str
-    cpec: bool
-    status: str
-    description: str
-
-
-PROJECTS: tuple[ProjectSpec, ...] = (
-    ProjectSpec(
-        "PQ-CFPP",
-        "Port Qasim 1,320 MW Coal-Fired Power Plant",
-        "PK-SD",
-        True,
-        "active",
-        "Two 660 MW supercritical units with a coal jetty at Port Qasim, 37 km east of Karachi; "
-        "CPEC early-harvest project, operations and maintenance by Chinese staff.",
-    ),
-    ProjectSpec(
-        "KHI-K2K3",
-        "Karachi Nuclear Power Plant Units 2 and 3 (support works)",
-        "PK-SD",
-        False,
-        "active",
-        "Support and maintenance contract at the Karachi nuclear site, Paradise Point.",
-    ),
-    ProjectSpec(
-        "LHR-OLMT",
-        "Lahore Orange Line Metro Train (operations and maintenance)",
-        "PK-PB",
-        True,
-        "active",
-        "27 km metro line from Ali Town to Dera Gujran; rolling-stock depot at Dera Gujran.",
-    ),
-    ProjectSpec(
-        "GWD-PORT",
-        "Gwadar Port multipurpose terminal and free zone",
-        "PK-BA",
-        True,
-        "active",
-        "Deep-sea port terminal on the East Bay of Gwadar and the adjoining free zone.",
-    ),
-    ProjectSpec(
-        "GWD-NGIA",
-        "New Gwadar International Airport",
-        "PK-BA",
-        True,
-        "active",
-        "Greenfield airport at Gurandani, north-east of Gwadar: handover and maintenance works.",
-    ),
-    ProjectSpec(
-        "DASU-HPP",
-        "Dasu Hydropower Project, Stage I (2,160 MW)",
-        "PK-KP",
-        False,
-        "active",
-        "RCC gravity dam on the Indus about 7 km upstream of Dasu, Upper Kohistan; main civil works by a "
-        "Chinese contractor, staff commute on the Karakoram Highway between camp and dam.",
-    ),
-)
-
-# --- sites ----------------------------------------------------------------------------------------------
-
-
-class SiteSpec(NamedTuple):
-    key: str
-    name: str
-    kind: str
-    owner: str
-    project: str | None
-    lat: float
-    lon: float
-    size_m: tuple[float, float] | float  # (width, height) of a rectangle, or the radius of a circle
-    province: str
-    district: str
-    address: str
-    # perimeter wall, razor wire, CCTV, guard posts, access control
-    posture: tuple[bool, bool, bool, int, bool]
-
-
-def _read(name: str) -> list[dict[str, str]]:
-    """Rows of a CSV table shipped in demo/data/ (one record a line, easy to review and extend)."""
-    with (DATA / name).open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _site(row: dict[str, str]) -> SiteSpec:
-    w, _, h = row["size_m"].partition("x")
-    return SiteSpec(
-        row["key"],
-        row["name"],
-        row["kind"],
-        row["owner"],
-        row["project"] or None,
-        float(row["lat"]),
-        float(row["lon"]),
-        (float(w), float(h)) if h else float(w),
-        row["province"],
-        row["district"],
-        row["address"],
-        (row["wall"] == "1", row["wire"] == "1", row["cctv"] == "1", int(row["posts"]), row["access"] == "1"),
-    )
-
-
-SITES: tuple[SiteSpec, ...] = tuple(_site(r) for r in _read("sites.csv"))
-
-
-# --- protected persons ----------------------------------------------------------------------------------
-
-
-class PersonSpec(NamedTuple):
-    given: str
-    family: str
-    nationality: str
-    project: str | None
-    residence: str
-    status: str = "in_country"
-    notes: str = ""
-
-
-PERSONS: tuple[PersonSpec, ...] = tuple(
-    PersonSpec(
-        r["given"],
-        r["family"],
-        r["nationality"],
-        r["project"] or None,
-        r["residence"],
-        r["status"],
-        r["notes"],
-    )
-    for r in _read("persons.csv")
-)
-_RELATIONS = ("spouse", "father", "mother", "brother", "sister")
-_HOME_GIVEN = ("Li", "Ping", "Hua", "Fang", "Jun", "Yan", "Qing", "Hong")
-_CN_MOBILE = (130, 131, 135, 136, 137, 138, 139, 150, 151, 158, 159, 186, 187, 188)
-
-
-def _seed(spec: PersonSpec) -> int:
-    """A stable number per person (from the name), so rows may be added or reordered without renumbering."""
-    digest = hashlib.sha256(f"{spec.given}|{spec.family}|{spec.nationality}".encode()).digest()
-    return int.from_bytes(digest[:8], "big")
-
-
-def passport_of(spec: PersonSpec) -> str:
-    """The person's (fictional) passport number, in the style of the issuing country."""
-    prefix = {"CN": "E", "DE": "C", "KR": "M", "TR": "U", "JP": "TK"}.get(spec.nationality, "P")
-    digits = 9 - len(prefix)
-    return f"{prefix}{_seed(spec) % 10**digits:0{digits}d}"
-
-
-def _pk_mobile(i: int) -> str:
-    network = (300, 301, 302, 303, 311, 312, 321, 333, 334, 345)[i % 10]
-    return f"+92 {network} {i // 10 % 10_000_000:07d}"
-
-
-def _home_contact(i: int, spec: PersonSpec) -> tuple[str, str]:
-    if spec.nationality == "CN":
-        name = f"{spec.family} {_HOME_GIVEN[i % len(_HOME_GIVEN)]} ({_RELATIONS[i % len(_RELATIONS)]})"
-        prefix = _CN_MOBILE[i % len(_CN_MOBILE)]
-        return name, f"+86 {prefix} {(1000 + i * 37) % 10000:04d} {(5000 + i * 113) % 10000:04d}"
-    codes = {"DE": "+49 151", "KR": "+82 10", "TR": "+90 532", "JP": "+81 90"}
-    number = f"{(2000 + i * 53) % 10000:04d} {(3000 + i * 71) % 10000:04d}"
-    relation = _RELATIONS[i % len(_RELATIONS)]
-    return f"{spec.family} family ({relation})", f"{codes.get(spec.nationality, '+44 7700')} {number}"
-
-
-# --- units and vehicles ---------------------------------------------------------------------------------
-
-
-class UnitSpec(NamedTuple):
-    call_sign: str
-    agency: str
-    kind: str
-    strength: int
-    status: str
-    base: str
-
-
-UNITS: tuple[UnitSpec, ...] = tuple(
-    UnitSpec(r["call_sign"], r["agency"], r["kind"], int(r["strength"]), r["status"], r["base"])
-    for r in _read("units.csv")
-)
-
-
-class VehicleSpec(NamedTuple):
-    registration: str
-    agency: str
-    make_model: str
-    armour: str
-    seats: int
-    unit: str | None  # call sign in the same agency
-    status: str = "available"
-
-
-VEHICLES: tuple[VehicleSpec, ...] = tuple(
-    VehicleSpec(
-        r["registration"],
-        r["agency"],
-        r["make_model"],
-        r["armour"],
-        int(r["seats"]),
-        r["unit"] or None,
-        r["status"],
-    )
-    for r in _read("vehicles.csv")
-)
+__all__ = [
+    "AGENCIES",
+    "AGREEMENTS",
+    "PERSONS",
+    "PROJECTS",
+    "SITES",
+    "UNITS",
+    "USERS",
+    "VEHICLES",
+    "load",
+    "passport_of",
+    "rectangle",
+]
 
 
 # --- geometry -------------------------------------------------------------------------------------------
@@ -635,7 +208,7 @@ class _Loader:
         )
         if exists is not None:
             return
-        contact_name, contact_phone = _home_contact(_seed(spec) % 10_000, spec)
+        contact_name, contact_phone = home_contact(seed(spec) % 10_000, spec)
         company = self.agencies["company"]
         data = PersonIn(
             given_name=spec.given,
@@ -645,7 +218,7 @@ class _Loader:
             employer_agency_id=company,
             project_id=self.projects[spec.project] if spec.project else None,
             residence_site_id=self.sites[spec.residence],
-            phone=_pk_mobile(_seed(spec) >> 16),
+            phone=pk_mobile(seed(spec) >> 16),
             emergency_contact_name=contact_name,
             emergency_contact_phone=contact_phone,
             status=spec.status,

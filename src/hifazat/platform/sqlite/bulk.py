@@ -26,27 +26,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
-import importlib
 import logging
 import mmap
 import os
-import queue
-import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable
 from typing import Any
 
-import orjson
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hifazat.core.errors import Problem, invalid, problem_response
+from hifazat.core.errors import Problem, invalid
+from hifazat.platform.outbox import ORIGIN
+from hifazat.platform.sqlite import bulk_back
+from hifazat.platform.sqlite.bulk_channel import (
+    EVENT,
+    HELLO,
+    REQUEST,
+    RESPONSE,
+    Channel,
+    answer_problem,
+    bridge_bus,
+    deliver_event,
+)
+from hifazat.platform.sqlite.lane import lane
 
 log = logging.getLogger("hifazat.platform.sqlite.bulk")
 # What GET /readyz reports: None (no bulk lane: one process), "starting", "ok" or "restarting".
@@ -58,82 +62,7 @@ START_TIMEOUT_S = 120.0
 REQUEST_TIMEOUT_S = 120.0
 RESTART_DELAY_S = 1.0
 MAX_BODY_BYTES = 32 * 1024 * 1024  # a full batch (10,000 positions) is a few MB
-# The back yields the CPU to its front when both want it: background work may wait, an SOS may not. (5 was
-# measurably better than 0 and 10 in bench/alerts.py on 2 cores: at 10 the back's writes, which an SOS may
-# be waiting on to yield the lock, ran too late.)
-BACK_NICENESS = 5
 ORIGIN_ENV = "HIFAZAT_PROCESS_ORIGIN"
-
-# Frames: kind (1 byte), meta length, body length (4 bytes each, big-endian), meta (JSON), body (bytes).
-_HEAD = struct.Struct(">cII")
-HELLO, REQUEST, RESPONSE, EVENT = b"H", b"Q", b"R", b"E"
-
-
-class Channel:
-    """One end of the socket pair: frames out from any thread (serialised), frames in on one reader."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self._lock = threading.Lock()
-        self.events: queue.SimpleQueue[Any] | None = None  # bus events waiting for `_bridge_bus`'s thread
-
-    def send(self, kind: bytes, meta: dict[str, Any], body: bytes = b"") -> None:
-        head = orjson.dumps(meta)
-        with self._lock:
-            self.sock.sendall(_HEAD.pack(kind, len(head), len(body)) + head + body)
-
-    def _exactly(self, n: int) -> bytes:
-        chunks, left = [], n
-        while left:
-            chunk = self.sock.recv(min(left, 1 << 20))
-            if not chunk:
-                raise EOFError
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-
-    def receive(self) -> tuple[bytes, dict[str, Any], bytes]:
-        kind, meta_len, body_len = _HEAD.unpack(self._exactly(_HEAD.size))
-        meta = orjson.loads(self._exactly(meta_len))
-        return kind, meta, self._exactly(body_len) if body_len else b""
-
-    def close(self) -> None:
-        if self.events is not None:
-            self.events.put(None)  # its writer thread ends
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
-
-
-def _bridge_bus(channel: Channel) -> None:
-    """With the in-process bus, what this process publishes is also sent to the other one: by a thread of
-    its own, so a publisher (the SOS's thread, right after its commit) never waits on the socket."""
-    from hifazat.platform.bus import get_bus
-    from hifazat.platform.bus_nats import encode
-
-    bus = get_bus()
-    if bus.name != "inprocess":
-        return
-    out: queue.SimpleQueue[Any] = queue.SimpleQueue()
-    channel.events = out
-
-    def write() -> None:
-        while (event := out.get()) is not None:
-            try:
-                channel.send(EVENT, {}, encode(event))
-            except OSError:
-                return  # the other side is gone; a new one starts afresh with a new channel
-
-    threading.Thread(target=write, name="bulk-lane-events", daemon=True).start()
-    bus.peer = out.put
-
-
-def _deliver_event(body: bytes) -> None:
-    from hifazat.platform.bus import get_bus
-    from hifazat.platform.bus_nats import decode
-
-    get_bus().deliver_local(decode(body))
-
 
 # --- the front ------------------------------------------------------------------------------------------
 
@@ -183,8 +112,6 @@ class BulkLane:
         await self.app(scope, recv, snd)
 
     async def start(self) -> None:
-        from hifazat.platform.sqlite.lane import lane
-
         _set_state("starting")
         self._loop = asyncio.get_running_loop()
         self._ready = asyncio.Event()
@@ -198,8 +125,6 @@ class BulkLane:
         self._supervisor = asyncio.create_task(self._supervise())
 
     def _spawn(self) -> None:
-        from hifazat.platform.outbox import ORIGIN
-
         front, back = socket.socketpair()
         fd = self._shared[0] if self._shared is not None else -1
         env = {**os.environ, ORIGIN_ENV: ORIGIN}
@@ -207,7 +132,7 @@ class BulkLane:
         self._proc = subprocess.Popen(cmd, env=env, pass_fds=[back.fileno()] + ([fd] if fd >= 0 else []))
         back.close()
         self._channel = Channel(front)
-        _bridge_bus(self._channel)
+        bridge_bus(self._channel)
         reader = threading.Thread(target=self._read, args=(self._channel,), name="bulk-lane", daemon=True)
         reader.start()
 
@@ -218,7 +143,7 @@ class BulkLane:
             while True:
                 kind, meta, body = channel.receive()
                 if kind == EVENT:
-                    _deliver_event(body)
+                    deliver_event(body)
                 elif kind == RESPONSE:
                     loop.call_soon_threadsafe(self._resolve, meta, body)
                 elif kind == HELLO:
@@ -287,13 +212,13 @@ class BulkLane:
             body += message.get("body", b"")
             if len(body) > MAX_BODY_BYTES:
                 problem = invalid("body", f"larger than {MAX_BODY_BYTES} bytes", status=413)
-                await _answer_problem(scope, receive, send, problem)
+                await answer_problem(scope, receive, send, problem)
                 return
             if not message.get("more_body", False):
                 break
         channel, ready = self._channel, self._ready
         if channel is None or ready is None or not ready.is_set():
-            await _answer_problem(scope, receive, send, _unavailable())
+            await answer_problem(scope, receive, send, _unavailable())
             return
         self._next_id += 1
         rid = self._next_id
@@ -314,7 +239,7 @@ class BulkLane:
             answer, content = await asyncio.wait_for(fut, REQUEST_TIMEOUT_S)
         except (OSError, ConnectionError, TimeoutError):
             self._pending.pop(rid, None)
-            await _answer_problem(scope, receive, send, _unavailable())
+            await answer_problem(scope, receive, send, _unavailable())
             return
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer["headers"]]
         await send({"type": "http.response.start", "status": int(answer["status"]), "headers": headers})
@@ -322,19 +247,14 @@ class BulkLane:
 
 
 def _set_state(value: str) -> None:
-    """For /readyz and /metrics (metrics live in hifazat.ops: this module also runs as `__main__`)."""
-    from hifazat.platform import ops
+    """For /readyz and /metrics (the metrics live in `platform/ops.py`)."""
+    from hifazat.platform import ops  # ops imports this module (for `state`)
 
     global state
     if value == "restarting":
         ops.BULK_LANE_RESTARTS.inc()
     state = value
     ops.BULK_LANE_UP.set(1 if value == "ok" else 0)
-
-
-async def _answer_problem(scope: Scope, receive: Receive, send: Send, problem: Problem) -> None:
-    """A problem+json answer of the front itself (the back never saw the request), as the app renders one."""
-    await problem_response(Request(scope), problem)(scope, receive, send)
 
 
 def _unavailable() -> Problem:
@@ -347,7 +267,7 @@ def _shared_page() -> tuple[int, mmap.mmap]:
     if hasattr(os, "memfd_create"):
         fd = os.memfd_create("hifazat-lane", 0)  # inheritable only through pass_fds
     else:  # pragma: no cover - not Linux
-        import tempfile
+        import tempfile  # only where memfd is missing
 
         with tempfile.TemporaryFile() as fh:
             fd = os.dup(fh.fileno())
@@ -355,123 +275,5 @@ def _shared_page() -> tuple[int, mmap.mmap]:
     return fd, mmap.mmap(fd, mmap.PAGESIZE)
 
 
-# --- the back -------------------------------------------------------------------------------------------
-
-
-def _die_with_parent() -> None:
-    """Linux: the kernel sends SIGKILL when the front dies, however it dies."""
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-async def _answer(app: ASGIApp, channel: Channel, meta: dict[str, Any], body: bytes) -> None:
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": meta["method"],
-        "scheme": meta["scheme"],
-        "path": meta["path"],
-        "raw_path": meta["path"].encode(),
-        "root_path": "",
-        "query_string": meta["query"].encode("latin-1"),
-        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in meta["headers"]],
-        "client": tuple(meta["client"]) if meta["client"] else None,
-        "server": tuple(meta["server"]) if meta["server"] else None,
-        "state": {},
-    }
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            await asyncio.Event().wait()  # nothing more arrives; a disconnect never comes
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    status, headers, chunks = 500, [], []
-
-    async def send(message: Message) -> None:
-        nonlocal status, headers
-        if message["type"] == "http.response.start":
-            status = message["status"]
-            headers = [[k.decode("latin-1"), v.decode("latin-1")] for k, v in message.get("headers", [])]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    try:
-        await app(scope, receive, send)
-    except Exception:
-        log.exception("bulk request failed", extra={"path": meta["path"]})
-        chunks.clear()
-        await _answer_problem(scope, receive, send, Problem(500, "Internal Server Error"))
-    with contextlib.suppress(OSError):
-        channel.send(RESPONSE, {"id": meta["id"], "status": status, "headers": headers}, b"".join(chunks))
-
-
-async def _serve(channel: Channel, factory: str) -> None:
-    module, _, name = factory.partition(":")
-    app = getattr(importlib.import_module(module), name)(role="back")
-    loop = asyncio.get_running_loop()
-    closed = asyncio.Event()
-    tasks: set[asyncio.Future[None]] = set()
-
-    def submit(meta: dict[str, Any], body: bytes) -> None:
-        task = asyncio.ensure_future(_answer(app, channel, meta, body))
-        tasks.add(task)
-        task.add_done_callback(tasks.discard)
-
-    def read() -> None:
-        try:
-            while True:
-                kind, meta, body = channel.receive()
-                if kind == REQUEST:
-                    loop.call_soon_threadsafe(submit, meta, body)
-                elif kind == EVENT:
-                    _deliver_event(body)
-        except (EOFError, OSError):
-            pass
-        except Exception:
-            log.exception("bulk lane channel failed")
-        loop.call_soon_threadsafe(closed.set)
-
-    _bridge_bus(channel)
-    async with app.router.lifespan_context(app):
-        threading.Thread(target=read, name="bulk-lane-reader", daemon=True).start()
-        channel.send(HELLO, {"pid": os.getpid()})
-        await closed.wait()
-        if tasks:
-            await asyncio.wait(tasks, timeout=30)
-
-
-def main(argv: list[str]) -> None:
-    from hifazat.platform import db
-
-    _die_with_parent()
-    parent = os.getppid()
-    db.run_checkpointer = False
-    os.nice(BACK_NICENESS)
-    sock = socket.socket(fileno=int(argv[0]))
-    shared_fd = int(argv[1])
-    if shared_fd >= 0:
-        from hifazat.platform.sqlite.lane import lane
-
-        lane.watch(mmap.mmap(shared_fd, mmap.PAGESIZE))
-    channel = Channel(sock)
-    if os.getppid() != parent or parent == 1:  # the front died before PDEATHSIG was set
-        return
-    signal.signal(signal.SIGTERM, lambda *_: channel.close())
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the front, which stops us in order
-    run: Callable[..., Any] = asyncio.run
-    with contextlib.suppress(ImportError):
-        import uvloop
-
-        run = uvloop.run
-    started = time.monotonic()
-    run(_serve(channel, argv[2]))
-    log.info("bulk lane stopped", extra={"uptime_s": round(time.monotonic() - started, 1)})
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
+if __name__ == "__main__":  # the back: `python -m hifazat.platform.sqlite.bulk`, as the front starts it
+    bulk_back.main(sys.argv[1:])

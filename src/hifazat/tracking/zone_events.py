@@ -1,0 +1,51 @@
+"""The events the walk emits as a device moves: one constructor for every kind, and the zone transitions
+between two sets of geofences (called only when a device's set changed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hifazat.core.db import new_id
+from hifazat.tracking.fixes import iso_ms
+from hifazat.tracking.hooks import TrackingEventData
+
+
+def event(kind: str, dev: Any, lat: float, lon: float, t_ms: int, **extra: Any) -> TrackingEventData:
+    return TrackingEventData(
+        id=new_id(),
+        kind=kind,
+        device_id=dev.id,
+        device_identifier=dev.identifier,
+        owner_kind=dev.owner_kind,
+        owner_id=dev.owner_id,
+        agency_id=dev.agency_id,
+        province=dev.province,
+        district=dev.district,
+        lat=float(lat),
+        lon=float(lon),
+        at=iso_ms(t_ms),
+        **extra,
+    )
+
+
+def zone_changes(
+    events: list[TrackingEventData],
+    dev: Any,
+    lat: float,
+    lon: float,
+    t_ms: int,
+    now_inside: set[str],
+    before: set[str],
+    shapes: dict[str, Any],
+) -> None:
+    """zone_enter (and red_zone_entry) for each zone entered, zone_exit for each left, in key order."""
+    for k in sorted(now_inside - before):
+        sh = shapes[k]
+        z = {"zone_id": sh.id, "zone_name": sh.name, "zone_kind": sh.kind}
+        events.append(event("zone_enter", dev, lat, lon, t_ms, **z))
+        if sh.kind == "red_zone":
+            events.append(event("red_zone_entry", dev, lat, lon, t_ms, **z))
+    for k in sorted(before - now_inside):
+        sh = shapes[k]
+        z = {"zone_id": sh.id, "zone_name": sh.name, "zone_kind": sh.kind}
+        events.append(event("zone_exit", dev, lat, lon, t_ms, **z))
