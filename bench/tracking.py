@@ -195,17 +195,17 @@ def make_batches(
             lon = np.clip(lon + np.cos(heading) * speed / 101_000, LON0, LON1)
             lat = np.clip(lat + np.sin(heading) * speed / 110_574, LAT0, LAT1)
             batt = float(np.clip(100 - (t - t0) / 60_000, 5, 100))
-            for i in range(n):
-                items.append(
-                    {
-                        "device": idents[i],
-                        "lat": round(float(lat[i]), 6),
-                        "lon": round(float(lon[i]), 6),
-                        "at": t,
-                        "speed_kmh": round(float(speed[i]) * 3.6, 1),
-                        "battery": round(batt, 1),
-                    }
-                )
+            items.extend(
+                {
+                    "device": idents[i],
+                    "lat": round(float(lat[i]), 6),
+                    "lon": round(float(lon[i]), 6),
+                    "at": t,
+                    "speed_kmh": round(float(speed[i]) * 3.6, 1),
+                    "battery": round(batt, 1),
+                }
+                for i in range(n)
+            )
         out.append(orjson.dumps(items))
     return out
 

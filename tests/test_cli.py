@@ -76,7 +76,8 @@ def test_help_everywhere() -> None:
         assert opt in serve_help
     # The real executable too.
     r = subprocess.run([HIFAZAT, "--help"], capture_output=True, text=True, timeout=60, check=False)
-    assert r.returncode == 0 and "init" in r.stdout
+    assert r.returncode == 0
+    assert "init" in r.stdout
 
 
 def _counts() -> tuple[int, int]:
@@ -95,7 +96,8 @@ def test_init_twice_is_harmless(settings: Settings) -> None:
     assert _counts() == (1, 1)
     with unit_of_work(readonly=True) as s:
         chief = s.scalar(select(User).where(User.username == "chief"))
-        assert chief is not None and "admin" in chief.roles
+        assert chief is not None
+        assert "admin" in chief.roles
     second = _run(["init"], {**env, "HIFAZAT_ADMIN_PASSWORD": "another-password-x"})
     assert second.returncode == 0, second.stderr
     assert "exists" in second.stdout
@@ -118,7 +120,8 @@ def test_init_without_password_fails_clearly(settings: Settings) -> None:
     finally:
         del os.environ["HIFAZAT_ADMIN_PASSWORD"]
         reset_settings()
-    assert weak.exit_code != 0 and "at least" in weak.output
+    assert weak.exit_code != 0
+    assert "at least" in weak.output
     assert _counts() == (0, 0)
 
 
@@ -158,18 +161,21 @@ def test_serve_answers_health_and_login(settings: Settings, initialised: Any, bu
     try:
         _wait_until_up(base + "/healthz", proc)
         r = httpx.get(base + "/readyz", timeout=5)
-        assert r.status_code == 200 and r.json()["database"] == "ok"
+        assert r.status_code == 200
+        assert r.json()["database"] == "ok"
         r = httpx.post(
             base + "/api/v1/auth/token", data={"username": "admin", "password": PASSWORD}, timeout=10
         )
         assert r.status_code == 200, r.text
         token = r.json()["access_token"]
         me = httpx.get(base + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=5)
-        assert me.status_code == 200 and me.json()["username"] == "admin"
+        assert me.status_code == 200
+        assert me.json()["username"] == "admin"
         assert me.headers["x-request-id"]
         batch = [{"device": "nobody", "lat": 24.8, "lon": 67.0, "at": "2026-11-30T00:00:00Z"}]
         r = httpx.post(base + "/api/v1/positions", headers={"Authorization": f"Bearer {token}"}, json=batch)
-        assert r.status_code == 422 and "device" in r.text  # bulk ingest answers in both layouts
+        assert r.status_code == 422
+        assert "device" in r.text
     finally:
         proc.terminate()
         try:
@@ -187,6 +193,8 @@ def test_serve_answers_health_and_login(settings: Settings, initialised: Any, bu
 def test_migrate_and_verify_commands(settings: Settings, initialised: Any) -> None:
     runner = CliRunner()
     r = runner.invoke(app, ["migrate"])
-    assert r.exit_code == 0 and "migrations applied" in r.output
+    assert r.exit_code == 0
+    assert "migrations applied" in r.output
     r = runner.invoke(app, ["audit", "verify"])
-    assert r.exit_code == 0 and "intact: 2 entries" in r.output
+    assert r.exit_code == 0
+    assert "intact: 2 entries" in r.output

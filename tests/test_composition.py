@@ -60,17 +60,22 @@ def test_a_subset_of_domains_holds_only_what_they_declare(
             assert client.get(absent, headers=headers).status_code == 404, absent
         assert client.post("/api/v1/positions", json=[]).status_code == 404  # no device endpoints either
     paths = _paths(app)
-    assert "/api/v1/persons" in paths and not any(p.startswith("/api/v1/alerts") for p in paths)
+    assert "/api/v1/persons" in paths
+    assert not any(p.startswith("/api/v1/alerts") for p in paths)
     assert app.state.background == []  # no escalation, notify worker, tracking jobs
     assert not any(m.cls is DeviceIngress for m in app.user_middleware)
-    assert permitted_roles("persons", "read") and not permitted_roles("alerts", "read")
+    assert permitted_roles("persons", "read")
+    assert not permitted_roles("alerts", "read")
     assert not permitted_roles("devices", "write")
-    assert route_for("alerts.changed") is None and route_for("tracking.sos") is None
+    assert route_for("alerts.changed") is None
+    assert route_for("tracking.sos") is None
     assert route_for("notify.notification") is None
-    assert current().get(TRACKING_HOOKS) == () and current().get(REF_VISIBILITY) == ()
+    assert current().get(TRACKING_HOOKS) == ()
+    assert current().get(REF_VISIBILITY) == ()
     assert current().get(CACHE_WATCHES) == ()
     labels = {n.label for n in visible_nav(EVERY_ROLE)}
-    assert {"Persons", "Agencies", "Audit"} <= labels and not labels & {"Alerts", "Live", "Notifications"}
+    assert {"Persons", "Agencies", "Audit"} <= labels
+    assert not labels & {"Alerts", "Live", "Notifications"}
 
 
 def test_the_whole_list_holds_every_domain(initialised: bootstrap.InitResult, restore: None) -> None:
@@ -78,7 +83,8 @@ def test_the_whole_list_holds_every_domain(initialised: bootstrap.InitResult, re
 
     app = create_app()
     assert current().names == ("auth", "audit", "registry", "tracking", "notify", "alerts", "demo")
-    assert route_for("alerts.changed") is not None and route_for("tracking.sos") is not None
+    assert route_for("alerts.changed") is not None
+    assert route_for("tracking.sos") is not None
     assert permitted_roles("devices", "write") == frozenset({"admin", "operator"})
     assert len(current().get(TRACKING_HOOKS)) == 1
     assert any(m.cls is DeviceIngress for m in app.user_middleware)

@@ -18,7 +18,8 @@ def test_every_setting_is_documented() -> None:
         f"HIFAZAT_{name.upper()}" for name in Settings.model_fields if f"`HIFAZAT_{name.upper()}`" not in text
     ]
     assert not missing, f"add these to docs/configuration.md: {missing}"
-    assert "HIFAZAT_CONFIG_FILE" in text and "[hifazat]" in text
+    assert "HIFAZAT_CONFIG_FILE" in text
+    assert "[hifazat]" in text
 
 
 @pytest.fixture
@@ -33,10 +34,14 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def test_defaults(clean_env: pytest.MonkeyPatch) -> None:
     s = Settings()
-    assert s.data_dir == Path("./var") and s.port == 8000 and s.log_json is True
-    assert s.is_sqlite and s.effective_database_url.endswith("/var/hifazat.db")
+    assert s.data_dir == Path("./var")
+    assert s.port == 8000
+    assert s.log_json is True
+    assert s.is_sqlite
+    assert s.effective_database_url.endswith("/var/hifazat.db")
     assert s.key_file == Path("./var/field.key")
-    assert s.field_key is None and s.admin_password is None
+    assert s.field_key is None
+    assert s.admin_password is None
 
 
 def test_file_then_environment(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -49,11 +54,13 @@ def test_file_then_environment(clean_env: pytest.MonkeyPatch, tmp_path: Path) ->
     clean_env.setenv("HIFAZAT_CONFIG_FILE", str(cfg))
     s = Settings()
     assert (s.port, s.workers, s.log_level) == (9001, 3, "DEBUG")
-    assert not s.is_sqlite and s.tracking_coarse_roles == ["liaison", "analyst"]
+    assert not s.is_sqlite
+    assert s.tracking_coarse_roles == ["liaison", "analyst"]
     clean_env.setenv("HIFAZAT_PORT", "9002")
     clean_env.setenv("HIFAZAT_TRACKING_COARSE_ROLES", '["auditor"]')
     s = Settings()
-    assert s.port == 9002 and s.workers == 3  # the environment wins, the file fills in the rest
+    assert s.port == 9002
+    assert s.workers == 3
     assert s.tracking_coarse_roles == ["auditor"]
 
 
@@ -93,5 +100,7 @@ def test_secrets_do_not_print(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("HIFAZAT_ADMIN_PASSWORD", "super-secret-pass")
     clean_env.setenv("HIFAZAT_FIELD_KEY", "a" * 43 + "=")
     s = Settings()
-    assert "super-secret-pass" not in repr(s) and "aaaaaaaa" not in repr(s)
-    assert s.admin_password is not None and s.admin_password.get_secret_value() == "super-secret-pass"
+    assert "super-secret-pass" not in repr(s)
+    assert "aaaaaaaa" not in repr(s)
+    assert s.admin_password is not None
+    assert s.admin_password.get_secret_value() == "super-secret-pass"

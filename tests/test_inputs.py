@@ -33,7 +33,8 @@ def test_nul_in_json_body_is_422_naming_the_field(client: TestClient, admin: dic
     r = client.patch(
         f"/api/v1/sites/{ok.json()['id']}", headers=admin, json={"project_id": "x\x00y", "name": "B"}
     )
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "project_id"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "project_id"
     assert client.get(f"/api/v1/sites/{ok.json()['id']}", headers=admin).json()["name"] == "Camp A"
 
 
@@ -41,13 +42,17 @@ def test_nul_in_nested_key_list_path_and_query(client: TestClient, admin: dict[s
     body = _site("Camp")
     body["geometry"] = {"type": "Point", "coordinates": [67.0, 24.9], "bad\x00key": 1}
     r = client.post("/api/v1/sites", headers=admin, json=body)
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "geometry.bad\x00key"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "geometry.bad\x00key"
     r = client.get("/api/v1/persons/abc%00def", headers=admin)
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "path"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "path"
     r = client.get("/api/v1/persons?q=wei%00", headers=admin)
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "q"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "q"
 
 
 def test_nul_in_login_form_is_refused(client: TestClient) -> None:
     r = client.post("/api/v1/auth/token", data={"username": "ad\x00min", "password": "x"})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "username"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "username"

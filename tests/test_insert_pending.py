@@ -19,14 +19,19 @@ def test_defaults_keys_and_later_changes(initialised: Any) -> None:
         row = OutboxEvent(subject="test.insert", payload={"n": 1})  # id, created_at, seq: defaults and key
         s.add(row)
         insert_pending(s)
-        assert not s.new and row in s
-        assert row.seq is not None and row.id and row.created_at is not None
+        assert not s.new
+        assert row in s
+        assert row.seq is not None
+        assert row.id
+        assert row.created_at is not None
         assert s.get(OutboxEvent, row.seq) is row  # the identity map knows it
         row.payload = {"n": 2}  # a persistent object: the change is an UPDATE at commit
         seq, ident = row.seq, row.id
     with unit_of_work(readonly=True) as s:
         stored = s.scalars(select(OutboxEvent).where(OutboxEvent.seq == seq)).one()
-        assert stored.id == ident and stored.payload == {"n": 2} and stored.published_at is None
+        assert stored.id == ident
+        assert stored.payload == {"n": 2}
+        assert stored.published_at is None
 
 
 def test_a_rolled_back_insert_leaves_nothing(initialised: Any) -> None:
@@ -46,12 +51,16 @@ def test_a_rollback_expunges_inserted_rows_as_after_a_flush(initialised: Any) ->
         row = OutboxEvent(subject="test.expunged", payload={})
         s.add(row)
         insert_pending(s)
-        assert row in s and inspect(row).persistent
+        assert row in s
+        assert inspect(row).persistent
         s.rollback()
-        assert row not in s and inspect(row).transient  # not a stale row the session believes in
+        assert row not in s
+        assert inspect(row).transient
         again = OutboxEvent(subject="test.expunged", payload={"n": 2})
         insert_now(s, again)  # never added: inserted and made persistent all the same
-        assert again in s and inspect(again).persistent and again.seq is not None
+        assert again in s
+        assert inspect(again).persistent
+        assert again.seq is not None
     with unit_of_work(readonly=True) as s:
         rows = s.scalars(select(OutboxEvent).where(OutboxEvent.subject == "test.expunged")).all()
         assert [r.payload for r in rows] == [{"n": 2}]
@@ -65,7 +74,7 @@ def test_a_duplicate_key_is_the_engines_integrity_error_and_changes_nothing(init
         s.add(first)
         insert_pending(s)
         ident = first.id
-    with pytest.raises(IntegrityError), unit_of_work() as s:
+    with pytest.raises(IntegrityError), unit_of_work() as s:  # noqa: PT012  (the whole transaction fails)
         s.add(OutboxEvent(subject="test.duplicate", payload={"n": 2}))
         s.add(OutboxEvent(id=ident, subject="test.duplicate", payload={"n": 3}))
         insert_pending(s)
@@ -84,4 +93,5 @@ def test_typed_columns_go_through_their_bind_processors(initialised: Any) -> Non
     with unit_of_work(readonly=True) as s:
         stored = s.scalars(select(OutboxEvent).where(OutboxEvent.seq == seq)).one()
         assert stored.payload == {"nested": [1, "ü"]}
-        assert stored.created_at == at and stored.created_at.tzinfo is not None
+        assert stored.created_at == at
+        assert stored.created_at.tzinfo is not None

@@ -242,7 +242,8 @@ def test_inline_urgent_write_moves_to_the_urgent_threads_when_the_lock_stays_tak
     assert asyncio.run(scenario()) == 1
     assert time.monotonic() - started < 2
     assert lane_mod.lane.inline_fallbacks == before + 1
-    assert threads[0] == threading.main_thread().name and threads[1].startswith("urgent-lane")
+    assert threads[0] == threading.main_thread().name
+    assert threads[1].startswith("urgent-lane")
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM t")).scalar() == 1  # the inline try wrote nothing
     holder.close()
@@ -332,7 +333,8 @@ def test_a_reader_is_never_preempted(tmp_path: Path, monkeypatch: Any) -> None:
                 return int(conn.execute(count).scalar_one())
 
         assert lane_mod.run_preemptible(read) == 200000
-        assert tries == [1] and back.preemptions == 0
+        assert tries == [1]
+        assert back.preemptions == 0
     finally:
         engine.dispose()
 
@@ -351,8 +353,9 @@ def test_a_write_in_parts_commits_the_part_so_far_for_an_sos_and_goes_on(
         with engine.begin() as conn:
             raw = conn.connection.driver_connection
             conn.execute(text("INSERT INTO t VALUES (1)"))
-            assert raw is not None and lane_mod.give_way(raw) is False  # not in parts: never
-        with pytest.raises(RuntimeError), lane_mod.in_parts(), engine.begin() as conn:
+            assert raw is not None
+            assert lane_mod.give_way(raw) is False
+        with pytest.raises(RuntimeError), lane_mod.in_parts(), engine.begin() as conn:  # noqa: PT012
             raw = conn.connection.driver_connection
             conn.execute(text("INSERT INTO t VALUES (2)"))
             assert lane_mod.give_way(raw) is False  # nobody waits: the transaction goes on whole
@@ -365,7 +368,8 @@ def test_a_write_in_parts_commits_the_part_so_far_for_an_sos_and_goes_on(
             raise RuntimeError("the rest fails")
         front.blocked(-1)
         assert visible() == 3  # only the rest rolled back
-        assert back.gave_way == 1 and back.preemptions == 0
+        assert back.gave_way == 1
+        assert back.preemptions == 0
         assert lane_mod.lane.acquire(timeout=0.1)  # the lane was given back both times
         lane_mod.lane.release()
     finally:
@@ -389,7 +393,8 @@ def test_in_parts_its_reads_before_the_first_write_are_preempted_and_tried_again
             return n
 
     try:
-        assert lane_mod.run_preemptible(write) == 0 and back.preemptions == 0  # nobody waits: one try
+        assert lane_mod.run_preemptible(write) == 0
+        assert back.preemptions == 0
         front.blocked(+1)  # an SOS waits for the lock all along
         assert lane_mod.run_preemptible(write) == 1
         front.blocked(-1)

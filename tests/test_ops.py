@@ -52,16 +52,20 @@ def _problem(r: Any, status: int) -> dict[str, Any]:
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
     body: dict[str, Any] = r.json()
-    assert body["status"] == status and body["title"] and body["type"].startswith("https://")
+    assert body["status"] == status
+    assert body["title"]
+    assert body["type"].startswith("https://")
     assert body["request_id"] == r.headers["x-request-id"]
     return body
 
 
 def test_healthz_and_readyz(client: TestClient) -> None:
     r = client.get("/healthz")
-    assert r.status_code == 200 and r.json()["status"] == "ok"
+    assert r.status_code == 200
+    assert r.json()["status"] == "ok"
     r = client.get("/readyz")
-    assert r.status_code == 200 and r.json() == {"status": "ready", "database": "ok"}
+    assert r.status_code == 200
+    assert r.json() == {"status": "ready", "database": "ok"}
 
 
 def test_readyz_503_when_database_unreachable(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -76,7 +80,8 @@ def test_readyz_503_when_database_unreachable(settings: Settings, monkeypatch: p
     client = TestClient(app, raise_server_exceptions=False)  # no lifespan: nothing else touches the database
     r = client.get("/readyz")
     body = _problem(r, 503)
-    assert body["title"] == "Service Unavailable" and body["database"] == "error"
+    assert body["title"] == "Service Unavailable"
+    assert body["database"] == "error"
     assert r.headers["retry-after"] == "5"
     assert client.get("/healthz").status_code == 200  # liveness does not depend on the database
     assert "x-request-id" in r.headers
@@ -118,7 +123,9 @@ def test_logs_are_json_lines_with_request_id(client: TestClient, logs: io.String
     lines = [json.loads(line) for line in logs.getvalue().splitlines() if line.strip()]
     assert lines, "nothing was logged"
     access = [entry for entry in lines if entry.get("request_id") == "log-check-1"]
-    assert access and access[-1]["path"] == "/api/v1/me" and access[-1]["status"] == 401
+    assert access
+    assert access[-1]["path"] == "/api/v1/me"
+    assert access[-1]["status"] == 401
     for entry in lines:
         assert {"ts", "level", "logger", "msg"} <= set(entry)
 
@@ -159,11 +166,13 @@ def test_unhandled_exception_is_a_500_problem_without_trace(settings: Settings, 
     logging.getLogger().removeHandler(capture)
     body = _problem(r, 500)
     assert body["detail"] == "an unexpected error occurred"
-    assert "secret internal detail" not in r.text and "Traceback" not in r.text
+    assert "secret internal detail" not in r.text
+    assert "Traceback" not in r.text
     # The trace goes to the log, with the request id, not to the client.
     entries = [json.loads(line) for line in logs.getvalue().splitlines() if line.strip()]
     errors = [e for e in entries if e["level"] == "error"]
-    assert errors and errors[0]["request_id"] == body["request_id"]
+    assert errors
+    assert errors[0]["request_id"] == body["request_id"]
     assert "secret internal detail" in errors[0]["exc"]
 
 

@@ -23,12 +23,15 @@ def test_cap_message_validates_and_tracks_the_lifecycle(scene: Scene, cap_schema
     a = scene.sos(description="gunfire near the gate")
     h = scene.h("psc-operator")
     r = scene.client.get(f"/api/v1/alerts/{a['id']}/cap", headers=h)
-    assert r.status_code == 200 and r.headers["content-type"].startswith("application/cap+xml")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("application/cap+xml")
     doc = etree.fromstring(r.content)
     cap_schema.assertValid(doc)
     sent = doc.findtext(f"{CAP}sent")
-    assert sent and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", sent)
-    assert doc.findtext(f"{CAP}msgType") == "Alert" and doc.findtext(f"{CAP}scope") == "Restricted"
+    assert sent
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", sent)
+    assert doc.findtext(f"{CAP}msgType") == "Alert"
+    assert doc.findtext(f"{CAP}scope") == "Restricted"
     assert doc.findtext(f"{CAP}info/{CAP}severity") == "Extreme"
     assert doc.findtext(f"{CAP}info/{CAP}area/{CAP}circle").startswith("24.861")
     scene.act("psc-operator", a["id"], "false_alarm")
@@ -51,7 +54,8 @@ def test_atom_feed_lists_public_alerts_and_restricted_ones_to_members(
     private = scene.sos(cap_scope="private")
     atom = "{http://www.w3.org/2005/Atom}"
     anon = scene.client.get("/api/v1/cap/feed.atom")
-    assert anon.status_code == 200 and anon.headers["content-type"].startswith("application/atom+xml")
+    assert anon.status_code == 200
+    assert anon.headers["content-type"].startswith("application/atom+xml")
     feed = etree.fromstring(anon.content)
     assert [e.findtext(f"{atom}id") for e in feed.iter(f"{atom}entry")] == [
         f"urn:hifazat:alert:{public['id']}"
@@ -59,7 +63,8 @@ def test_atom_feed_lists_public_alerts_and_restricted_ones_to_members(
     member = scene.client.get("/cap/feed.atom", headers=scene.h("psc-operator"))
     feed = etree.fromstring(member.content)
     ids = {e.findtext(f"{atom}id").rsplit(":", 1)[1] for e in feed.iter(f"{atom}entry")}
-    assert ids == {public["id"], restricted["id"]} and private["id"] not in ids
+    assert ids == {public["id"], restricted["id"]}
+    assert private["id"] not in ids
     atom_schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "atom.xsd")))
     atom_schema.assertValid(feed)
     for el in feed.iter(f"{CAP}alert"):

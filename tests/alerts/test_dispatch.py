@@ -21,7 +21,8 @@ def test_recommend_assign_and_follow_units(scene: Scene) -> None:
     h = scene.h("psc-operator")
     recs = scene.client.get(f"/api/v1/alerts/{a['id']}/recommendations", headers=h).json()["items"]
     assert [r["call_sign"] for r in recs] == ["QRF-NEAR", "QRF-FAR"]  # off-duty unit left out
-    assert recs[0]["position_source"] == "base" and recs[0]["distance_m"] < recs[1]["distance_m"]
+    assert recs[0]["position_source"] == "base"
+    assert recs[0]["distance_m"] < recs[1]["distance_m"]
 
     r = scene.client.post(
         f"/api/v1/alerts/{a['id']}/assignments", headers=h, json={"unit_ids": [scene.ids["qrf_near"]]}
@@ -29,7 +30,8 @@ def test_recommend_assign_and_follow_units(scene: Scene) -> None:
     assert r.status_code == 201, r.text
     assert r.json()["alert_status"] == "responding"
     [asg] = r.json()["items"]
-    assert asg["status"] == "en_route" and asg["distance_m"] > 0
+    assert asg["status"] == "en_route"
+    assert asg["distance_m"] > 0
     assert unit_status(scene, "qrf_near") == "responding"
     again = scene.client.post(
         f"/api/v1/alerts/{a['id']}/assignments", headers=h, json={"unit_ids": [scene.ids["qrf_near"]]}
@@ -38,9 +40,11 @@ def test_recommend_assign_and_follow_units(scene: Scene) -> None:
     off = scene.client.post(
         f"/api/v1/alerts/{a['id']}/assignments", headers=h, json={"unit_ids": [scene.ids["qrf_off"]]}
     )
-    assert off.status_code == 409 and off.json()["current_state"] == "off_duty"
+    assert off.status_code == 409
+    assert off.json()["current_state"] == "off_duty"
     bad = scene.client.post(f"/api/v1/alerts/{a['id']}/assignments", headers=h, json={"unit_ids": ["ghost"]})
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "unit_ids.0"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "unit_ids.0"
 
     path = f"/api/v1/alerts/{a['id']}/assignments/{asg['id']}"
     assert scene.client.patch(path, headers=h, json={"status": "on_scene"}).json()["status"] == "on_scene"
@@ -51,7 +55,8 @@ def test_recommend_assign_and_follow_units(scene: Scene) -> None:
 
     timeline = scene.client.get(f"/api/v1/alerts/{a['id']}/timeline", headers=h).json()["items"]
     actions = [e["action"] for e in timeline]
-    assert "assigned" in actions and actions.count("unit_status") == 2
+    assert "assigned" in actions
+    assert actions.count("unit_status") == 2
 
 
 def test_closing_an_alert_frees_its_units(scene: Scene) -> None:
@@ -66,8 +71,10 @@ def test_closing_an_alert_frees_its_units(scene: Scene) -> None:
     )
     assert unit_status(scene, "qrf_far") == "responding"
     scene.act("psc-operator", a["id"], "resolve")
-    assert unit_status(scene, "qrf_far") == "available" and unit_status(scene, "qrf_near") == "available"
+    assert unit_status(scene, "qrf_far") == "available"
+    assert unit_status(scene, "qrf_near") == "available"
     got = scene.client.get(f"/api/v1/alerts/{a['id']}", headers=h).json()
     assert {x["status"] for x in got["assignments"]} == {"clear"}
     late = scene.client.post(f"/api/v1/alerts/{a['id']}/assignments", headers=h, json={"unit_ids": ids[:1]})
-    assert late.status_code == 409 and late.json()["current_state"] == "resolved"
+    assert late.status_code == 409
+    assert late.json()["current_state"] == "resolved"

@@ -68,7 +68,8 @@ def test_policy_validation(scene: Scene) -> None:
     p = policy(scene)
     assert p["levels"][0]["targets"][0]["agency_id"] == scene.world.agency["psc"]
     r = scene.client.patch(f"/api/v1/escalation-policies/{p['id']}", headers=h, json={"active": False})
-    assert r.status_code == 200 and r.json()["active"] is False
+    assert r.status_code == 200
+    assert r.json()["active"] is False
     other = scene.client.get(f"/api/v1/escalation-policies/{p['id']}", headers=scene.h("police-admin"))
     assert other.status_code == 404
 
@@ -84,11 +85,13 @@ def test_unacknowledged_alert_climbs_once_per_level_and_shares_with_targets(scen
     assert escalation.climb("test", now=now + timedelta(seconds=61)) == [(a["id"], 1)]
     assert escalation.climb("test", now=now + timedelta(seconds=61)) == []
     police = scene.client.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("police-operator")).json()
-    assert police["escalation_level"] == 1 and police["writable"] is True  # escalated to them: may act
+    assert police["escalation_level"] == 1
+    assert police["writable"] is True
     assert scene.world.agency["police"] in police["shared_with"]
     assert escalation.climb("test", now=now + timedelta(seconds=125)) == [(a["id"], 2)]
     seen = scene.client.get(f"/api/v1/alerts/{a['id']}", headers=liaison)
-    assert seen.status_code == 200 and seen.json()["escalation_level"] == 2
+    assert seen.status_code == 200
+    assert seen.json()["escalation_level"] == 2
     assert a["id"] in [x["id"] for x in scene.client.get("/api/v1/alerts", headers=liaison).json()["items"]]
     assert escalation.climb("test", now=now + timedelta(seconds=10_000)) == []  # no level 3
     assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "escalated") == 2
@@ -163,7 +166,8 @@ def test_racing_workers_climb_a_level_exactly_once(scene: Scene) -> None:
     for a in alerts:
         assert count(AuditEntry, AuditEntry.entity_id == a, AuditEntry.action == "escalate") == 1
         assert count(AlertEvent, AlertEvent.alert_id == a, AlertEvent.action == "escalated") == 1
-        assert _timer_state(a, 1) == "fired" and _timer_state(a, 2) == "pending"
+        assert _timer_state(a, 1) == "fired"
+        assert _timer_state(a, 2) == "pending"
 
 
 def test_racing_workers_tell_level0_exactly_once(scene: Scene) -> None:
@@ -204,7 +208,8 @@ def test_background_loop_fires_within_a_second_and_survives_restart(scene: Scene
         due = utcnow() + timedelta(seconds=0.4)
         s.execute(update(EscalationTimer).where(EscalationTimer.id == timer.id).values(due_at=due))
     fired = _wait_fired(timer.id)  # the running app's loop
-    assert fired.state == "fired" and fired.fired_at is not None
+    assert fired.state == "fired"
+    assert fired.fired_at is not None
     assert (fired.fired_at - due).total_seconds() < 1.0
     # A timer that came due while no server ran fires when one starts.
     from hifazat.app import create_app
@@ -227,7 +232,8 @@ def test_levels_are_notified_through_notify_and_listed_on_the_alert(scene: Scene
     got = scene.client.get(f"/api/v1/alerts/{a['id']}/deliveries", headers=h).json()
     assert got["available"] is True
     level0 = [d for d in got["items"] if d["reason"] == "level-0"]
-    assert level0 and {d["recipient_kind"] for d in level0} >= {"user"}
+    assert level0
+    assert {d["recipient_kind"] for d in level0} >= {"user"}
     escalation.climb("test", now=utcnow() + timedelta(seconds=61))
     got = scene.client.get(f"/api/v1/alerts/{a['id']}/deliveries", headers=h).json()
     assert any(d["reason"] == "level-1" for d in got["items"])
@@ -354,7 +360,8 @@ def test_level0_rows_are_made_before_its_write_begins_and_a_change_since_the_rea
     done, work = apply(plan, "w3")
     assert done is True
     claims = [n for n, x in enumerate(work) if x.startswith("UPDATE escalation_timers")]
-    assert len(claims) == 2 and claims[0] == 0, work  # the claim from the read, then the one read afresh
+    assert len(claims) == 2, work  # the claim from the read, then the one read afresh
+    assert claims[0] == 0, work
     assert not any(x.startswith(("INSERT", "WITH row0")) for x in work[: claims[1]]), work
     assert _timer_state(a["id"], 0) == "fired"
     assert count(AlertEvent, AlertEvent.alert_id == a["id"], AlertEvent.action == "notified") == before + 2
@@ -364,7 +371,8 @@ def test_level0_rows_are_made_before_its_write_begins_and_a_change_since_the_rea
             .where(OutboxEvent.subject == "alerts.changed")
             .order_by(OutboxEvent.seq)
         ).all()
-        assert out[-1]["change"] == "notified" and out[-1]["title"] == "SOS: moved"
+        assert out[-1]["change"] == "notified"
+        assert out[-1]["title"] == "SOS: moved"
         assert audit_service.verify(s).ok
 
 

@@ -14,10 +14,14 @@ from tests.alerts.conftest import Scene
 def test_happy_path_records_who_and_when(scene: Scene) -> None:
     a = scene.sos()
     b = scene.act("psc-operator", a["id"], "acknowledge")
-    assert b["status"] == "acknowledged" and b["acknowledged_by"] == "psc-operator" and b["acknowledged_at"]
+    assert b["status"] == "acknowledged"
+    assert b["acknowledged_by"] == "psc-operator"
+    assert b["acknowledged_at"]
     assert scene.act("psc-operator", a["id"], "respond")["status"] == "responding"
     c = scene.act("psc-operator", a["id"], "resolve")
-    assert c["status"] == "resolved" and c["resolved_by"] == "psc-operator" and c["actions"] == ["reopen"]
+    assert c["status"] == "resolved"
+    assert c["resolved_by"] == "psc-operator"
+    assert c["actions"] == ["reopen"]
     tl = scene.client.get(f"/api/v1/alerts/{a['id']}/timeline", headers=scene.h("psc-operator")).json()[
         "items"
     ]
@@ -32,9 +36,11 @@ def test_happy_path_records_who_and_when(scene: Scene) -> None:
 def test_invalid_transition_is_409_naming_the_current_state(scene: Scene) -> None:
     a = scene.sos()
     r = scene.client.post(f"/api/v1/alerts/{a['id']}/actions/resolve", headers=scene.h("psc-operator"))
-    assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.status_code == 409
+    assert r.headers["content-type"].startswith("application/problem+json")
     body = r.json()
-    assert body["current_state"] == "new" and "new" in body["detail"]
+    assert body["current_state"] == "new"
+    assert "new" in body["detail"]
     assert body["allowed_actions"] == ["acknowledge", "false_alarm"]
     assert body["errors"] == [{"field": "status", "reason": "alert is new"}]
     r = scene.client.post(f"/api/v1/alerts/{a['id']}/actions/explode", headers=scene.h("psc-operator"))
@@ -56,17 +62,16 @@ def test_reopen_rules(scene: Scene) -> None:
         assert row is not None
         row.resolved_at = utcnow() - timedelta(days=3)
     r = scene.client.post(f"/api/v1/alerts/{a['id']}/actions/reopen", headers=scene.h("psc-operator"))
-    assert r.status_code == 409 and "reopen window" in r.text
+    assert r.status_code == 409
+    assert "reopen window" in r.text
 
     b = scene.sos()
     scene.act("psc-operator", b["id"], "false_alarm")
     scene.act("psc-operator", b["id"], "reopen", status=403)  # only an admin reopens a false alarm
     reopened = scene.act("psc-admin", b["id"], "reopen")
-    assert (
-        reopened["status"] == "new"
-        and reopened["acknowledged_at"] is None
-        and reopened["resolved_at"] is None
-    )
+    assert reopened["status"] == "new"
+    assert reopened["acknowledged_at"] is None
+    assert reopened["resolved_at"] is None
 
 
 def test_table_is_closed_under_its_states() -> None:

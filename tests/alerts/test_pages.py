@@ -21,7 +21,9 @@ def test_inbox_alert_policy_and_poll_pages(scene: Scene) -> None:
     poll = scene.post("psc-operator", "/api/v1/polls", {"person_ids": [scene.ids["li"]]})
     c = web(scene, "psc-operator")
     r = c.get("/alerts")
-    assert r.status_code == 200 and a["id"] in r.text and 'data-testid="sos-button"' in r.text
+    assert r.status_code == 200
+    assert a["id"] in r.text
+    assert 'data-testid="sos-button"' in r.text
     assert '<a href="/alerts">Alerts</a>' in r.text or 'href="/alerts"' in r.text
     assert "/static/js/alerts.js" in r.text
     r = c.get(f"/alerts/{a['id']}")
@@ -36,7 +38,9 @@ def test_inbox_alert_policy_and_poll_pages(scene: Scene) -> None:
         assert needle in r.text, needle
     assert c.get("/alerts/policies").status_code == 200
     r = c.get(f"/polls/{poll['id']}")
-    assert r.status_code == 200 and "Li Wei" in r.text and 'data-tally="pending">1<' in r.text
+    assert r.status_code == 200
+    assert "Li Wei" in r.text
+    assert 'data-tally="pending">1<' in r.text
     assert c.get("/polls").status_code == 200
     liaison = web(scene, "liaison")
     assert liaison.get(f"/alerts/{a['id']}").status_code == 404

@@ -48,9 +48,14 @@ def test_sos_event_becomes_one_alert_and_repeats_fold_in(scene: Scene) -> None:
     run([event(scene, "sos")])  # a second press within the window: folded
     with unit_of_work(readonly=True) as s:
         [a] = s.scalars(select(Alert)).all()
-        assert a.kind == "sos" and a.severity == "critical" and a.source == "tracking"
-        assert a.person_id == scene.ids["li"] and a.nationality == "CN" and a.repeat_count == 1
-        assert a.title == "SOS: Li Wei" and a.source_event_id == first.id
+        assert a.kind == "sos"
+        assert a.severity == "critical"
+        assert a.source == "tracking"
+        assert a.person_id == scene.ids["li"]
+        assert a.nationality == "CN"
+        assert a.repeat_count == 1
+        assert a.title == "SOS: Li Wei"
+        assert a.source_event_id == first.id
     run([event(scene, "sos", person="zhang")])  # another person: its own alert
     assert count(Alert) == 2
 
@@ -71,7 +76,8 @@ def test_rules_decide_severity_and_silence(scene: Scene) -> None:
         == 422
     )
     bad = scene.client.put("/api/v1/alert-rules/sos", headers=h, json={"severity": "apocalyptic"})
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "severity"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "severity"
     assert (
         scene.client.put(
             "/api/v1/alert-rules/sos", headers=scene.h("psc-operator"), json={"severity": "low"}
@@ -90,4 +96,5 @@ def test_rules_decide_severity_and_silence(scene: Scene) -> None:
     assert kinds == [("device_stale", "low"), ("red_zone_entry", "critical"), ("red_zone_entry", "critical")]
     eff = scene.client.get("/api/v1/alert-rules", headers=h).json()["items"]
     by = {r["event_kind"]: r for r in eff}
-    assert by["low_battery"]["severity"] is None and by["sos"]["defined_by"] == "built-in"
+    assert by["low_battery"]["severity"] is None
+    assert by["sos"]["defined_by"] == "built-in"

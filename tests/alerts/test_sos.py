@@ -13,16 +13,20 @@ from tests.alerts.conftest import KHI, Scene, count
 
 def test_sos_for_a_person_is_owned_by_their_agency_and_durable(scene: Scene) -> None:
     a = scene.sos()
-    assert a["kind"] == "sos" and a["severity"] == "critical" and a["status"] == "new"
+    assert a["kind"] == "sos"
+    assert a["severity"] == "critical"
+    assert a["status"] == "new"
     assert a["agency_id"] == scene.world.agency["psc"]
-    assert a["province"] == "PK-SD" and a["nationality"] == "CN"
+    assert a["province"] == "PK-SD"
+    assert a["nationality"] == "CN"
     assert a["title"] == "SOS: Li Wei"
     assert a["actions"] == ["acknowledge", "false_alarm"]
     with unit_of_work(readonly=True) as s:
         events = s.scalars(
             select(AlertEvent.action).where(AlertEvent.alert_id == a["id"]).order_by(AlertEvent.at)
         ).all()
-        assert events[0] == "created" and "notified" in events
+        assert events[0] == "created"
+        assert "notified" in events
         audit = s.scalars(
             select(AuditEntry).where(AuditEntry.entity_id == a["id"]).order_by(AuditEntry.seq)
         ).all()
@@ -32,8 +36,10 @@ def test_sos_for_a_person_is_owned_by_their_agency_and_durable(scene: Scene) -> 
         ).all()
         assert [o.payload["change"] for o in out] == ["created", "notified"]
         payload = out[0].payload
-        assert payload["id"] == a["id"] and payload["agency_id"] == a["agency_id"]
-        assert payload["province"] == "PK-SD" and payload["status"] == "new"
+        assert payload["id"] == a["id"]
+        assert payload["agency_id"] == a["agency_id"]
+        assert payload["province"] == "PK-SD"
+        assert payload["status"] == "new"
 
 
 def test_sos_for_self_from_the_dashboard(scene: Scene) -> None:
@@ -41,7 +47,8 @@ def test_sos_for_self_from_the_dashboard(scene: Scene) -> None:
         "police-operator", "/api/v1/alerts", {"kind": "sos", "lat": 24.9, "lon": 67.1, "for_self": True}
     )
     assert a["agency_id"] == scene.world.agency["police"]
-    assert a["subject_user_id"] is not None and a["person_id"] is None
+    assert a["subject_user_id"] is not None
+    assert a["person_id"] is None
 
 
 def test_bad_sos_is_422_with_field_and_nothing_written(scene: Scene) -> None:
@@ -66,12 +73,14 @@ def test_bad_sos_is_422_with_field_and_nothing_written(scene: Scene) -> None:
         assert r.status_code == 422, (body, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
         errors = r.json()["errors"]
-        assert errors and all("field" in e and "reason" in e for e in errors)
+        assert errors
+        assert all("field" in e and "reason" in e for e in errors)
         assert any(reason in e["reason"] for e in errors), (reason, errors)
     r = scene.client.post(
         "/api/v1/alerts", headers=h, json={"kind": "sos", "lat": 24.8, "lon": 67.0, "person_id": "nope"}
     )
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "person_id"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "person_id"
     assert count(Alert) == 0
 
 
@@ -87,7 +96,9 @@ def test_manual_alert_needs_a_writing_role(scene: Scene) -> None:
     r = scene.client.post("/api/v1/alerts", headers=scene.h("liaison"), json=body)
     assert r.status_code == 403
     a = scene.post("psc-operator", "/api/v1/alerts", body)
-    assert a["severity"] == "medium" and a["site_id"] == scene.ids["residence"] and a["province"] == "PK-SD"
+    assert a["severity"] == "medium"
+    assert a["site_id"] == scene.ids["residence"]
+    assert a["province"] == "PK-SD"
     assert a["title"] == "Suspicious activity: Clifton Residence"
 
 
@@ -96,7 +107,8 @@ def test_visibility_owner_jurisdiction_and_strangers(scene: Scene) -> None:
     c = scene.client
     assert c.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("psc-operator")).json()["writable"] is True
     police = c.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("police-operator"))
-    assert police.status_code == 200 and police.json()["writable"] is False  # jurisdiction PK-SD: read only
+    assert police.status_code == 200
+    assert police.json()["writable"] is False
     r = c.post(f"/api/v1/alerts/{a['id']}/actions/acknowledge", headers=scene.h("police-operator"))
     assert r.status_code == 403
     assert c.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("liaison")).status_code == 404
@@ -136,6 +148,9 @@ def test_alert_json_is_the_alert_out_schema_read_straight_from_the_row(scene: Sc
     for key in ("created_at", "updated_at", "acknowledged_at", "resolved_at", "last_seen_at"):
         value = getattr(alert, key)
         model[key] = stamp(value) if value is not None else None
-    assert {k: data[k] for k in model} == model and list(data)[: len(model)] == list(model)
-    assert data["status"] == "acknowledged" and data["acknowledged_at"] == acknowledged["acknowledged_at"]
-    assert isinstance(data["lat"], float) and data["resolved_at"] is None
+    assert {k: data[k] for k in model} == model
+    assert list(data)[: len(model)] == list(model)
+    assert data["status"] == "acknowledged"
+    assert data["acknowledged_at"] == acknowledged["acknowledged_at"]
+    assert isinstance(data["lat"], float)
+    assert data["resolved_at"] is None

@@ -104,6 +104,8 @@ def test_alert_events_on_the_stream_follow_visibility_and_shares(live_server: st
         ("alert", alert_id, "acknowledge"),
     ]
     first = got_admin[0]["data"]
-    assert first["agency_id"] and first["status"] == "new" and "_shared_with" not in first
+    assert first["agency_id"]
+    assert first["status"] == "new"
+    assert "_shared_with" not in first
     # the embassy saw nothing until the alert was escalated to it
     assert [e["data"]["change"] for e in got_liaison] == ["escalated", "acknowledge"]

@@ -25,7 +25,8 @@ def test_position_with_sos_alarm_raises_one_alert(scene: Scene) -> None:
     with unit_of_work(readonly=True) as s:
         a = s.scalars(select(Alert)).one()
         assert (a.kind, a.source, a.person_id) == ("sos", "tracking", scene.ids["li"])
-        assert a.device_id == dev.json()["id"] and a.lat == 24.8615
+        assert a.device_id == dev.json()["id"]
+        assert a.lat == 24.8615
     # the tracked position now places the person for dispatch and polls
     recs = scene.client.get(f"/api/v1/alerts/{a.id}/recommendations", headers=scene.h("psc-operator")).json()
     assert recs["items"][0]["call_sign"] == "QRF-NEAR"

@@ -82,16 +82,20 @@ def test_every_write_appends_and_auditors_read(client: TestClient, busy: Any, ad
     assert [e["action"] for e in items] == ["create"] * 3
     assert items[0]["seq"] > items[1]["seq"] > items[2]["seq"]  # newest first
     e = items[0]
-    assert e["actor"] == "psc-admin" and e["agency_id"] == busy.agency["psc"]
-    assert e["after"]["registration"] == "AUD-2" and e["before"] is None
-    assert len(e["hash"]) == 64 and len(e["prev_hash"]) == 64
+    assert e["actor"] == "psc-admin"
+    assert e["agency_id"] == busy.agency["psc"]
+    assert e["after"]["registration"] == "AUD-2"
+    assert e["before"] is None
+    assert len(e["hash"]) == 64
+    assert len(e["prev_hash"]) == 64
     assert items[1]["hash"] == e["prev_hash"]
     vid = e["entity_id"]
     r = client.patch(f"/api/v1/vehicles/{vid}", headers=busy.headers["psc-admin"], json={"seats": 9})
     assert r.status_code == 200
     log = client.get(f"/api/v1/audit?entity_id={vid}", headers=admin).json()["items"]
     assert log[0]["action"] == "update"
-    assert log[0]["before"] == {"seats": 4} and log[0]["after"] == {"seats": 9}
+    assert log[0]["before"] == {"seats": 4}
+    assert log[0]["after"] == {"seats": 9}
     # Filters by actor and action, and a time window.
     assert {
         x["actor"] for x in client.get("/api/v1/audit?actor=psc-admin", headers=admin).json()["items"]
@@ -110,7 +114,8 @@ def test_audit_is_for_auditors_and_admins(client: TestClient, busy: Any, admin: 
     # An agency admin reads what its tree did and what was done to its records, nothing else.
     police = busy.agency["police"]
     items = client.get("/api/v1/audit?limit=500", headers=busy.headers["police-admin"]).json()["items"]
-    assert items and all(police in (e["agency_id"], e["owner_agency_id"]) for e in items)
+    assert items
+    assert all(police in (e["agency_id"], e["owner_agency_id"]) for e in items)
     assert not any(e["entity"] == "vehicles" for e in items)
 
 
@@ -157,7 +162,8 @@ def test_auditor_of_a_top_level_embassy_does_not_read_everything(
     h = login_as("emb-auditor")
     items = client.get("/api/v1/audit?limit=500", headers=h).json()["items"]
     embassy = busy.agency["embassy"]
-    assert items and all(embassy in (e["agency_id"], e["owner_agency_id"]) for e in items)
+    assert items
+    assert all(embassy in (e["agency_id"], e["owner_agency_id"]) for e in items)
     everything = client.get("/api/v1/audit?limit=500", headers=admin).json()["items"]
     assert len(everything) > len(items)
 
@@ -176,7 +182,8 @@ def test_audit_pagination(client: TestClient, busy: Any, admin: dict[str, str]) 
     # Newer entries (these very logins are audited) may appear; nothing older is skipped or repeated.
     assert len(seqs) == len(set(seqs))
     assert {e["seq"] for e in all_items} <= set(seqs) | {max(seqs) + 1}
-    assert seqs == sorted(seqs, reverse=True) and seqs[-1] == 1
+    assert seqs == sorted(seqs, reverse=True)
+    assert seqs[-1] == 1
 
 
 def test_cli_verify_intact_then_tampered(client: TestClient, busy: Any, settings: Settings) -> None:
@@ -185,21 +192,25 @@ def test_cli_verify_intact_then_tampered(client: TestClient, busy: Any, settings
     assert "intact" in ok.stdout
     rows = _rows(settings)
     n = len(rows)
-    assert n >= 10 and f"{n} entries" in ok.stdout
+    assert n >= 10
+    assert f"{n} entries" in ok.stdout
     victim = rows[4]["seq"]
 
     # (a) one field of one entry edited by hand
     _raw(settings, f"UPDATE audit_log SET actor = 'mallory' WHERE seq = {victim}")  # noqa: S608
     bad = _verify_cli(settings)
     assert bad.returncode != 0
-    assert f"entry {victim}" in bad.stderr and "altered" in bad.stderr
+    assert f"entry {victim}" in bad.stderr
+    assert "altered" in bad.stderr
     _raw(settings, f"UPDATE audit_log SET actor = '{rows[4]['actor']}' WHERE seq = {victim}")  # noqa: S608
     assert _verify_here().ok
 
     # (b) a middle entry removed
     _raw(settings, f"DELETE FROM audit_log WHERE seq = {victim}")  # noqa: S608
     bad = _verify_cli(settings)
-    assert bad.returncode != 0 and f"entry {victim}" in bad.stderr and "missing" in bad.stderr
+    assert bad.returncode != 0
+    assert f"entry {victim}" in bad.stderr
+    assert "missing" in bad.stderr
     with unit_of_work() as s:
         s.add(AuditEntry(**rows[4]))
     assert _verify_here().ok
@@ -215,7 +226,8 @@ def test_cli_verify_intact_then_tampered(client: TestClient, busy: Any, settings
             values = {c: src[c] for c in cols}
             s.query(AuditEntry).filter(AuditEntry.seq == dst["seq"]).update(values)
     bad = _verify_cli(settings)
-    assert bad.returncode != 0 and f"entry {a['seq']}" in bad.stderr
+    assert bad.returncode != 0
+    assert f"entry {a['seq']}" in bad.stderr
 
 
 def test_verify_detects_reordered_timestamps_and_payloads(initialised: Any, settings: Settings) -> None:
@@ -230,7 +242,9 @@ def test_verify_detects_reordered_timestamps_and_payloads(initialised: Any, sett
         entry.after = {"n": 99}
     with unit_of_work() as s:
         r = audit.verify(s, batch=2)  # small batches: the walk spans several queries
-        assert not r.ok and r.bad_seq == 4 and r.checked == 3
+        assert not r.ok
+        assert r.bad_seq == 4
+        assert r.checked == 3
 
 
 def test_concurrent_writers_keep_the_chain(initialised: Any, settings: Settings) -> None:

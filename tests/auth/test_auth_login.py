@@ -32,7 +32,8 @@ def _is_problem(r: Any, status: int) -> dict[str, Any]:
     assert r.headers["content-type"].startswith("application/problem+json")
     body: dict[str, Any] = r.json()
     assert body["status"] == status
-    assert body["title"] and body["type"]
+    assert body["title"]
+    assert body["type"]
     return body
 
 
@@ -52,7 +53,8 @@ def test_login_returns_exactly_the_oauth2_fields(client: TestClient) -> None:
     assert set(body) == {"access_token", "token_type", "expires_in"}
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 8 * 3600
-    assert isinstance(body["access_token"], str) and len(body["access_token"]) >= 32
+    assert isinstance(body["access_token"], str)
+    assert len(body["access_token"]) >= 32
     # The user name is case-insensitive; a second login yields a different token.
     r2 = _token(client, "ADMIN", PASSWORD)
     assert r2.status_code == 200
@@ -90,7 +92,8 @@ def test_repeated_failures_lock_then_unlock(client: TestClient, monkeypatch: pyt
     assert 0 < retry <= 121
     with unit_of_work() as s:
         user = s.scalar(select(User).where(User.username == "admin"))
-        assert user is not None and user.locked_until is not None
+        assert user is not None
+        assert user.locked_until is not None
         assert user.locked_until > utcnow() + timedelta(seconds=100)
         # Time passes: the lock expires.
         user.locked_until = utcnow() - timedelta(seconds=1)
@@ -99,7 +102,8 @@ def test_repeated_failures_lock_then_unlock(client: TestClient, monkeypatch: pyt
     with unit_of_work() as s:
         user = s.scalar(select(User).where(User.username == "admin"))
         assert user is not None
-        assert user.locked_until is None and user.failed_logins == 0
+        assert user.locked_until is None
+        assert user.failed_logins == 0
 
 
 def test_failures_outside_the_window_do_not_add_up(
@@ -134,7 +138,8 @@ def test_per_ip_throttle(client: TestClient, monkeypatch: pytest.MonkeyPatch) ->
 
 def test_sliding_window_limiter_unit() -> None:
     lim = SlidingWindowLimiter(limit=2, window_seconds=10)
-    assert lim.hit("a", now=0.0) and lim.hit("a", now=1.0)
+    assert lim.hit("a", now=0.0)
+    assert lim.hit("a", now=1.0)
     assert not lim.hit("a", now=2.0)
     assert lim.hit("b", now=2.0)  # keys are independent
     assert lim.retry_after("a", now=2.0) == 9
@@ -285,6 +290,7 @@ def test_login_attempts_are_audited(client: TestClient, login_as: Callable[..., 
     h = login_as("admin")
     r = client.get("/api/v1/audit?entity=users", headers=h)
     actions = [e["action"] for e in r.json()["items"]]
-    assert "login_failed" in actions and "login" in actions
+    assert "login_failed" in actions
+    assert "login" in actions
     for e in r.json()["items"]:
         assert "wrong-password" not in str(e)

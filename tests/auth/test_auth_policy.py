@@ -133,7 +133,8 @@ def test_jurisdiction_grants_read_only(
         headers=world.headers["psc-operator"],
         json={"residence_site_id": records["site_pb"]["id"]},
     )
-    assert r.status_code == 200 and r.json()["province"] == "PK-PB"
+    assert r.status_code == 200
+    assert r.json()["province"] == "PK-PB"
     assert client.get(f"/api/v1/persons/{pid}", headers=world.headers["police-operator"]).status_code == 404
 
 
@@ -183,7 +184,8 @@ def test_sharing_agreement_summary_filter_and_redaction(
 ) -> None:
     liaison = world.headers["liaison"]
     ag = _agreement(client, world.headers["psc-admin"], world)
-    assert ag["level"] == "summary" and ag["filters"] == {"nationality": "CN"}
+    assert ag["level"] == "summary"
+    assert ag["filters"] == {"nationality": "CN"}
     r = client.get("/api/v1/persons", headers=liaison)
     items = r.json()["items"]
     assert {i["id"] for i in items} == {records["person_sd_cn"]["id"], records["person_pb_cn"]["id"]}
@@ -192,8 +194,10 @@ def test_sharing_agreement_summary_filter_and_redaction(
     for item in items:
         assert item["view"] == "summary"
         assert item["family_name"] is None  # redact_fields honoured
-        assert item["passport_number"] is None and item["phone"] is None  # not summary fields
-        assert item["given_name"] == "Test" and item["nationality"] == "CN"
+        assert item["passport_number"] is None
+        assert item["phone"] is None
+        assert item["given_name"] == "Test"
+        assert item["nationality"] == "CN"
         assert {k for k, v in item.items() if v is not None} <= summary
         assert {"family_name", "passport_number", "phone"} <= set(item["redacted"])
         assert "P" not in str(item.get("passport_number") or "")
@@ -202,7 +206,8 @@ def test_sharing_agreement_summary_filter_and_redaction(
     assert r.status_code == 404
     assert client.get("/api/v1/sites", headers=liaison).json()["items"] == []
     one = client.get(f"/api/v1/persons/{records['person_pb_cn']['id']}", headers=liaison).json()
-    assert one["view"] == "summary" and one["family_name"] is None
+    assert one["view"] == "summary"
+    assert one["family_name"] is None
     # Read only.
     r = client.patch(f"/api/v1/persons/{records['person_pb_cn']['id']}", headers=liaison, json={"notes": "x"})
     assert r.status_code == 403
@@ -221,8 +226,10 @@ def test_full_level_agreement_and_passport_redaction(
         f"/api/v1/persons/{records['person_sd_cn']['id']}", headers=world.headers["liaison"]
     ).json()
     assert item["view"] == "full"
-    assert item["family_name"] == "Zhang" and item["phone"] == "+92 300 1234567"
-    assert item["passport_number"] is None and item["redacted"] == ["passport_number"]
+    assert item["family_name"] == "Zhang"
+    assert item["phone"] == "+92 300 1234567"
+    assert item["passport_number"] is None
+    assert item["redacted"] == ["passport_number"]
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,12 @@ def test_login_page_renders_with_security_headers(client: TestClient) -> None:
     r = client.get("/login")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
-    assert 'id="login-form"' in r.text and 'name="password"' in r.text
+    assert 'id="login-form"' in r.text
+    assert 'name="password"' in r.text
     assert '<script type="module" src="/static/js/login.js">' in r.text
     csp = r.headers["content-security-policy"]
-    assert "default-src 'self'" in csp and "script-src 'self'" in csp
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
     assert "img-src 'self' data: https://tile.openstreetmap.org" in csp
     assert r.headers["x-frame-options"] == "DENY"
     assert "<script>" not in r.text  # no inline script anywhere: the CSP would block it
@@ -45,11 +47,13 @@ def test_login_next_only_accepts_local_paths(admin_web: TestClient, client: Test
     assert 'data-next="/persons?q=a"' in r.text
     # Already signed in: straight on to the target.
     r = admin_web.get("/login", params={"next": "/sites"}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/sites"
+    assert r.status_code == 303
+    assert r.headers["location"] == "/sites"
     r = admin_web.get("/login", params={"next": "//evil.example"}, follow_redirects=False)
     assert r.headers["location"] == "/"
 
 
 def test_user_form_follows_the_api_model(admin_web: TestClient) -> None:
     r = admin_web.get("/users/new")
-    assert 'data-type="multi"' in r.text and 'value="auditor"' in r.text
+    assert 'data-type="multi"' in r.text
+    assert 'value="auditor"' in r.text

@@ -63,7 +63,8 @@ def test_any_scoped_object_is_judged_without_a_session() -> None:
     assert view_of(Plain(Scope("owner", "PK-SD", "Hyderabad")), "devices", who) is None
     # the owner's own tree: full and writable, whatever the place
     mine = view_of(Plain(Scope("viewer")), "devices", who)
-    assert mine is not None and mine.writable
+    assert mine is not None
+    assert mine.writable
 
 
 def test_agreement_filters_read_scope_parts_from_the_scope_and_other_fields_by_name() -> None:
@@ -91,7 +92,8 @@ def test_agreement_filters_read_scope_parts_from_the_scope_and_other_fields_by_n
 def test_models_declare_their_scope_columns() -> None:
     assert Person.scope_column("district") is Person.district
     assert Device.scope_column("district") is Device.district
-    assert Project.scope_column("district") is None and Zone.scope_column("district") is None
+    assert Project.scope_column("district") is None
+    assert Zone.scope_column("district") is None
     assert Vehicle.scope_column("province") is None
     assert Delivery.__scope_columns__ == ScopeColumns("ref_agency_id", "ref_province", "ref_district")
     d = Delivery(ref_agency_id="owner", ref_province="PK-SD", ref_district="Karachi South", agency_id="x")

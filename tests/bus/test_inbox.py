@@ -27,7 +27,8 @@ def test_events_in_order_then_a_gap_notice_for_what_overflowed() -> None:
         inbox = stream.Inbox(limit=2)
         for n in range(4):
             inbox.put(b"e%d" % n)
-        assert inbox.dropped == 2 and list(inbox.chunks) == [b"e0", b"e1"]
+        assert inbox.dropped == 2
+        assert list(inbox.chunks) == [b"e0", b"e1"]
         return await _take(stream.sse_chunks(inbox, _never), 4)
 
     greeting, gap, *events = asyncio.run(main())
@@ -52,7 +53,8 @@ def test_silence_is_a_heartbeat_and_a_closed_client_ends_the_stream() -> None:
         return first + rest
 
     out = asyncio.run(main())
-    assert out[1] == b": keep-alive\n\n" and len(out) == 2  # after the close: nothing more, and it ended
+    assert out[1] == b": keep-alive\n\n"
+    assert len(out) == 2
 
 
 def test_an_event_wakes_a_waiting_stream_at_once() -> None:
@@ -65,7 +67,8 @@ def test_an_event_wakes_a_waiting_stream_at_once() -> None:
         return got, loop.time() - t0
 
     got, waited = asyncio.run(main())
-    assert got and waited < 1.0
+    assert got
+    assert waited < 1.0
 
 
 def _order(answer_first_yields: bool) -> list[str]:

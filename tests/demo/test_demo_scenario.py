@@ -40,7 +40,8 @@ def _login(client: TestClient, username: str, password: str = DEMO_PASSWORD) -> 
     r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert r.status_code == 200, f"{username}: {r.text}"
     body = r.json()
-    assert body["token_type"] == "bearer" and body["expires_in"] > 0
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] > 0
     return {"Authorization": f"Bearer {body['access_token']}"}
 
 
@@ -101,7 +102,9 @@ def test_load_twice_changes_nothing_and_the_chain_verifies(load_demo: Loader) ->
         agencies = {a.name: a for a in s.scalars(select(Agency))}
         root = agencies["Ministry of Interior"]
         embassy = agencies["Embassy of the People's Republic of China — Security Liaison Office"]
-        assert root.parent_id is None and embassy.parent_id is None and embassy.country == "CN"
+        assert root.parent_id is None
+        assert embassy.parent_id is None
+        assert embassy.country == "CN"
         assert all(a.parent_id == root.id for a in agencies.values() if a not in (root, embassy))
         assert agencies["Army Special Security Division"].jurisdiction == ["PK-KP", "PK-BA", "PK-GB"]
         # nothing of the passports is stored in plain
@@ -122,7 +125,8 @@ def _check_geography() -> None:
     assert {x.province for x in sites} >= {"PK-SD", "PK-BA", "PK-KP", "PK-PB", "PK-IS", "PK-GB"}
     for site in sites:
         lat_lo, lat_hi, lon_lo, lon_hi = PAKISTAN
-        assert lat_lo < site.center_lat < lat_hi and lon_lo < site.center_lon < lon_hi, site.name
+        assert lat_lo < site.center_lat < lat_hi, site.name
+        assert lon_lo < site.center_lon < lon_hi, site.name
         lat_lo, lat_hi, lon_lo, lon_hi = PROVINCE_BOXES[site.province]
         assert lat_lo < site.center_lat < lat_hi, (site.name, site.province)
         assert lon_lo < site.center_lon < lon_hi, (site.name, site.province)
@@ -132,7 +136,8 @@ def _check_geography() -> None:
             width_deg = max(p[0] for p in ring) - min(p[0] for p in ring)
             assert 0.002 < width_deg < 0.02, site.name  # a few hundred metres
         else:
-            assert site.radius_m is not None and 30 <= site.radius_m <= 400, site.name
+            assert site.radius_m is not None, site.name
+            assert 30 <= site.radius_m <= 400, site.name
     by_name = {x.name: x for x in sites}
     assert by_name["Port Qasim power plant — main compound"].district == "Malir"
     assert by_name["Dasu dam site — main works"].province == "PK-KP"
@@ -161,7 +166,8 @@ def _check_logins(client: TestClient, logins: list[tuple[str, str]]) -> None:
         assert what
         headers = _login(client, username)
         me = client.get("/api/v1/me", headers=headers)
-        assert me.status_code == 200 and me.json()["username"] == username
+        assert me.status_code == 200
+        assert me.json()["username"] == username
     wrong = client.post(
         "/api/v1/auth/token", data={"username": "noc.operator", "password": "not-the-demo-pw"}
     )
@@ -183,10 +189,12 @@ def _check_embassy(client: TestClient) -> None:
     # a non-Chinese person answers 404, exactly like a missing one
     investigator = _login(client, "police.investigator")
     becker = _all(client, "/api/v1/persons", investigator, q="Becker")
-    assert len(becker) == 1 and becker[0]["nationality"] == "DE"
+    assert len(becker) == 1
+    assert becker[0]["nationality"] == "DE"
     assert client.get(f"/api/v1/persons/{becker[0]['id']}", headers=liaison).status_code == 404
     # the investigator (Sindh jurisdiction) sees the passport number in full
-    assert becker[0]["passport_number"].startswith("C") and "*" not in becker[0]["passport_number"]
+    assert becker[0]["passport_number"].startswith("C")
+    assert "*" not in becker[0]["passport_number"]
     # sites come as a summary: where, not how they are guarded
     me = client.get("/api/v1/me", headers=liaison).json()
     shared = [s for s in _all(client, "/api/v1/sites", liaison) if s["agency_id"] != me["agency"]["id"]]

@@ -89,7 +89,8 @@ def test_front_and_back_work_as_one_worker(
     proc = _serve(settings, port)
     try:
         backs = _wait(lambda: _children(proc.pid))
-        assert backs and len(backs) == 1, "serve runs one bulk-lane process"
+        assert backs, "serve runs a bulk-lane process"
+        assert len(backs) == 1, "serve runs one bulk-lane process"
         back = backs[0]
         assert httpx.get(f"{base}/readyz").json()["bulk_lane"] == "ok"
         assert "hifazat_bulk_lane_up 1.0" in httpx.get(f"{base}/metrics").text
@@ -110,7 +111,8 @@ def test_front_and_back_work_as_one_worker(
         assert r.json()["stored"] == 3
         assert _wait(lambda: events.find("position", lambda d: d.get("device_id") == device_id))
         r = httpx.get(f"{base}/api/v1/devices/{device_id}/positions", headers=h)
-        assert r.status_code == 200 and len(r.json()["items"]) == 3
+        assert r.status_code == 200
+        assert len(r.json()["items"]) == 3
 
         # The back's errors reach the client as they are: problem+json naming the field.
         bad = [{"device": "lane-1", "lat": 91, "lon": 0, "at": now_ms}]
@@ -122,7 +124,8 @@ def test_front_and_back_work_as_one_worker(
         assert r.status_code == 401
         huge = b"[" + b" " * (32 * 1024 * 1024) + b"]"  # refused by the front before the back sees it
         r = httpx.post(f"{base}/api/v1/positions", headers=h, content=huge, timeout=60)
-        assert r.status_code == 413 and r.json()["errors"][0]["field"] == "body"
+        assert r.status_code == 413
+        assert r.json()["errors"][0]["field"] == "body"
 
         # An SOS raised in the front reaches the stream, and the back's escalation loop notifies level 0.
         r = httpx.post(
@@ -150,7 +153,8 @@ def test_front_and_back_work_as_one_worker(
         )
         assert ok, "no new bulk lane took over"
         new_backs = _children(proc.pid)
-        assert len(new_backs) == 1 and new_backs[0] != back
+        assert len(new_backs) == 1
+        assert new_backs[0] != back
         assert httpx.get(f"{base}/readyz").json()["bulk_lane"] == "ok"
         assert "hifazat_bulk_lane_restarts_total 1.0" in httpx.get(f"{base}/metrics").text
         assert httpx.get(f"{base}/healthz").status_code == 200

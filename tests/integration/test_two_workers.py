@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -40,7 +39,7 @@ TWO_WORKERS_PG = os.environ.get(
 
 
 @pytest.fixture
-def pg_world(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def pg_world(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> str:
     """A migrated, initialised PostgreSQL database; yields its URL."""
     url = PG_URL or TWO_WORKERS_PG
     if not PG_URL:  # SQLite pass: take over the dedicated PostgreSQL database
@@ -52,7 +51,7 @@ def pg_world(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
             conn.execute(text("CREATE SCHEMA public"))
         migrate.upgrade()
     bootstrap.init(get_settings(), ADMIN_PASSWORD)
-    yield url
+    return url
 
 
 def start_worker(url: str, port: int, data_dir: Path, log: Path) -> subprocess.Popen[bytes]:
@@ -143,8 +142,10 @@ def test_sos_crosses_workers_and_escalation_fires_once(pg_world: str, tmp_path: 
         while not got and time.monotonic() < deadline:
             time.sleep(0.005)
         assert got, "worker B's stream never saw the SOS posted to worker A"
-        assert got[0]["event"] == "alert" and got[0]["data"]["id"] == alert_id
-        assert got[0]["data"]["change"] == "created" and got[0]["t"] - t0 < 5
+        assert got[0]["event"] == "alert"
+        assert got[0]["data"]["id"] == alert_id
+        assert got[0]["data"]["change"] == "created"
+        assert got[0]["t"] - t0 < 5
 
         # Level 0 is told by one of the workers' timer loops right after the SOS commits.
         settle(alert_id)
@@ -166,7 +167,9 @@ def test_sos_crosses_workers_and_escalation_fires_once(pg_world: str, tmp_path: 
         time.sleep(1.0)
         with unit_of_work(readonly=True) as s:
             timer = s.get(EscalationTimer, timer_id)
-            assert timer is not None and timer.state == "fired" and timer.fired_by
+            assert timer is not None
+            assert timer.state == "fired"
+            assert timer.fired_by
             escalations = s.scalar(
                 select(func.count()).where(AuditEntry.entity_id == alert_id, AuditEntry.action == "escalate")
             )
@@ -176,7 +179,9 @@ def test_sos_crosses_workers_and_escalation_fires_once(pg_world: str, tmp_path: 
             notified = s.scalar(
                 select(func.count()).where(AlertEvent.alert_id == alert_id, AlertEvent.action == "notified")
             )
-        assert escalations == 1 and escalated == 1 and notified == 1
+        assert escalations == 1
+        assert escalated == 1
+        assert notified == 1
         assert [e["data"]["change"] for e in got].count("escalated") == 1
     finally:
         for p in procs:

@@ -40,4 +40,5 @@ def test_sos_notifies_and_deliveries_show_on_the_alert(
     email = [d for d in deliveries(ref_id=alert["id"]) if d.channel == "email"]
     assert [(d.status, d.address) for d in email] == [("delivered", "duty@psc.example")]
     (rcpts, msg) = smtp_sink.wait_for(1)[0]
-    assert rcpts == ["duty@psc.example"] and alert["id"] in msg.get_content()
+    assert rcpts == ["duty@psc.example"]
+    assert alert["id"] in msg.get_content()

@@ -40,8 +40,10 @@ def test_preferences_defaults_update_and_validation(notify_env: Settings, world:
     r = c.put(PREFS, headers=h, json=body)
     assert r.status_code == 200, r.text
     got = r.json()
-    assert got["email"] == "me@police.example" and got["effective_email"] == "me@police.example"
-    assert got["channels"]["email"]["enabled"] is False and got["topics"] == {"poll": ["stream"]}
+    assert got["email"] == "me@police.example"
+    assert got["effective_email"] == "me@police.example"
+    assert got["channels"]["email"]["enabled"] is False
+    assert got["topics"] == {"poll": ["stream"]}
     assert c.get(PREFS, headers=h).json() == got
 
     for bad, field in (
@@ -82,7 +84,8 @@ def test_admin_sets_preferences_of_own_agency_users_only(notify_env: Settings, w
         assert r.status_code == 404, (other, r.text)
     with unit_of_work(readonly=True) as s:
         pref = s.get(NotificationPreference, op_id)
-        assert pref is not None and pref.channels["email"]["min_severity"] == "critical"
+        assert pref is not None
+        assert pref.channels["email"]["min_severity"] == "critical"
 
 
 def test_webhook_registration_scoped_and_validated(notify_env: Settings, world: World) -> None:
@@ -93,7 +96,8 @@ def test_webhook_registration_scoped_and_validated(notify_env: Settings, world: 
     )
     assert r.status_code == 201, r.text
     hook = r.json()
-    assert hook["agency_id"] == world.agency["police"] and len(hook["secret"]) >= 32
+    assert hook["agency_id"] == world.agency["police"]
+    assert len(hook["secret"]) >= 32
     assert c.get(f"/api/v1/webhooks/{hook['id']}", headers=h).json()["secret"] is None  # shown once
     assert [
         x["id"] for x in c.get("/api/v1/webhooks", headers=world.headers["police-operator"]).json()["items"]
@@ -132,7 +136,8 @@ def test_webhook_registration_scoped_and_validated(notify_env: Settings, world: 
         headers=h,
         json={"secret": "a-new-secret-of-enough-length", "topics": ["alert"]},
     )
-    assert r.status_code == 200 and r.json()["secret"] == "a-new-secret-of-enough-length"
+    assert r.status_code == 200
+    assert r.json()["secret"] == "a-new-secret-of-enough-length"
     assert r.json()["topics"] == ["alert"]
     _problem(c.patch(f"/api/v1/webhooks/{hook['id']}", headers=h, json={"url": "nope"}), 422, "url")
     assert c.delete(f"/api/v1/webhooks/{hook['id']}", headers=h).status_code == 204
@@ -165,7 +170,8 @@ def test_deliveries_visible_to_record_viewers_and_recipients(notify_env: Setting
         )
     url = "/api/v1/deliveries?ref_kind=drill&ref_id=al-1"
     police = c.get(url, headers=world.headers["police-operator"]).json()["items"]
-    assert len(police) == 2 and {d["status"] for d in police} == {"delivered"}
+    assert len(police) == 2
+    assert {d["status"] for d in police} == {"delivered"}
     mine = c.get(url, headers=world.headers["psc-operator"]).json()["items"]
     assert [d["user_id"] for d in mine] == [psc_op]  # not the record's agency: only its own delivery
     assert c.get(url, headers=world.headers["liaison"]).json()["items"] == []
@@ -194,7 +200,10 @@ def test_notifications_page_lists_mine_and_preferences(
     web = cookie_login(client, "police-operator")
     r = web.get("/notifications")
     assert r.status_code == 200, r.text
-    assert 'data-testid="deliveries"' in r.text and "raised" in r.text and "delivered" in r.text
-    assert 'id="prefs-form"' in r.text and 'href="/notifications"' in r.text
+    assert 'data-testid="deliveries"' in r.text
+    assert "raised" in r.text
+    assert "delivered" in r.text
+    assert 'id="prefs-form"' in r.text
+    assert 'href="/notifications"' in r.text
     r = TestClient(client.app).get("/notifications", follow_redirects=False)
     assert r.status_code == 303

@@ -63,11 +63,13 @@ def test_enqueue_resolves_role_to_users_and_channels(org: Org, notify_env: Setti
     assert sorted((d.channel, d.user_id) for d in rows) == [("email", op_id), ("stream", op_id)]
     by = {d.channel: d for d in rows}
     assert by["stream"].status == "delivered"  # published through the event outbox in this transaction
-    assert by["email"].status == "pending" and by["email"].address == "op@police.example"
+    assert by["email"].status == "pending"
+    assert by["email"].address == "op@police.example"
     assert by["email"].idempotency_key == f"alert:a1:raised:user:{op_id}:email"
     with unit_of_work() as s:
         ev = s.scalars(select(OutboxEvent).where(OutboxEvent.subject == "notify.notification")).all()
-        assert len(ev) == 1 and ev[0].payload["user_id"] == op_id
+        assert len(ev) == 1
+        assert ev[0].payload["user_id"] == op_id
         assert ev[0].payload["agency_id"] == org.agency["police"]
 
 
@@ -138,17 +140,16 @@ def test_preferences_choose_channels_and_quiet_hours_hold_non_critical(
 
 
 def test_bad_input_is_rejected_and_writes_nothing(org: Org, notify_env: Settings) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="exactly one"):
         Recipient(user_id="u", agency_id="a")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="agency"):
         Recipient(role="operator")
     with pytest.raises(Problem) as exc, unit_of_work() as s:
         service.enqueue(
             s, ref_kind="alert", ref_id="", topic="alert", payload={}, recipients=[], reason="raised"
         )
-    assert exc.value.status == 422 and exc.value.errors == [
-        {"field": "ref_id", "reason": "must be a non-empty string"}
-    ]
+    assert exc.value.status == 422
+    assert exc.value.errors == [{"field": "ref_id", "reason": "must be a non-empty string"}]
     with pytest.raises(Problem), unit_of_work() as s:
         service.enqueue(
             s,
@@ -174,4 +175,5 @@ def test_key_parts_are_bounded(org: Org, notify_env: Settings) -> None:
         kwargs[field] = value
         with pytest.raises(Problem) as exc, unit_of_work() as s:
             service.enqueue(s, payload={}, recipients=[Recipient(agency_id=org.agency["police"])], **kwargs)
-        assert exc.value.errors is not None and exc.value.errors[0]["field"] == field
+        assert exc.value.errors is not None
+        assert exc.value.errors[0]["field"] == field

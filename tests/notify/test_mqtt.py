@@ -64,7 +64,8 @@ def test_devices_get_qos1_messages(org: Org, mqtt_env: Settings) -> None:
             reason="raised",
         )
     mqtt_rows = [d for d in rows if d.channel == "mqtt"]
-    assert len(mqtt_rows) == 2 and any(d.address.endswith("/" + ident) for d in mqtt_rows)
+    assert len(mqtt_rows) == 2
+    assert any(d.address.endswith("/" + ident) for d in mqtt_rows)
 
     async def go() -> list[Any]:
         got: list[Any] = []
@@ -87,7 +88,9 @@ def test_devices_get_qos1_messages(org: Org, mqtt_env: Settings) -> None:
     assert set(by_topic) == {d.address.rsplit("/", 1)[1] for d in mqtt_rows}
     for d in mqtt_rows:
         msg = by_topic[d.address.rsplit("/", 1)[1]]
-        assert msg["idempotency_key"] == d.idempotency_key and msg["ref_id"] == "m1" and msg["title"] == "SOS"
+        assert msg["idempotency_key"] == d.idempotency_key
+        assert msg["ref_id"] == "m1"
+        assert msg["title"] == "SOS"
     assert {d.status for d in deliveries(channel="mqtt")} == {"delivered"}
 
 
@@ -115,4 +118,6 @@ def test_unreachable_broker_retries(org: Org, notify_env: Settings, monkeypatch:
 
     assert asyncio.run(go()) == 1
     (d,) = deliveries(ref_id="m2")
-    assert d.status == "retrying" and d.attempts == 1 and "MQTT" in (d.last_error or "")
+    assert d.status == "retrying"
+    assert d.attempts == 1
+    assert "MQTT" in (d.last_error or "")

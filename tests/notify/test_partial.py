@@ -32,8 +32,11 @@ def test_partial_with_rows_and_dicts() -> None:
         failed_at=None,
     )
     html = _render(deliveries=[row], show_recipient=True)
-    assert 'data-delivery-id="d1"' in html and "2/8" in html and "HTTP 503 from receiver" in html
-    assert "2026-11-29 20:00 UTC" in html and "b-suspended" in html
+    assert 'data-delivery-id="d1"' in html
+    assert "2/8" in html
+    assert "HTTP 503 from receiver" in html
+    assert "2026-11-29 20:00 UTC" in html
+    assert "b-suspended" in html
     assert "&lt;hook&gt;" in html  # escaped
     as_dict = {
         "id": "d2",
@@ -48,5 +51,7 @@ def test_partial_with_rows_and_dicts() -> None:
         "created_at": at.isoformat(),
     }
     html = _render(deliveries=[as_dict])
-    assert 'data-delivery-id="d2"' in html and "b-ok" in html and "duty@psc.example" not in html
+    assert 'data-delivery-id="d2"' in html
+    assert "b-ok" in html
+    assert "duty@psc.example" not in html
     assert "No notifications." in _render(deliveries=[])

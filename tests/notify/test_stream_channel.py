@@ -73,4 +73,5 @@ def test_notification_reaches_only_its_user(org: Org, notify_env: Settings, live
     assert [e["data"]["ref_id"] for e in got["police-admin"]] == ["for-admin"]
     ev = got["police-operator"][0]
     assert ev["event"] == "notification"
-    assert ev["data"]["user_id"] == org.users["police-operator"] and ev["data"]["title"] == "for-operator"
+    assert ev["data"]["user_id"] == org.users["police-operator"]
+    assert ev["data"]["title"] == "for-operator"

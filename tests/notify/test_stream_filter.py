@@ -38,9 +38,8 @@ def test_personal_notifications_and_delivery_events(extra_domain: Callable[[Doma
     assert not _see("notify.notification", mine, bob)  # same agency, not the recipient
     assert not _see("notify.notification", mine, carol)
     agency_wide = {**mine, "user_id": None}  # a unit's notice: its agency's dashboards
-    assert _see("notify.notification", agency_wide, bob) and not _see(
-        "notify.notification", agency_wide, carol
-    )
+    assert _see("notify.notification", agency_wide, bob)
+    assert not _see("notify.notification", agency_wide, carol)
     delivery = {
         "id": "d1",
         "agency_id": "police",
@@ -49,7 +48,8 @@ def test_personal_notifications_and_delivery_events(extra_domain: Callable[[Doma
         "recipient_user_id": "x",
     }
     assert stream.route_for("notify.delivery").name == "delivery"  # type: ignore[union-attr]
-    assert _see("notify.delivery", delivery, bob) and not _see("notify.delivery", delivery, carol)
+    assert _see("notify.delivery", delivery, bob)
+    assert not _see("notify.delivery", delivery, carol)
     # Other routes are not personal: a `user_id` key in their payload does not restrict them.
     extra_domain(probe_domain("probe.personal"))
     assert _see("probe.personal", {"id": "x", "agency_id": "police", "user_id": "alice"}, bob)

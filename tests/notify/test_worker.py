@@ -51,7 +51,9 @@ def test_webhook_delivered_signed_with_idempotency_key(
     assert (d.status, d.attempts, d.delivered_at is not None) == ("delivered", 1, True)
     assert receiver.processed == {d.idempotency_key: 1}
     body = receiver.bodies[d.idempotency_key]
-    assert body["ref_id"] == "w1" and body["data"]["title"] == "SOS at site" and body["severity"] == "high"
+    assert body["ref_id"] == "w1"
+    assert body["data"]["title"] == "SOS at site"
+    assert body["severity"] == "high"
     req = receiver.requests[0]
     assert req["sig"] == sign(receiver.secret, req["ts"], req["body"])
 
@@ -64,7 +66,8 @@ def test_receiver_fails_twice_then_succeeds(org: Org, notify_env: Settings, rece
     (d,) = deliveries(ref_id="w2")
     assert (d.status, d.attempts) == ("delivered", 3)
     assert d.last_error == "HTTP 503 from receiver"  # the history of the last failed try stays visible
-    assert len(receiver.requests) == 3 and len(receiver.processed) == 1
+    assert len(receiver.requests) == 3
+    assert len(receiver.processed) == 1
 
 
 def test_permanent_failure_and_exhausted_retries_end_failed(
@@ -97,8 +100,10 @@ def test_wrong_secret_is_rejected_by_receiver(org: Org, notify_env: Settings, re
     _enqueue(org, "w5", [Recipient(webhook_id=hook_id)])
     run_worker_until_settled(notify_env)
     (d,) = deliveries(ref_id="w5")
-    assert d.status == "failed" and d.last_error == "HTTP 401 from receiver"
-    assert receiver.processed == {} and receiver.rejected == [d.idempotency_key]
+    assert d.status == "failed"
+    assert d.last_error == "HTTP 401 from receiver"
+    assert receiver.processed == {}
+    assert receiver.rejected == [d.idempotency_key]
 
 
 def test_signature_verification_and_replay_window() -> None:
@@ -152,7 +157,8 @@ def test_lease_expiry_lets_another_worker_resume(org: Org, notify_env: Settings,
     later = utcnow() + timedelta(seconds=notify_env.notify_lease_seconds + 1)
     with unit_of_work() as s:
         again = claim(s, worker_id="other", settings=notify_env, now=later)
-    assert [j.id for j in again] == [jobs[0].id] and again[0].attempt == 2
+    assert [j.id for j in again] == [jobs[0].id]
+    assert again[0].attempt == 2
     with unit_of_work() as s:  # the dead worker's late failure report does not override the new owner
         assert finish(s, jobs[0], SendError("boom"), worker_id="dies", settings=notify_env) is None
     with unit_of_work() as s:
@@ -177,7 +183,7 @@ def test_transition_table_forbids_leaving_a_final_state() -> None:
     with pytest.raises(ValueError, match="delivered -> sending"):
         move(d, DeliveryStatus.sending)
     d.status = "retrying"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="retrying -> delivered"):
         move(d, DeliveryStatus.delivered)  # a retry must be claimed (sending) first
     move(d, DeliveryStatus.sending)
     assert d.status == "sending"
@@ -191,7 +197,8 @@ def test_webhook_changes_after_enqueue(org: Org, notify_env: Settings, receiver:
     _enqueue(org, "c1", [Recipient(webhook_id=moved), Recipient(webhook_id=gone)])
     with unit_of_work() as s:
         m, g = s.get(Webhook, moved), s.get(Webhook, gone)
-        assert m is not None and g is not None
+        assert m is not None
+        assert g is not None
         m.url = receiver.url  # the partner moved its endpoint: the current URL is used
         g.active = False  # deactivated: nothing is sent
     run_worker_until_settled(notify_env)
@@ -222,5 +229,6 @@ def test_two_workers_never_send_the_same_delivery(org: Org, notify_env: Settings
 
     counts = asyncio.run(both())
     assert sum(counts) == 30
-    assert len(receiver.requests) == 30 and receiver.duplicates == []  # each claimed by exactly one worker
+    assert len(receiver.requests) == 30
+    assert receiver.duplicates == []
     assert {d.status for d in deliveries()} == {"delivered"}

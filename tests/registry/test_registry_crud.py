@@ -124,7 +124,8 @@ def test_crud_every_registry_kind(client: TestClient, psc: dict[str, str]) -> No
         assert _audit_count() == before + 1, kind
         rid = created["id"]
         got = client.get(f"/api/v1/{kind}/{rid}", headers=psc)
-        assert got.status_code == 200 and got.json() == created
+        assert got.status_code == 200
+        assert got.json() == created
         r = client.patch(f"/api/v1/{kind}/{rid}", headers=psc, json=patch)
         assert r.status_code == 200, r.text
         for key, value in patch.items():
@@ -149,21 +150,24 @@ def test_normalisation_on_create(client: TestClient, psc: dict[str, str]) -> Non
     assert person["passport_number"] == "E12345678"  # an admin sees it unmasked
     assert person["province"] == "PK-SD"  # from the residence site
     project = _create(client, psc, "projects", bodies["projects"][0])
-    assert project["code"] == "TCB-2" and project["sponsor_country"] == "CN"
+    assert project["code"] == "TCB-2"
+    assert project["sponsor_country"] == "CN"
     vehicle = _create(client, psc, "vehicles", bodies["vehicles"][0])
     assert vehicle["registration"] == "BKR-441"
     unit = _create(client, psc, "units", bodies["units"][0])
     assert unit["province"] == "PK-SD"
     site = _create(client, psc, "sites", _site_body(5))
     assert site["radius_m"] is None
-    assert site["center_lat"] == pytest.approx(24.805) and site["center_lon"] == pytest.approx(67.005)
+    assert site["center_lat"] == pytest.approx(24.805)
+    assert site["center_lon"] == pytest.approx(67.005)
     circle = _create(
         client,
         psc,
         "sites",
         _site_body(6, geometry={"type": "Point", "coordinates": [74.3, 31.5]}, radius_m=250),
     )
-    assert circle["radius_m"] == 250 and circle["center_lat"] == 31.5
+    assert circle["radius_m"] == 250
+    assert circle["center_lat"] == 31.5
 
 
 def test_filters_and_search(client: TestClient, psc: dict[str, str], world: Any) -> None:
@@ -323,10 +327,12 @@ def test_uniqueness_conflicts_are_409(client: TestClient, psc: dict[str, str], w
         assert r.json()["errors"][0]["field"] == "registration"
     _create(client, psc, "projects", {"name": "A", "code": "CPEC-1"})
     r = client.post("/api/v1/projects", headers=police, json={"name": "B", "code": "cpec-1"})
-    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "code"
+    assert r.status_code == 409
+    assert r.json()["errors"][0]["field"] == "code"
     unit = _create(client, psc, "units", {"call_sign": "TIGER", "kind": "escort"})
     r = client.post("/api/v1/units", headers=psc, json={"call_sign": "TIGER", "kind": "escort"})
-    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "call_sign"
+    assert r.status_code == 409
+    assert r.json()["errors"][0]["field"] == "call_sign"
     # Call signs are per agency: the police may have its own TIGER.
     _create(client, police, "units", {"call_sign": "TIGER", "kind": "police_protection"})
     # A retired unit's call sign stays taken (the constraint covers history): still a 409, never a 500.
@@ -365,7 +371,8 @@ def test_references_must_be_visible(client: TestClient, psc: dict[str, str], wor
         headers=police,
         json={"call_sign": "X", "kind": "escort", "base_site_id": psc_site["id"]},
     )
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "base_site_id"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "base_site_id"
     # Owner: a record may be registered for one's own agency or one below, not for another.
     r = client.post(
         "/api/v1/vehicles", headers=police, json={"registration": "OWN-1", "agency_id": world.agency["psc"]}
@@ -407,7 +414,9 @@ def test_agencies_crud(client: TestClient, admin: dict[str, str], world: Any) ->
     r = client.patch(
         f"/api/v1/agencies/{a['id']}", headers=admin, json={"short_name": "BL", "contact_phone": None}
     )
-    assert r.status_code == 200 and r.json()["short_name"] == "BL" and r.json()["contact_phone"] is None
+    assert r.status_code == 200
+    assert r.json()["short_name"] == "BL"
+    assert r.json()["contact_phone"] is None
     for key in ("name", "kind", "jurisdiction", "country"):
         r = client.patch(f"/api/v1/agencies/{a['id']}", headers=admin, json={key: None})
         assert r.status_code == 422, (key, r.text)
@@ -417,13 +426,15 @@ def test_agencies_crud(client: TestClient, admin: dict[str, str], world: Any) ->
     assert names("/api/v1/agencies?kind=foreign_embassy") == {"Embassy"}
     assert names(f"/api/v1/agencies?parent_id={world.agency['psc']}") == set()
     r = client.post("/api/v1/agencies", headers=admin, json={"name": "balochistan levies", "kind": "other"})
-    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "name"
+    assert r.status_code == 409
+    assert r.json()["errors"][0]["field"] == "name"
     # No cycles in the tree.
     child = _create(
         client, admin, "agencies", {"name": "Levies Gwadar", "kind": "other", "parent_id": a["id"]}
     )
     r = client.patch(f"/api/v1/agencies/{a['id']}", headers=admin, json={"parent_id": child["id"]})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "parent_id"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "parent_id"
     # An agency with users cannot be retired; one without can.
     r = client.delete(f"/api/v1/agencies/{world.agency['psc']}", headers=admin)
     assert r.status_code == 409
@@ -471,12 +482,15 @@ def test_users_crud(
         },
     )
     assert u["roles"] == ["operator", "responder"]
-    assert u["username"] == "guard.lead" and "password" not in u and "password_hash" not in u
+    assert u["username"] == "guard.lead"
+    assert "password" not in u
+    assert "password_hash" not in u
     assert client.get(f"/api/v1/users/{u['id']}", headers=psc_admin).status_code == 200
     # Another agency's admin: 404, like a missing user.
     assert client.get(f"/api/v1/users/{u['id']}", headers=world.headers["police-admin"]).status_code == 404
     r = client.patch(f"/api/v1/users/{u['id']}", headers=psc_admin, json={"roles": ["responder"]})
-    assert r.status_code == 200 and r.json()["roles"] == ["responder"]
+    assert r.status_code == 200
+    assert r.json()["roles"] == ["responder"]
     users = lambda url: {i["username"] for i in client.get(url, headers=psc_admin).json()["items"]}  # noqa: E731
     assert users("/api/v1/users") == {"psc-admin", "psc-operator", "guard.lead"}
     assert users("/api/v1/users?role=responder") == {"guard.lead"}
@@ -508,7 +522,8 @@ def test_users_crud(
             "roles": ["operator"],
         },
     )
-    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "username"
+    assert r.status_code == 409
+    assert r.json()["errors"][0]["field"] == "username"
     me = client.get("/api/v1/me", headers=psc_admin).json()
     r = client.patch(f"/api/v1/users/{me['id']}", headers=psc_admin, json={"roles": ["operator"]})
     assert r.status_code == 422

@@ -155,17 +155,21 @@ def test_circle_patch_keeps_shape_consistent(client: TestClient, admin: dict[str
         json={"geometry": {"type": "Point", "coordinates": [73.1, 33.7]}, "radius_m": 300},
     )
     assert r.status_code == 200, r.text
-    assert r.json()["radius_m"] == 300 and r.json()["center_lat"] == 33.7
+    assert r.json()["radius_m"] == 300
+    assert r.json()["center_lat"] == 33.7
     r = client.patch(f"/api/v1/sites/{site['id']}", headers=admin, json={"radius_m": 900})
-    assert r.status_code == 200 and r.json()["radius_m"] == 900
+    assert r.status_code == 200
+    assert r.json()["radius_m"] == 900
     r = client.patch(f"/api/v1/sites/{site['id']}", headers=admin, json={"radius_m": 10**9})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "geometry"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "geometry"
     r = client.patch(
         f"/api/v1/sites/{site['id']}",
         headers=admin,
         json={"geometry": {"type": "Polygon", "coordinates": [SQUARE]}},
     )
-    assert r.status_code == 200 and r.json()["radius_m"] is None
+    assert r.status_code == 200
+    assert r.json()["radius_m"] is None
 
 
 def test_malformed_bodies(client: TestClient, admin: dict[str, str]) -> None:

@@ -61,13 +61,16 @@ def test_string_validators(value: str) -> None:
 def test_normalised_forms(value: str) -> None:
     country = _ok_or_value_error(validators._country, value)
     if country is not None:
-        assert len(country) == 2 and country.isalpha() and country.isupper()
+        assert len(country) == 2
+        assert country.isalpha()
+        assert country.isupper()
     province = _ok_or_value_error(validators._province, value)
     if province is not None:
         assert province in validators.PROVINCES
     passport = _ok_or_value_error(schemas._passport, value)
     if passport is not None:
-        assert passport.isalnum() and 5 <= len(passport) <= 20
+        assert passport.isalnum()
+        assert 5 <= len(passport) <= 20
 
 
 @FAST
@@ -84,9 +87,11 @@ def test_geometry_validator_total(geometry: dict[str, Any], radius: Any, coords:
     except ValueError:
         return
     assert shape["type"] in ("Point", "Polygon")
-    assert -90 <= lat <= 90 and -180 <= lon <= 180
+    assert -90 <= lat <= 90
+    assert -180 <= lon <= 180
     if shape["type"] == "Point":
-        assert radius is not None and 0 < radius <= MAX_RADIUS_M
+        assert radius is not None
+        assert 0 < radius <= MAX_RADIUS_M
 
 
 @FAST
@@ -96,10 +101,17 @@ def test_polygons_from_rings(points: list[tuple[float, float]], close: bool) -> 
     try:
         shape, lat, lon = validate_geometry({"type": "Polygon", "coordinates": [coords]}, None)
     except ValueError as exc:
-        assert str(exc)
+        reason = str(exc)
+    else:
+        reason = None
+    if reason is not None:
+        assert reason  # refused with a reason in words
         return
-    assert coords[0] == coords[-1] and len(coords) >= 4
+    assert coords[0] == coords[-1]
+    assert len(coords) >= 4
     assert shape["coordinates"][0][0] == shape["coordinates"][0][-1]
     # The centroid lies in the rings' box, up to float rounding (a sliver at lon 66 gave 65.99999999999999).
     eps = 1e-9
-    assert 24 - eps <= lat <= 25 + eps and 66 - eps <= lon <= 67 + eps and not math.isnan(lat)
+    assert 24 - eps <= lat <= 25 + eps
+    assert 66 - eps <= lon <= 67 + eps
+    assert not math.isnan(lat)

@@ -15,14 +15,20 @@ def test_device_lifecycle_and_unique_identifier(
     client: TestClient, admin: dict[str, str], make_device: Any
 ) -> None:
     d = make_device(identifier="IMEI-3567", name="Guard phone")
-    assert d["secret"] and d["has_secret"] is True
-    assert d["status"] == "active" and d["last_position"] is None and d["stale"] is False
+    assert d["secret"]
+    assert d["has_secret"] is True
+    assert d["status"] == "active"
+    assert d["last_position"] is None
+    assert d["stale"] is False
     r = client.post("/api/v1/devices", headers=admin, json={"identifier": "IMEI-3567", "kind": "tracker"})
-    assert r.status_code == 409 and r.json()["errors"][0]["field"] == "identifier"
+    assert r.status_code == 409
+    assert r.json()["errors"][0]["field"] == "identifier"
     r = client.patch(
         f"/api/v1/devices/{d['id']}", headers=admin, json={"status": "suspended", "name": "Spare"}
     )
-    assert r.status_code == 200 and r.json()["status"] == "suspended" and r.json()["name"] == "Spare"
+    assert r.status_code == 200
+    assert r.json()["status"] == "suspended"
+    assert r.json()["name"] == "Spare"
     assert "secret" not in r.json()
     r = client.get("/api/v1/devices", headers=admin, params={"q": "imei"})
     assert [x["id"] for x in r.json()["items"]] == [d["id"]]
@@ -69,7 +75,8 @@ def test_owner_province_and_agency_scope(world: World, make_device: Any) -> None
     assert r.status_code == 201, r.text
     person = r.json()
     d = make_device(headers=police, owner_kind="person", owner_id=person["id"])
-    assert d["owner_kind"] == "person" and d["province"] == "PK-SD"
+    assert d["owner_kind"] == "person"
+    assert d["province"] == "PK-SD"
     # another agency neither sees it nor may attach its own device to that person
     psc = world.headers["psc-admin"]
     assert c.get(f"/api/v1/devices/{d['id']}", headers=psc).status_code == 404
@@ -113,7 +120,8 @@ def test_zones_crud_and_validation(client: TestClient, admin: dict[str, str]) ->
     r = client.post("/api/v1/zones", headers=admin, json={**circle, "radius_m": 500})
     assert r.status_code == 201, r.text
     zone = r.json()
-    assert zone["kind"] == "red_zone" and zone["radius_m"] == 500
+    assert zone["kind"] == "red_zone"
+    assert zone["radius_m"] == 500
     line = {"type": "LineString", "coordinates": [[72.9, 35.2], [73.2, 35.3]]}
     r = client.post(
         "/api/v1/zones", headers=admin, json={"name": "KKH", "kind": "corridor", "geometry": line}
@@ -133,9 +141,12 @@ def test_zones_crud_and_validation(client: TestClient, admin: dict[str, str]) ->
     r = client.post(
         "/api/v1/zones", headers=admin, json={"name": "Y", "kind": "safe_zone", "geometry": bad_ring}
     )
-    assert r.status_code == 422 and "not closed" in r.text
+    assert r.status_code == 422
+    assert "not closed" in r.text
     r = client.patch(f"/api/v1/zones/{zone['id']}", headers=admin, json={"radius_m": 900, "active": False})
-    assert r.status_code == 200 and r.json()["radius_m"] == 900 and r.json()["active"] is False
+    assert r.status_code == 200
+    assert r.json()["radius_m"] == 900
+    assert r.json()["active"] is False
     assert len(client.get("/api/v1/zones", headers=admin).json()["items"]) == 2
     assert client.delete(f"/api/v1/zones/{zone['id']}", headers=admin).status_code == 204
     assert client.get(f"/api/v1/zones/{zone['id']}", headers=admin).status_code == 404
@@ -145,6 +156,8 @@ def test_escort_validation(world: World) -> None:
     c = world.client
     police = world.headers["police-admin"]
     r = c.post("/api/v1/escorts", headers=police, json={"person_id": "nope", "unit_id": "nope"})
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "person_id"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "person_id"
     r = c.get("/api/v1/escorts", headers=police)
-    assert r.status_code == 200 and r.json()["items"] == []
+    assert r.status_code == 200
+    assert r.json()["items"] == []

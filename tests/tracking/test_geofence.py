@@ -103,6 +103,7 @@ def test_prepared_predicates_never_overlap_across_threads(monkeypatch: pytest.Mo
         t.start()
     for t in threads:
         t.join(30)
-    assert len(results) == 6 and all(r == want for r in results)
+    assert len(results) == 6
+    assert all(r == want for r in results)
     assert want  # the sample does hit shapes, so the predicate really ran
     assert most == 1

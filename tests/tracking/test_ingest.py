@@ -69,11 +69,14 @@ def test_batch_is_all_or_nothing(client: TestClient, admin: dict[str, str], make
     assert r.json()["errors"] == [{"field": "[5].lat", "reason": "must be between -90 and 90"}]
     assert stored(d["id"]) == 0
     r = post(client, admin, [*good, {"device": "nobody", "lat": 1.0, "lon": 1.0, "at": t}])
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "[5].device"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "[5].device"
     r = post(client, admin, [*good, {"device": d["identifier"], "lat": "x", "lon": 1.0, "at": t}])
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "[5].lat"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "[5].lat"
     r = post(client, admin, [{"device": d["identifier"], "lat": 1.0, "lon": 1.0, "at": NOW() + 3_600_000}])
-    assert r.status_code == 422 and "future" in r.json()["errors"][0]["reason"]
+    assert r.status_code == 422
+    assert "future" in r.json()["errors"][0]["reason"]
     assert post(client, admin, []).status_code == 422
     assert post(client, admin, {"device": d["identifier"]}).status_code == 422
     r = client.post("/api/v1/positions", headers=admin, content=b"[{not json")
@@ -105,10 +108,12 @@ def test_duplicates_and_late_positions(client: TestClient, admin: dict[str, str]
     assert post(client, admin, first).json()["stored"] == 3
     again = [*first, first[0]]  # stored ones and an in-batch repeat
     r = post(client, admin, again).json()
-    assert r["stored"] == 0 and r["duplicates"] == 4
+    assert r["stored"] == 0
+    assert r["duplicates"] == 4
     late = [{"device": d["identifier"], "lat": 24.8, "lon": 67.0, "at": t - 5000}]
     r = post(client, admin, late).json()
-    assert r["stored"] == 1 and r["late"] == 1
+    assert r["stored"] == 1
+    assert r["late"] == 1
     got = client.get(f"/api/v1/devices/{d['id']}", headers=admin).json()
     assert got["last_position"]["lat"] == 24.9  # a late fix does not move the last known position
     assert stored(d["id"]) == 4
@@ -137,18 +142,24 @@ def test_zone_events_sos_low_battery(
     ]
     items[2]["alarm"] = "sos"
     r = post(client, admin, items)
-    assert r.status_code == 200 and r.json()["events"] == 5
+    assert r.status_code == 200
+    assert r.json()["events"] == 5
     kinds = [e["subject"] for e in events() if e["subject"] != "tracking.device.created"]
     kinds = [k for k in kinds if not k.startswith("tracking.zone.")]
-    assert kinds.count("tracking.zone_enter") == 1 and kinds.count("tracking.red_zone_entry") == 1
-    assert kinds.count("tracking.zone_exit") == 1 and kinds.count("tracking.sos") == 1
+    assert kinds.count("tracking.zone_enter") == 1
+    assert kinds.count("tracking.red_zone_entry") == 1
+    assert kinds.count("tracking.zone_exit") == 1
+    assert kinds.count("tracking.sos") == 1
     assert kinds.count("tracking.low_battery") == 1
     enter = events("zone_enter")[0]
-    assert (
-        enter["zone_id"] == zone["id"] and enter["zone_kind"] == "red_zone" and enter["zone_name"] == "Market"
-    )
-    assert enter["device_id"] == d["id"] and enter["device_identifier"] == d["identifier"]
-    assert enter["agency_id"] == d["agency_id"] and "lat" in enter and enter["at"].endswith("Z")
+    assert enter["zone_id"] == zone["id"]
+    assert enter["zone_kind"] == "red_zone"
+    assert enter["zone_name"] == "Market"
+    assert enter["device_id"] == d["id"]
+    assert enter["device_identifier"] == d["identifier"]
+    assert enter["agency_id"] == d["agency_id"]
+    assert "lat" in enter
+    assert enter["at"].endswith("Z")
     assert events("low_battery")[0]["battery"] == 15
     assert sorted(e.kind for e in captured) == sorted(
         ["zone_enter", "red_zone_entry", "sos", "low_battery", "zone_exit"]
@@ -163,7 +174,8 @@ def _person_unit(world: World) -> tuple[dict[str, Any], dict[str, Any]]:
         "/api/v1/persons", headers=h, json={"given_name": "Wang", "family_name": "Fang", "nationality": "CN"}
     )
     u = c.post("/api/v1/units", headers=h, json={"call_sign": "ESC-1", "kind": "escort"})
-    assert p.status_code == 201 and u.status_code == 201, (p.text, u.text)
+    assert p.status_code == 201, p.text
+    assert u.status_code == 201, u.text
     return p.json(), u.json()
 
 
@@ -187,7 +199,9 @@ def test_unaccompanied(world: World, make_device: Any) -> None:
     r = post(c, h, [at(pd, 24.910, 67.100, 1)])  # ~1 km from the escort
     assert r.json()["events"] == 1
     ev = events("unaccompanied")[0]
-    assert ev["owner_kind"] == "person" and ev["owner_id"] == person["id"] and ev["distance_m"] > 1000
+    assert ev["owner_kind"] == "person"
+    assert ev["owner_id"] == person["id"]
+    assert ev["distance_m"] > 1000
     assert post(c, h, [at(pd, 24.920, 67.100, 2)]).json()["events"] == 0  # still apart: once per episode
     assert post(c, h, [at(ud, 24.9205, 67.100, 3), at(pd, 24.920, 67.100, 3)]).json()["events"] == 0
     assert post(c, h, [at(pd, 24.940, 67.100, 4)]).json()["events"] == 1  # a new episode
@@ -202,7 +216,8 @@ def test_stale_job_emits_once(
         assert [e.kind for e in jobs.mark_stale(s)] == ["device_stale"]
     with unit_of_work() as s:
         assert jobs.mark_stale(s) == []
-    assert len(events("device_stale")) == 1 and captured[-1].kind == "device_stale"
+    assert len(events("device_stale")) == 1
+    assert captured[-1].kind == "device_stale"
     listed = client.get(f"/api/v1/devices/{d['id']}", headers=admin).json()
     assert listed["stale"] is True
     post(client, admin, [{"device": d["identifier"], "lat": 24.9, "lon": 67.1, "at": NOW() - 1000}])
@@ -248,7 +263,8 @@ def test_history_geojson_and_coarse_positions(world: World, make_device: Any) ->
     r = c.get(f"/api/v1/devices/{d['id']}/track.geojson", headers=h)
     assert r.headers["content-type"].startswith("application/geo+json")
     fc = r.json()
-    assert fc["type"] == "FeatureCollection" and fc["features"][0]["geometry"]["type"] == "LineString"
+    assert fc["type"] == "FeatureCollection"
+    assert fc["features"][0]["geometry"]["type"] == "LineString"
     assert len(fc["features"][0]["geometry"]["coordinates"]) == 3
     r = c.get(
         f"/api/v1/devices/{d['id']}/positions",
@@ -300,10 +316,13 @@ def test_a_batch_walked_without_the_write_lock_is_written_only_if_what_it_read_s
 
     # Unchanged since the walk: written, the hot rows moved on.
     walked, state = _walked([fix(d, 1), fix(e, 1)])
-    assert walked is not None and set(walked.read) == {d["id"], e["id"]}
+    assert walked is not None
+    assert set(walked.read) == {d["id"], e["id"]}
     with unit_of_work() as s:
         result = ingest.store_walked(s, walked, state, lambda: True)
-    assert result is not None and result.stored == 2 and set(result.latest) == {d["id"], e["id"]}
+    assert result is not None
+    assert result.stored == 2
+    assert set(result.latest) == {d["id"], e["id"]}
     assert stored(d["id"]) == stored(e["id"]) == 2
 
     # A hot row changed after the walk: nothing written.
@@ -312,11 +331,13 @@ def test_a_batch_walked_without_the_write_lock_is_written_only_if_what_it_read_s
     assert post(client, admin, [{"device": e["identifier"], "lat": 24.92, "lon": 67.1, "at": t + 5000}])
     with unit_of_work() as s:
         assert ingest.store_walked(s, walked, state, lambda: True) is None
-    assert stored(d["id"]) == 2 and stored(e["id"]) == 3
+    assert stored(d["id"]) == 2
+    assert stored(e["id"]) == 3
 
     # A late position (its hot row does not move) stored by another writer after the walk: raced.
     walked, state = _walked([fix(d, -5, 24.8)])
-    assert walked is not None and walked.result.late == 1
+    assert walked is not None
+    assert walked.result.late == 1
     assert post(client, admin, [{"device": d["identifier"], "lat": 24.8, "lon": 67.1, "at": t - 5000}])
     # (SQLite counts what its INSERT ... ON CONFLICT DO NOTHING stored; PostgreSQL's COPY refuses the repeat.)
     with pytest.raises((ingest.Raced, UniqueViolation)), unit_of_work() as s:
@@ -367,7 +388,8 @@ def test_a_batch_that_gives_way_to_an_sos_is_stored_in_parts_each_position_once(
     ]
     r = post(client, admin, batch)
     assert r.status_code == 200, r.text
-    assert r.json()["stored"] == n and r.json()["duplicates"] == 0
+    assert r.json()["stored"] == n
+    assert r.json()["duplicates"] == 0
     parts = back.gave_way
     assert parts == (4 if local_writes() else 0)  # before each of the three pieces and before device_last
     assert stored(d["id"]) == n + 1
@@ -399,7 +421,8 @@ def test_a_batch_that_gives_way_to_an_sos_is_stored_in_parts_each_position_once(
     assert stored(d["id"]) == 2 * n + 1  # each once: the parts committed before the gap, then the rest
     with unit_of_work(readonly=True) as s:
         last = s.get(DeviceLast, d["id"])
-        assert last is not None and last.lat == 25.5  # the batch is older than the hot row: late, not newest
+        assert last is not None
+        assert last.lat == 25.5
     # Given way at all four points again (the move in the first gap), then the rest stored the usual way.
     assert back.gave_way == (2 * parts if local_writes() else 0)
 

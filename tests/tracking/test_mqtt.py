@@ -62,5 +62,7 @@ def test_owntracks_over_mqtt(
         return items
 
     items = asyncio.run(scenario())
-    assert len(items) == 1 and items[0]["source"] == "mqtt" and items[0]["battery"] == 70
+    assert len(items) == 1
+    assert items[0]["source"] == "mqtt"
+    assert items[0]["battery"] == 70
     assert items[0]["attributes"]["owntracks_device"] == "phone"

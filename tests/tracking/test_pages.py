@@ -39,9 +39,12 @@ def test_device_list_stale_first_and_live_page(
     order = [stale["id"], never["id"], fresh["id"]]
     positions = [r.text.index(f'data-device-id="{i}"') for i in order]
     assert positions == sorted(positions)
-    assert "stale" in r.text and "77%" in r.text
+    assert "stale" in r.text
+    assert "77%" in r.text
     r = web.get("/live")
-    assert r.status_code == 200 and "/static/js/tracking.js" in r.text and "live-initial" in r.text
+    assert r.status_code == 200
+    assert "/static/js/tracking.js" in r.text
+    assert "live-initial" in r.text
     assert fresh["id"] in r.text
     assert client.get("/live", follow_redirects=False).status_code == 303
 
@@ -91,5 +94,6 @@ def test_position_stream_is_throttled(live_server: str, make_device: Any) -> Non
     t.join(10)
     # 50 positions, but at most one event per batch here (throttled), and the newest one always arrives
     assert 2 <= len(got) <= 5
-    assert got[0]["device_id"] == d["id"] and got[0]["agency_id"] == d["agency_id"]
+    assert got[0]["device_id"] == d["id"]
+    assert got[0]["agency_id"] == d["agency_id"]
     assert abs(got[-1]["lat"] - final) < 1e-9

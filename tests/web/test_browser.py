@@ -144,7 +144,8 @@ def test_edit_person_and_see_validation_error_next_to_field(tab: Tab, api: httpx
     assert page.inner_text("form [data-field=phone] .field-error") == ""
     # The rejected request changed nothing.
     now = api.get(f"/api/v1/persons/{person['id']}").json()
-    assert now["nationality"] == "CN" and now["phone"] == "+92 300 5550101"
+    assert now["nationality"] == "CN"
+    assert now["phone"] == "+92 300 5550101"
 
 
 def test_create_site_by_drawing_on_the_map(tab: Tab, api: httpx.Client) -> None:
@@ -169,9 +170,12 @@ def test_create_site_by_drawing_on_the_map(tab: Tab, api: httpx.Client) -> None:
     page.wait_for_url(re.compile(r"/sites/[0-9a-f-]{36}\?saved=1$"))
     site_id = page.url.split("/sites/")[1].split("?")[0]
     site = api.get(f"/api/v1/sites/{site_id}").json()
-    assert site["name"] == "Drawn compound" and site["kind"] == "office"
+    assert site["name"] == "Drawn compound"
+    assert site["kind"] == "office"
     ring = site["geometry"]["coordinates"][0]
-    assert site["geometry"]["type"] == "Polygon" and len(ring) == 5 and ring[0] == ring[-1]
+    assert site["geometry"]["type"] == "Polygon"
+    assert len(ring) == 5
+    assert ring[0] == ring[-1]
     page.wait_for_selector("form[data-ready=true]")
     assert page.locator(".shape-map svg path").count() >= 1  # the edit form draws the saved shape
 
@@ -188,4 +192,5 @@ def test_create_site_by_drawing_on_the_map(tab: Tab, api: httpx.Client) -> None:
         page.click("button:has-text('Save changes')")
     assert rp.value.status == 200
     site = api.get(f"/api/v1/sites/{site_id}").json()
-    assert site["geometry"]["type"] == "Point" and site["radius_m"] == 250
+    assert site["geometry"]["type"] == "Point"
+    assert site["radius_m"] == 250

@@ -43,13 +43,17 @@ def test_every_page_renders_for_an_admin(
 
     r = admin_web.get("/")
     assert r.status_code == 200
-    assert 'id="map"' in r.text and "/static/leaflet/leaflet.js" in r.text
+    assert 'id="map"' in r.text
+    assert "/static/leaflet/leaflet.js" in r.text
     assert 'data-tile-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in r.text
-    assert "cdn" not in r.text.lower() and "unpkg" not in r.text
+    assert "cdn" not in r.text.lower()
+    assert "unpkg" not in r.text
     # header: user, agency, logout; nav filtered by role
-    assert f'data-testid="user" href="/users/{me["id"]}">admin<' in r.text and "MoI" in r.text
+    assert f'data-testid="user" href="/users/{me["id"]}">admin<' in r.text
+    assert "MoI" in r.text
     assert 'action="/logout"' in r.text
-    assert 'href="/audit"' in r.text and 'href="/users"' in r.text
+    assert 'href="/audit"' in r.text
+    assert 'href="/users"' in r.text
 
     for path in [*LIST_PAGES, *NEW_PAGES, "/agencies/new", "/users/new"]:
         r = admin_web.get(path)

@@ -30,7 +30,8 @@ def test_logout_revokes_the_session(admin_web: TestClient) -> None:
     assert admin_web.get("/", follow_redirects=False).status_code == 200  # still signed in
     token = admin_web.cookies["hifazat_token"]
     r = admin_web.post("/logout", headers={"Origin": "http://testserver"}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/login"
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login"
     assert "hifazat_token" not in admin_web.cookies
     admin_web.cookies.set("hifazat_token", token)  # the old token no longer works anywhere
     assert admin_web.get("/", follow_redirects=False).status_code == 303
@@ -41,7 +42,8 @@ def test_csp_allows_the_configured_tile_server() -> None:
     s = Settings(tile_url="https://{s}.tiles.example.org:8443/{z}/{x}/{y}.png")
     csp = content_security_policy(s)
     assert "img-src 'self' data: https://*.tiles.example.org:8443;" in csp
-    assert "connect-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "connect-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
     local = content_security_policy(Settings(tile_url="/tiles/{z}/{x}/{y}.png"))
     assert "img-src 'self' data:;" in local
     odd = content_security_policy(Settings(tile_url="javascript:alert(1)"))

@@ -14,12 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts.models import Alert, AlertStatus, Assignment, AssignmentStatus
+from hifazat.alerts.service import add_event, emit_changed
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.policy import Principal
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, invalid, not_found
 from hifazat.platform.audit.writes import audited_action, audited_update
 from hifazat.registry.models import Site, Unit, UnitStatus
+from hifazat.tracking import service as tracking
 
 EARTH_R_M = 6_371_008.8
 # Assignment status transitions: (from, to).
@@ -39,14 +41,9 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def _tracked(session: Session, owner_kind: str, ids: list[str]) -> dict[str, tuple[float, float, Any]]:
-    try:
-        from hifazat.tracking import service as tracking
-    except ImportError:
+    if not ids:
         return {}
-    fn = getattr(tracking, "last_positions", None)
-    if fn is None or not ids:
-        return {}
-    return dict(fn(session, owner_kind=owner_kind, owner_ids=ids))
+    return dict(tracking.last_positions(session, owner_kind=owner_kind, owner_ids=ids))
 
 
 def unit_positions(session: Session, units: list[Unit]) -> dict[str, tuple[float, float, str]]:
@@ -192,7 +189,6 @@ def assign(
 def set_status(
     session: Session, alert: Alert, assignment_id: str, status: str, principal: Principal
 ) -> Assignment:
-    from hifazat.alerts.service import add_event, emit_changed
 
     a = session.get(Assignment, assignment_id)
     if a is None or a.alert_id != alert.id:

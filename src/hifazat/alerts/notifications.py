@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts.models import Alert, AlertEvent, AlertStatus
+from hifazat.alerts.service import alert_json
 from hifazat.notify import service as notify
 from hifazat.notify.schemas import Recipient
 
@@ -63,7 +64,6 @@ def prepare_targets(
     """The read phase of `notify_targets` (no writes); None when there is nothing to notify."""
     if not targets:
         return None
-    from hifazat.alerts.service import alert_json
 
     if generation is None:
         generation = _generation(session, alert)

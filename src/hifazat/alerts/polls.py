@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from hifazat.alerts.dispatch import _tracked, haversine_m
 from hifazat.alerts.events import POLL_SUBJECT, PollChanged
 from hifazat.alerts.models import Poll, PollRecipient
+from hifazat.alerts.notifications import notify_persons
+from hifazat.alerts.raising import raise_alert
 from hifazat.alerts.schemas import Area, PollIn
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.policy import Principal, can_write_agency, require, scope, system_actor, view_of
@@ -138,7 +140,6 @@ def _emit(session: Session, poll: Poll, change: str) -> None:
 
 
 def create(session: Session, data: PollIn, principal: Principal) -> Poll:
-    from hifazat.alerts.notifications import notify_persons
 
     require(principal, KIND, "write")
     owner = data.agency_id or principal.agency_id
@@ -228,7 +229,6 @@ def _last_position(session: Session, person: Person) -> tuple[float | None, floa
 def record_answer(
     session: Session, poll: Poll, person_id: str, answer: str, *, channel: str, actor: Principal
 ) -> PollRecipient:
-    from hifazat.alerts.raising import raise_alert
 
     if answer not in ANSWERS:
         raise invalid("answer", f"must be one of {', '.join(ANSWERS)}")

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hifazat.alerts import escalation
 from hifazat.alerts.models import Alert, AlertKind, AlertStatus
 from hifazat.alerts.schemas import DEFAULT_SEVERITY, AlertIn
 from hifazat.alerts.service import _SHARES, KIND, add_event, emit_changed, share
@@ -19,6 +20,7 @@ from hifazat.core.errors import Problem, invalid
 from hifazat.platform.audit.writes import NO_EVENT, audited_create
 from hifazat.platform.fast_insert import insert_pending
 from hifazat.registry.models import Person, Site
+from hifazat.tracking.models import Device
 
 
 def raise_alert(
@@ -48,7 +50,6 @@ def raise_alert(
     data: dict[str, Any] | None = None,
 ) -> Alert:
     """The one way an alert comes into being: row, timeline, audit, escalation start, outbox event."""
-    from hifazat.alerts import escalation
 
     now = utcnow()
     policy_id = escalation.policy_id_for(session, agency_id=agency_id, site_id=site_id, severity=severity)
@@ -148,16 +149,9 @@ class _Place:
 
 
 def _device(session: Session, device_id: str, principal: Principal) -> dict[str, Any]:
-    """The device as owner/agency facts, through the tracking domain when it is installed."""
+    """The device as owner/agency facts (alerts sit above tracking in the domain order)."""
     try:
-        from hifazat.tracking import models as tmodels
-    except ImportError as exc:
-        raise invalid("device_id", "device tracking is not available on this server") from exc
-    device_model = getattr(tmodels, "Device", None)
-    if device_model is None:
-        raise invalid("device_id", "device tracking is not available on this server")
-    try:
-        dev, _ = get_visible(session, device_model, "devices", device_id, principal)
+        dev, _ = get_visible(session, Device, "devices", device_id, principal)
     except Problem as exc:
         raise invalid("device_id", "no such device visible to you") from exc
     return {

@@ -18,6 +18,7 @@ from hifazat.alerts import lifecycle
 from hifazat.alerts.escalation.policies import ancestors
 from hifazat.alerts.models import Alert, AlertRule
 from hifazat.alerts.schemas import RuleIn
+from hifazat.alerts.service import add_event, emit_changed
 from hifazat.auth.policy import Principal, can_write_agency, require, system_actor
 from hifazat.core.errors import invalid
 from hifazat.platform.audit.writes import NO_EVENT, audited_create, audited_update
@@ -135,7 +136,6 @@ def suppressing_alert(session: Session, dedupe_key: str, at: datetime, window_s:
 
 
 def fold_repeat(session: Session, alert: Alert, at: datetime, data: dict[str, Any]) -> None:
-    from hifazat.alerts.service import add_event, emit_changed
 
     alert.repeat_count += 1
     alert.last_seen_at = at

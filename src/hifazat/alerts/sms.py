@@ -19,9 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts import polls, rules
+from hifazat.alerts.raising import raise_alert
 from hifazat.auth.models import User
 from hifazat.auth.policy import system_actor
 from hifazat.config import get_settings
+from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, problem_response
 from hifazat.platform.audit.writes import audited_action
 from hifazat.platform.deps import DbSession
@@ -83,7 +85,6 @@ def _mask(phone: str) -> str:
 
 
 def handle(session: Session, phone: str, body: str) -> Response:
-    from hifazat.alerts.raising import raise_alert
 
     actor = system_actor("sms")
     sender = find_sender(session, phone)
@@ -117,7 +118,6 @@ def handle(session: Session, phone: str, body: str) -> Response:
         key = rules.subject_key(kind, sender.kind, sender.id, None)
         rule = rules.rule_for(session, sender.agency_id, "sos")
         window = rule.suppress_s if rule else 60
-        from hifazat.core.db import utcnow
 
         now = utcnow()
         existing = rules.suppressing_alert(session, key, now, window)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from hifazat.alerts import lifecycle
+from hifazat.alerts import dispatch, escalation, lifecycle
 from hifazat.alerts.models import Alert, AlertStatus
 from hifazat.alerts.service import KIND, add_event, emit_changed, get_alert
 from hifazat.auth.policy import Principal, require
@@ -24,7 +24,6 @@ def transition(session: Session, *, alert_id: str, action: str, note: str, princ
 def apply_transition(
     session: Session, alert: Alert, action: str, *, note: str, principal: Principal, check_roles: bool = True
 ) -> Alert:
-    from hifazat.alerts import dispatch, escalation
 
     if action not in lifecycle.ACTIONS:
         raise invalid("action", f"must be one of {', '.join(lifecycle.ACTIONS)}")

@@ -72,7 +72,8 @@ def logout(session: DbSession, principal: CurrentUser, response: Response) -> Re
 
 @router.get("/me", response_model=MeOut, tags=["auth"])
 def me(session: DbSession, principal: CurrentUser) -> MeOut:
-    assert principal.user_id and principal.agency_id
+    assert principal.user_id
+    assert principal.agency_id
     user = service.get_user(session, principal.user_id, principal)
     agency = service.get_agency(session, principal.agency_id)
     return MeOut(

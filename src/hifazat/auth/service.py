@@ -175,7 +175,7 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
 
 
 def principal_from_request(session: Session, request: Request) -> Principal:
-    cached = getattr(request.state, "principal", None)
+    cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
     token = bearer_of(request)

@@ -298,7 +298,7 @@ def deliveries_for(session: Session, ref_kind: str, ref_id: str) -> list[Deliver
 def may_see_ref(session: Session, principal: Principal, d: Delivery) -> bool:
     fn = current().derived(REF_VISIBILITY, dict).get(d.ref_kind)
     if fn is not None:
-        return fn(session, d.ref_id, principal)
+        return bool(fn(session, d.ref_id, principal))
     # The delivery's scope is the referenced record's; the record's other fields are not stored with it.
     return view_in(d.scope, d.ref_kind + "s", principal) is not None
 

@@ -33,8 +33,9 @@ from hifazat.notify.channels import Job, SendError
 from hifazat.notify.channels import email as email_channel
 from hifazat.notify.channels import mqtt as mqtt_channel
 from hifazat.notify.channels import webhook as webhook_channel
+from hifazat.notify.events import DELIVERY_SUBJECT, WAKE_SUBJECT
 from hifazat.notify.models import Channel, Delivery, DeliveryStatus, Webhook, move
-from hifazat.notify.service import DELIVERY_SUBJECT, WAKE_SUBJECT, delivery_event
+from hifazat.notify.service import delivery_event
 from hifazat.platform.audit.writes import audited_action
 from hifazat.platform.bus import get_bus
 from hifazat.platform.db import unit_of_work
@@ -52,7 +53,7 @@ def backoff_seconds(attempts: int, settings: Settings, rng: random.Random | None
         settings.notify_backoff_max_seconds, settings.notify_backoff_base_seconds * 2 ** max(0, attempts - 1)
     )
     r = (rng or random).random()
-    return delay / 2 + r * delay / 2
+    return float(delay / 2 + r * delay / 2)
 
 
 def _due(now: datetime) -> ColumnElement[bool]:

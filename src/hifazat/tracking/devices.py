@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
@@ -196,7 +196,6 @@ def list_devices(
             stmt = stmt.where(col == val)
     if q:
         like = f"%{q.lower()}%"
-        from sqlalchemy import func, or_
 
         stmt = stmt.where(or_(func.lower(Device.identifier).like(like), func.lower(Device.name).like(like)))
     return paginate(session, stmt, Device.id, limit, cursor)

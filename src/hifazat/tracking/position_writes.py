@@ -98,7 +98,7 @@ def insert_positions(session: Session, rows: list[tuple[Any, ...]], dialect: str
 
     def insert(chunk: Sequence[tuple[Any, ...]]) -> int:
         cur.executemany(sql, chunk)
-        return max(cur.rowcount, 0)
+        return max(int(cur.rowcount), 0)
 
     try:  # in chunks, so that an SOS waiting for the write lock gets it between two
         return write_in_chunks(session, rows, insert)

@@ -93,20 +93,20 @@ def track_geojson(device: Device, items: list[dict[str, Any]]) -> dict[str, Any]
                 },
             }
         )
-    for p in items:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
-                "properties": {
-                    "at": stamp(p["at"]),
-                    "speed_kmh": p["speed_kmh"],
-                    "course": p["course"],
-                    "battery": p["battery"],
-                    "source": p["source"],
-                },
-            }
-        )
+    features.extend(
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [p["lon"], p["lat"]]},
+            "properties": {
+                "at": stamp(p["at"]),
+                "speed_kmh": p["speed_kmh"],
+                "course": p["course"],
+                "battery": p["battery"],
+                "source": p["source"],
+            },
+        }
+        for p in items
+    )
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -137,7 +137,8 @@ class BulkLane:
         reader.start()
 
     def _read(self, channel: Channel) -> None:
-        assert self._loop is not None and self._ready is not None
+        assert self._loop is not None
+        assert self._ready is not None
         loop, ready = self._loop, self._ready
         try:
             while True:
