@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hifazat.platform.audit.chain import stamp
-from hifazat.platform.audit.log import _jsonable
+from hifazat.platform.audit.log import jsonable
 
 offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
 moments = st.datetimes(
@@ -34,7 +34,7 @@ values = st.recursive(
 
 
 def _slow(value: object) -> object:
-    """The definition `_jsonable` keeps (before its fast path for plain values)."""
+    """The definition `jsonable` keeps (before its fast path for plain values)."""
     if isinstance(value, datetime):
         return stamp(value)
     if isinstance(value, dict):
@@ -46,4 +46,4 @@ def _slow(value: object) -> object:
 
 @given(values)
 def test_jsonable_keeps_every_value_as_before(value: object) -> None:
-    assert _jsonable(value) == _slow(value)
+    assert jsonable(value) == _slow(value)

@@ -34,7 +34,7 @@ class Actor(Protocol):
 _PLAIN = frozenset({str, int, float, bool})
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if value is None or type(value) in _PLAIN:
         return value
     if isinstance(value, datetime):
@@ -44,9 +44,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 
@@ -55,7 +55,7 @@ def snapshot(obj: Any, exclude: Iterable[str] = ()) -> dict[str, Any]:
     skip = SECRET_COLUMNS | set(exclude)
     state = obj.__dict__  # loaded values; the instrumented getattr only for what is not (expired, unset)
     return {
-        k: _jsonable(state[k] if k in state else getattr(obj, k))
+        k: jsonable(state[k] if k in state else getattr(obj, k))
         for k in column_keys(type(obj))
         if k not in skip
     }
@@ -117,8 +117,8 @@ def record(
         action=action,
         entity=entity,
         entity_id=entity_id,
-        before=_jsonable(before),
-        after=_jsonable(after),
+        before=jsonable(before),
+        after=jsonable(after),
     )
     if not insert:
         late = session.info.setdefault(_UNLINKED, [])

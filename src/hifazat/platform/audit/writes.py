@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.core.db import utcnow
 from hifazat.platform.audit import log as audit
-from hifazat.platform.audit.log import Actor, _jsonable
+from hifazat.platform.audit.log import Actor, jsonable
 from hifazat.platform.audit.models import AuditEntry
 from hifazat.platform.outbox import emit
 
@@ -82,7 +82,7 @@ def audited_update(
     """Set what differs, audit and announce it; returns the changed fields' new values (as audited). A
     change that changes nothing writes nothing at all: no `updated_at`, no entry, no event. `also`: facts
     recorded with a change that the diff cannot show (a rotated secret, whose column is excluded)."""
-    differing = {k: v for k, v in changes.items() if _jsonable(getattr(row, k)) != _jsonable(v)}
+    differing = {k: v for k, v in changes.items() if jsonable(getattr(row, k)) != jsonable(v)}
     if not differing:
         return {}
     before = audit.snapshot(row, exclude)
