@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hifazat.core.db import utcnow
-from hifazat.domains import DOMAINS, compose
-from hifazat.platform.composition import Domain, contribute, install
+from hifazat.platform.composition import Domain, contribute
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.outbox import OutboxEvent
 from hifazat.tracking import hooks, ingest, jobs
@@ -42,7 +41,7 @@ def stored(device_id: str) -> int:
 
 
 @pytest.fixture
-def captured(client: TestClient) -> Iterator[list[Any]]:
+def captured(client: TestClient, extra_domain: Callable[[Domain], None]) -> list[Any]:
     # after `client`: building the app installs the whole composition, which this one extends
     seen: list[Any] = []
 
@@ -50,9 +49,8 @@ def captured(client: TestClient) -> Iterator[list[Any]]:
         assert session.in_transaction()  # inside the ingest transaction
         seen.extend(evs)
 
-    install(compose((*DOMAINS, Domain("probe", contributions=(contribute(hooks.TRACKING_HOOKS, hook),)))))
-    yield seen
-    install(compose())
+    extra_domain(Domain("probe", contributions=(contribute(hooks.TRACKING_HOOKS, hook),)))
+    return seen
 
 
 def post(client: TestClient, headers: dict[str, str], items: Any) -> Any:
