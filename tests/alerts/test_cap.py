@@ -69,3 +69,9 @@ def test_atom_feed_lists_public_alerts_and_restricted_ones_to_members(
     atom_schema.assertValid(feed)
     for el in feed.iter(f"{CAP}alert"):
         cap_schema.assertValid(etree.fromstring(etree.tostring(el)))
+
+
+def test_text_xml_cannot_carry_is_replaced_not_fatal() -> None:
+    from hifazat.alerts.cap import xml_text
+
+    assert xml_text("a\x00b\x1fc\td\ne") == "a\ufffdb\ufffdc\td\ne"

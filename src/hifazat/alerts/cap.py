@@ -6,6 +6,7 @@ Standard Time (+05:00) because CAP forbids "Z" and spells UTC only as "-00:00".
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -46,10 +47,19 @@ def identifier(alert: Alert) -> str:
     return f"urn:hifazat:alert:{alert.id}:{int(alert.updated_at.timestamp() * 1000)}"
 
 
+# Characters XML 1.0 cannot carry; text typed into an alert may hold them, a feed must still render.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(text: str) -> str:
+    """The text with the characters XML cannot carry replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
     el = etree.SubElement(parent, f"{{{CAP_NS}}}{tag}")
     if text is not None:
-        el.text = text
+        el.text = xml_text(text)
     return el
 
 
@@ -118,7 +128,7 @@ def cap_xml(alert: Alert, *, host: str, sender_name: str, addresses: Iterable[st
 def _atom(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
     el = etree.SubElement(parent, f"{{{ATOM_NS}}}{tag}", **attrs)
     if text is not None:
-        el.text = text
+        el.text = xml_text(text)
     return el
 
 
