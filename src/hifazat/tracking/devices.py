@@ -208,11 +208,18 @@ def last_rows(session: Session, device_ids: Sequence[str]) -> dict[str, DeviceLa
     return {r.device_id: r for r in rows}
 
 
+def seen_at(last: DeviceLast | None) -> datetime | None:
+    """Last seen: the later of the last fix and the last report without a fix (a sign of life)."""
+    stamps = [t for t in (last.at, last.alive_at) if t is not None] if last else []
+    return max(stamps) if stamps else None
+
+
 def is_stale(last: DeviceLast | None, now: datetime | None = None) -> bool:
-    if last is None or last.at is None:
+    seen = seen_at(last)
+    if last is None or seen is None:
         return False
     now = now or utcnow()
-    return bool(last.stale) or (now - last.at).total_seconds() > get_settings().tracking_stale_after_seconds
+    return bool(last.stale) or (now - seen).total_seconds() > get_settings().tracking_stale_after_seconds
 
 
 def present_device(
@@ -230,7 +237,7 @@ def present_device(
         "province": device.province,
         "district": device.district,
         "status": device.status,
-        "last_seen_at": last.at if last else None,
+        "last_seen_at": seen_at(last),
         "battery": last.battery if last else None,
         "stale": is_stale(last),
         "last_position": (
