@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.models import User
-from hifazat.auth.policy import Principal, View, can_write_agency, require
+from hifazat.auth.policy import Principal, View, can_write_agency, redacted_outside_tree, require
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, conflict, forbidden, invalid
@@ -261,7 +261,7 @@ def present_device(
     if view.level != "full":
         keep = {"id", "agency_id", "identifier", "kind", "owner_kind", "status", "last_seen_at", "stale"}
         out = {k: v for k, v in out.items() if k in keep}
-    for k in view.redact:
+    for k in (*view.redact, *redacted_outside_tree(principal, "device", device.agency_id)):
         if k in out:
             out[k] = None
     return out
