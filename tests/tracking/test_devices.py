@@ -161,3 +161,20 @@ def test_escort_validation(world: World) -> None:
     r = c.get("/api/v1/escorts", headers=police)
     assert r.status_code == 200
     assert r.json()["items"] == []
+
+
+def test_registration_proposes_a_long_random_identifier(client: TestClient, admin: dict[str, str]) -> None:
+    r = client.post("/api/v1/devices", headers=admin, json={"kind": "phone", "secret": "long-enough-secret"})
+    assert r.status_code == 201, r.text
+    ident = r.json()["identifier"]
+    assert len(ident) >= 20
+    assert ident.isalnum()
+    again = client.post(
+        "/api/v1/devices", headers=admin, json={"kind": "phone", "secret": "long-enough-secret"}
+    )
+    assert again.json()["identifier"] != ident
+    # an owner may still enter the phone's own identifier; a bad one is still a 422 naming the field
+    own = client.post("/api/v1/devices", headers=admin, json={"kind": "phone", "identifier": "imei-35000"})
+    assert own.json()["identifier"] == "imei-35000"
+    bad = client.post("/api/v1/devices", headers=admin, json={"kind": "phone", "identifier": "_x"})
+    assert bad.status_code == 422

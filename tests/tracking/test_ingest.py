@@ -288,7 +288,10 @@ def test_history_geojson_and_coarse_positions(world: World, make_device: Any) ->
     assert r.status_code == 200, r.text
     assert [p["lat"] for p in r.json()["items"]] == [24.86] * 3
     assert r.json()["items"][0]["attributes"] is None
-    assert c.get(f"/api/v1/devices/{d['id']}", headers=liaison).json()["last_position"]["lon"] == 67.01
+    seen = c.get(f"/api/v1/devices/{d['id']}", headers=liaison).json()
+    assert seen["last_position"]["lon"] == 67.01
+    assert seen["identifier"] is None  # a credential: only the owner's tree sees it
+    assert c.get(f"/api/v1/devices/{d['id']}", headers=h).json()["identifier"] == d["identifier"]
     assert c.post("/api/v1/positions", headers=liaison, json=[]).status_code == 403
 
 

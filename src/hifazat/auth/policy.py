@@ -307,3 +307,14 @@ def can_write_agency(principal: Principal, agency_id: str | None) -> bool:
 def can_administer(principal: Principal, agency_id: str | None) -> bool:
     """May manage this agency itself, its users and its sharing agreements."""
     return principal.platform_admin or can_write_agency(principal, agency_id)
+
+
+# Fields that are credentials: only the owner's agency tree sees them, whatever a sharing grant's view.
+REDACTED_OUTSIDE_TREE: dict[str, frozenset[str]] = {"device": frozenset({"identifier"})}
+
+
+def redacted_outside_tree(principal: Principal, kind: str, owner_agency_id: str | None) -> frozenset[str]:
+    """The fields of `kind` redacted for this principal (none for the owner's tree and the system)."""
+    if principal.system or (owner_agency_id is not None and owner_agency_id in principal.tree):
+        return frozenset()
+    return REDACTED_OUTSIDE_TREE.get(kind, frozenset())

@@ -3,7 +3,8 @@
 Defined answers (docs/protocols.md): latitude outside -90..90 or longitude outside -180..180 -> rejected;
 a fix time more than `tracking_future_tolerance_seconds` ahead of the server clock -> rejected (it would
 otherwise pin the device's "last known" in the future); no time -> the server's receive time; no
-coordinates (or 0,0 as Traccar treats it) -> the device's last known coordinates, marked `outdated`;
+coordinates (or 0,0 as Traccar treats it) -> a sign of life (`sign_of_life`: last-seen moves on, nothing
+stored), except with `alarm=sos`: then stored at the device's last known coordinates, marked `outdated`;
 battery outside 0..100 -> ignored; course normalised to 0..360.
 """
 
@@ -14,11 +15,12 @@ import threading
 import time
 from collections import deque
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
 from hifazat.platform.db import unit_of_work
+from hifazat.platform.sqlite import api as sqlite_api
 from hifazat.tracking.cache import DeviceInfo, get_cache
 from hifazat.tracking.ingest import Fix
 from hifazat.tracking.models import DeviceLast
@@ -113,6 +115,20 @@ def last_known(device_id: str) -> tuple[float, float] | None:
 
 def needs_last(d: Decoded) -> bool:
     return d.lat is None or d.lon is None or (d.lat == 0 and d.lon == 0)
+
+
+def is_sign_of_life(d: Decoded) -> bool:
+    """A report with no fix (cell or Wi-Fi only) that raises nothing: it only shows the device is alive."""
+    return needs_last(d) and (d.alarm or "").lower() != "sos"
+
+
+def sign_of_life(device: DeviceInfo) -> None:
+    """The device reported without a fix: it is alive (`alive_at`, the receive time) and no longer stale;
+    no position is stored and its last fix (`at`, lat/lon) stays as it was: its later fixes are not late."""
+    with sqlite_api.unit_of_work() as session:
+        session.execute(
+            update(DeviceLast).where(DeviceLast.device_id == device.id).values(alive_at=utcnow(), stale=False)
+        )
 
 
 def to_fix(d: Decoded, device: DeviceInfo, source: str, last: tuple[float, float] | None = None) -> Fix:

@@ -26,6 +26,9 @@ MAX_ERRORS = 50
 _NUM = (int, float)
 NUM_TYPES = {int, float}
 NUM_OR_NONE = {int, float, type(None)}
+# Larger magnitudes cannot be times (ms 10**15 is the year 33658) and would overflow int64 columns.
+MAX_TIME = 10**15
+NOT_A_TIME = "is not a time (epoch seconds or milliseconds from 1970 to now)"
 
 
 def validation_problem(errors: list[dict[str, str]], status: int = 422) -> Problem:
@@ -46,6 +49,8 @@ def _time(v: Any) -> int:
     if type(v) in _NUM:
         if not math.isfinite(v):
             raise ValueError("must be a finite number")
+        if abs(v) >= MAX_TIME:
+            raise ValueError(NOT_A_TIME)
         t = int(v)
         return t * 1000 if abs(t) < 2**31 - 1 else t
     if isinstance(v, str):
@@ -54,6 +59,19 @@ def _time(v: Any) -> int:
         except Rejected as exc:
             raise ValueError(exc.reason) from None
     raise ValueError("must be an ISO 8601 string or epoch seconds/milliseconds")
+
+
+def _time_column(ats: list[Any]) -> Any:
+    """Epoch ms column of the batch, or None when some value is not a time (the slow path names it)."""
+    if set(map(type, ats)) == {int}:
+        if max(map(abs, ats)) >= MAX_TIME:
+            return None
+        t = np.array(ats, dtype=np.int64)
+        return np.where(np.abs(t) < 2**31 - 1, t * 1000, t)
+    try:
+        return np.array([_time(v) for v in ats], dtype=np.int64)
+    except ValueError:
+        return None
 
 
 def _fast(items: list[Any], state: TrackingState, principal: Principal) -> Fixes | None:
@@ -75,15 +93,9 @@ def _fast(items: list[Any], state: TrackingState, principal: Principal) -> Fixes
     ats = [it.get("at") for it in items]
     if not set(map(type, lats)) <= NUM_TYPES or not set(map(type, lons)) <= NUM_TYPES:
         return None
-    at_types = set(map(type, ats))
-    if at_types == {int}:
-        t = np.array(ats, dtype=np.int64)
-        t_ms = np.where(np.abs(t) < 2**31 - 1, t * 1000, t)
-    else:
-        try:
-            t_ms = np.array([_time(v) for v in ats], dtype=np.int64)
-        except ValueError:
-            return None
+    t_ms = _time_column(ats)
+    if t_ms is None:
+        return None
     numeric = {}
     for key in NUMERIC:
         col = [it.get(key) for it in items]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.models import User
-from hifazat.auth.policy import Principal, View, can_write_agency, require
+from hifazat.auth.policy import Principal, View, can_write_agency, redacted_outside_tree, require
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, conflict, forbidden, invalid
@@ -208,11 +208,18 @@ def last_rows(session: Session, device_ids: Sequence[str]) -> dict[str, DeviceLa
     return {r.device_id: r for r in rows}
 
 
+def seen_at(last: DeviceLast | None) -> datetime | None:
+    """Last seen: the later of the last fix and the last report without a fix (a sign of life)."""
+    stamps = [t for t in (last.at, last.alive_at) if t is not None] if last else []
+    return max(stamps) if stamps else None
+
+
 def is_stale(last: DeviceLast | None, now: datetime | None = None) -> bool:
-    if last is None or last.at is None:
+    seen = seen_at(last)
+    if last is None or seen is None:
         return False
     now = now or utcnow()
-    return bool(last.stale) or (now - last.at).total_seconds() > get_settings().tracking_stale_after_seconds
+    return bool(last.stale) or (now - seen).total_seconds() > get_settings().tracking_stale_after_seconds
 
 
 def present_device(
@@ -230,7 +237,7 @@ def present_device(
         "province": device.province,
         "district": device.district,
         "status": device.status,
-        "last_seen_at": last.at if last else None,
+        "last_seen_at": seen_at(last),
         "battery": last.battery if last else None,
         "stale": is_stale(last),
         "last_position": (
@@ -254,7 +261,7 @@ def present_device(
     if view.level != "full":
         keep = {"id", "agency_id", "identifier", "kind", "owner_kind", "status", "last_seen_at", "stale"}
         out = {k: v for k, v in out.items() if k in keep}
-    for k in view.redact:
+    for k in (*view.redact, *redacted_outside_tree(principal, "device", device.agency_id)):
         if k in out:
             out[k] = None
     return out

@@ -90,6 +90,9 @@ async def _device(identifier: str) -> DeviceInfo | None:
 
 
 async def _store(decoded: Decoded, dev: DeviceInfo, source: str) -> None:
+    if accept.is_sign_of_life(decoded):
+        await run_in_threadpool(accept.sign_of_life, dev)
+        return
     last = await run_in_threadpool(accept.last_known, dev.id) if accept.needs_last(decoded) else None
     fix = accept.to_fix(decoded, dev, source, last)
     await asyncio.wrap_future(writer.submit(fix))

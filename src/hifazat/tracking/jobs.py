@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from hifazat.config import get_settings
@@ -32,9 +32,10 @@ def mark_stale(session: Session, now: datetime | None = None) -> list[TrackingEv
     now = now or utcnow()
     cutoff = now - timedelta(seconds=get_settings().tracking_stale_after_seconds)
     t: Any = DeviceLast.__table__
+    alive = or_(t.c.alive_at.is_(None), t.c.alive_at < cutoff)  # a sign of life without a fix counts
     candidates = (
         session.execute(
-            select(t.c.device_id).where(t.c.stale.is_(False), t.c.at.is_not(None), t.c.at < cutoff)
+            select(t.c.device_id).where(t.c.stale.is_(False), t.c.at.is_not(None), t.c.at < cutoff, alive)
         )
         .scalars()
         .all()
@@ -46,7 +47,7 @@ def mark_stale(session: Session, now: datetime | None = None) -> list[TrackingEv
     for dev_id in candidates:
         row = session.execute(
             update(t)
-            .where(t.c.device_id == dev_id, t.c.stale.is_(False), t.c.at < cutoff)
+            .where(t.c.device_id == dev_id, t.c.stale.is_(False), t.c.at < cutoff, alive)
             .values(stale=True)
             .returning(t.c.lat, t.c.lon, t.c.at, t.c.battery)
         ).first()

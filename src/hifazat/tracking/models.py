@@ -115,6 +115,7 @@ class DeviceLast(Base):
     device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     at: Mapped[datetime | None] = mapped_column(EpochMs, default=None)
     received_at: Mapped[datetime | None] = mapped_column(EpochMs, default=None)
+    alive_at: Mapped[datetime | None] = mapped_column(EpochMs, default=None)  # last report without a fix
     lat: Mapped[float | None] = mapped_column(Float, default=None)
     lon: Mapped[float | None] = mapped_column(Float, default=None)
     speed_kmh: Mapped[float | None] = mapped_column(Float, default=None)

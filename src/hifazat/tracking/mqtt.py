@@ -48,6 +48,9 @@ async def handle(topic: str, payload: bytes) -> str:
         decoded = owntracks.decode(msg, dev.identifier, device_name)
         if decoded is None:
             return "ignored: type"
+        if accept.is_sign_of_life(decoded):
+            await run_in_threadpool(accept.sign_of_life, dev)
+            return "sign of life"
         last = await run_in_threadpool(accept.last_known, dev.id) if accept.needs_last(decoded) else None
         fix = accept.to_fix(decoded, dev, "mqtt", last)
         await asyncio.wrap_future(writer.submit(fix))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import secrets
+import string
 from datetime import datetime
 from typing import Any
 
@@ -30,8 +32,20 @@ def _identifier(v: str) -> str:
     return v
 
 
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def random_identifier() -> str:
+    """24 letters and digits (~143 bits): an OsmAnd identifier is the device's only credential."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(24))
+
+
 class DeviceIn(Strict):
-    identifier: str = Field(description="Unique id the device reports with (Traccar id, OwnTracks user)")
+    identifier: str = Field(
+        default_factory=random_identifier,
+        description="Unique id the device reports with (Traccar id, OwnTracks user); a random 24-character"
+        " one when omitted (an owner may still enter the phone's own identifier)",
+    )
     name: str = Field(default="", max_length=200)
     kind: DeviceKind
     owner_kind: OwnerKind | None = None

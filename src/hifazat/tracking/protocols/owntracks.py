@@ -47,8 +47,8 @@ def decode(obj: dict[str, Any], identifier: str, owntracks_device: str | None = 
     if kind not in STORED_TYPES:
         return None
     lat, lon, tst = _num(obj, "lat"), _num(obj, "lon"), _num(obj, "tst")
-    if lat is None or lon is None:
-        raise Rejected(400, "lat and lon are required in a location", "lat")
+    if (lat is None) != (lon is None):
+        raise Rejected(400, "lat and lon go together in a location", "lat" if lat is None else "lon")
     if tst is None:
         raise Rejected(400, "tst (epoch seconds) is required in a location", "tst")
     if abs(tst) > 10**11:
