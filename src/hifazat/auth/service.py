@@ -26,6 +26,7 @@ from hifazat.auth.users import create_user, delete_user, get_user, update_user, 
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, conflict, forbidden, invalid, not_found
+from hifazat.core.like import contains_ci
 from hifazat.platform.audit.writes import audited_action, audited_create, audited_delete, audited_update
 from hifazat.security.passwords import verify_password
 from hifazat.security.ratelimit import SlidingWindowLimiter
@@ -306,8 +307,7 @@ def delete_agency(session: Session, *, agency_id: str, principal: Principal) -> 
 def agency_query(q: str | None, kind: str | None, parent_id: str | None) -> Any:
     stmt = select(Agency).where(Agency.deleted_at.is_(None))
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(Agency.name).like(like), func.lower(Agency.short_name).like(like)))
+        stmt = stmt.where(or_(contains_ci(Agency.name, q), contains_ci(Agency.short_name, q)))
     if kind:
         stmt = stmt.where(Agency.kind == kind)
     if parent_id:

@@ -16,6 +16,7 @@ from hifazat.auth.policy import (
 from hifazat.auth.schemas import UserIn
 from hifazat.core.db import utcnow
 from hifazat.core.errors import conflict, forbidden, invalid, not_found
+from hifazat.core.like import contains_ci
 from hifazat.platform.audit.writes import audited_create, audited_delete, audited_update
 from hifazat.security.passwords import hash_password
 
@@ -86,8 +87,7 @@ def user_query(principal: Principal, q: str | None, agency_id: str | None, role:
     if not principal.platform_admin:
         stmt = stmt.where(User.agency_id.in_(principal.tree))
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(or_(func.lower(User.username).like(like), func.lower(User.full_name).like(like)))
+        stmt = stmt.where(or_(contains_ci(User.username, q), contains_ci(User.full_name, q)))
     if agency_id:
         stmt = stmt.where(User.agency_id == agency_id)
     if role:

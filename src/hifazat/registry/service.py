@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
@@ -15,6 +15,7 @@ from hifazat.auth.models import Agency
 from hifazat.auth.policy import SENSITIVE_ID_ROLES, Principal, View, can_write_agency, require
 from hifazat.core.errors import Problem, conflict, forbidden, invalid
 from hifazat.core.geometry import validate_geometry
+from hifazat.core.like import contains_ci
 from hifazat.core.pagination import paginate
 from hifazat.platform.audit.writes import audited_create, audited_delete, audited_update
 from hifazat.registry import schemas
@@ -271,8 +272,7 @@ def list_rows(
         if value is not None:
             stmt = stmt.where(getattr(spec.model, fname) == value)
     if q:
-        like = f"%{q.lower()}%"
-        conds: list[Any] = [func.lower(getattr(spec.model, c)).like(like) for c in spec.search]
+        conds: list[Any] = [contains_ci(getattr(spec.model, c), q) for c in spec.search]
         if kind == "persons" and len(q) >= 5:
             conds.append(Person.passport_index == crypto.blind_index(q))
         stmt = stmt.where(or_(*conds))

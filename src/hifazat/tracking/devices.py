@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
@@ -16,6 +16,7 @@ from hifazat.auth.policy import Principal, View, can_write_agency, redacted_outs
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, conflict, forbidden, invalid
+from hifazat.core.like import contains_ci
 from hifazat.core.pagination import paginate
 from hifazat.platform.audit.writes import (
     audited_action,
@@ -195,9 +196,7 @@ def list_devices(
         if val is not None:
             stmt = stmt.where(col == val)
     if q:
-        like = f"%{q.lower()}%"
-
-        stmt = stmt.where(or_(func.lower(Device.identifier).like(like), func.lower(Device.name).like(like)))
+        stmt = stmt.where(or_(contains_ci(Device.identifier, q), contains_ci(Device.name, q)))
     return paginate(session, stmt, Device.id, limit, cursor)
 
 
