@@ -7,6 +7,7 @@ stream decides per subscriber from those alone, by the same policy as every read
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -15,9 +16,11 @@ from fastapi.responses import StreamingResponse
 
 from hifazat.auth.deps import CurrentUser
 from hifazat.auth.policy import Principal, View, view_in
+from hifazat.auth.service import bearer_of, principal_for_token
 from hifazat.core.scope import Scope
 from hifazat.platform import stream as live
 from hifazat.platform.bus import Event, get_bus
+from hifazat.platform.db import session_factory
 from hifazat.platform.stream import Audience, StreamRoute
 
 router = APIRouter(prefix="/api/v1", tags=["stream"])
@@ -55,12 +58,25 @@ async def stream(
     """Live events (`alert`, `position`, ...) for the caller, as text/event-stream."""
     wanted = {e.strip() for e in events.split(",") if e.strip()} if events else None
     inbox = live.Inbox()
+    token = bearer_of(request)
+    current = [principal]  # re-resolved every RECHECK_S through the token cache (revocation, new rights)
+
+    def resolve() -> bool:
+        with session_factory()() as session:
+            fresh = principal_for_token(session, token) if token else None
+        if fresh is None:
+            return False
+        current[0] = fresh
+        return True
+
+    async def still_allowed() -> bool:
+        return await asyncio.to_thread(resolve)
 
     def on_event(event: Event) -> None:
         route = live.route_for(event.subject)
         if route is None or (wanted is not None and route.name not in wanted):
             return
-        data = visible_payload(event, route, principal)
+        data = visible_payload(event, route, current[0])
         if data is None:
             return
         inbox.put(live.sse(event.id, route.name, data))
@@ -69,7 +85,7 @@ async def stream(
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            async for chunk in live.sse_chunks(inbox, request.is_disconnected):
+            async for chunk in live.sse_chunks(inbox, request.is_disconnected, still_allowed=still_allowed):
                 yield chunk
         finally:
             unsubscribe()

@@ -21,6 +21,7 @@ from hifazat.platform.composition import ExtensionPoint, current
 log = logging.getLogger("hifazat.platform.stream")
 HEARTBEAT_S = 15.0
 QUEUE_MAX = 2000
+RECHECK_S = 0.5  # how often an open stream re-resolves its token (revocation, changed rights)
 
 
 @dataclass(frozen=True)
@@ -130,17 +131,35 @@ def _wake(waiter: asyncio.Future[None]) -> None:
 
 
 async def sse_chunks(
-    inbox: Inbox, disconnected: Callable[[], Awaitable[bool]], heartbeat_s: float = HEARTBEAT_S
+    inbox: Inbox,
+    disconnected: Callable[[], Awaitable[bool]],
+    heartbeat_s: float = HEARTBEAT_S,
+    still_allowed: Callable[[], Awaitable[bool]] | None = None,
+    recheck_s: float = RECHECK_S,
 ) -> AsyncIterator[bytes]:
     """The stream's bytes: a greeting, then each event as it comes, a gap notice where events were dropped,
-    and a comment line after `heartbeat_s` of silence (so proxies keep the connection) until it is closed."""
+    and a comment line after `heartbeat_s` of silence (so proxies keep the connection) until it is closed.
+    `still_allowed` is awaited at most every `recheck_s`: False (the token was revoked) ends the stream."""
     yield b": connected\nretry: 2000\n\n"
+    loop = asyncio.get_running_loop()
+    quiet_since = checked = loop.time()
     while True:
-        if not await inbox.wait(heartbeat_s):
+        got = await inbox.wait(min(heartbeat_s, recheck_s) if still_allowed is not None else heartbeat_s)
+        now = loop.time()
+        if still_allowed is not None and now - checked >= recheck_s:
+            checked = now
+            if not await still_allowed():
+                yield b"event: revoked\ndata: {}\n\n"
+                return
+        if not got:
+            if now - quiet_since < heartbeat_s:
+                continue
             if await disconnected():
                 return
+            quiet_since = now
             yield b": keep-alive\n\n"
             continue
+        quiet_since = now
         if inbox.dropped:
             yield b"event: gap\ndata: " + orjson.dumps({"dropped": inbox.dropped}) + b"\n\n"
             inbox.dropped = 0
