@@ -194,3 +194,34 @@ def test_create_site_by_drawing_on_the_map(tab: Tab, api: httpx.Client) -> None:
     site = api.get(f"/api/v1/sites/{site_id}").json()
     assert site["geometry"]["type"] == "Point"
     assert site["radius_m"] == 250
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def test_hostile_call_sign_and_name_are_text_in_the_alert_map(tab: Tab, api: httpx.Client) -> None:
+    base = _create(
+        api,
+        "sites",
+        name="Saddar Base",
+        kind="base",
+        province="PK-SD",
+        geometry={"type": "Point", "coordinates": [67.01, 24.87]},
+        radius_m=100,
+    )
+    _create(api, "units", call_sign=HOSTILE, kind="quick_reaction", base_site_id=base["id"])
+    person = _create(api, "persons", given_name=HOSTILE, family_name="Wei", nationality="CN")
+    alert = _create(api, "alerts", kind="sos", lat=24.861, lon=67.0011, person_id=person["id"])
+    dialogs: list[str] = []
+    page = tab.page
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    tab.login(f"/alerts/{alert['id']}")
+    unit_mark = page.locator("#alert-map path.leaflet-interactive[stroke='#2f7d32']")
+    unit_mark.first.wait_for()
+    unit_mark.first.hover(force=True)
+    tooltip = page.locator("#alert-map .leaflet-tooltip")
+    tooltip.wait_for()
+    assert tooltip.inner_text() == HOSTILE
+    assert page.locator("img[src=x]").count() == 0
+    assert page.locator("#alert-map .leaflet-tooltip img").count() == 0
+    assert dialogs == []

@@ -1,6 +1,6 @@
 // Alerts dashboard: live inbox (SSE `alert`), SOS and manual alerts, the alert page (actions, dispatch, unit
 // status, map), the escalation-policy editor and safety polls (live tally from the SSE `poll` event).
-import { api, showProblem, clearErrors } from './app.js';
+import { api, showProblem, clearErrors, textElement } from './app.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -150,11 +150,11 @@ if (page) {
       loadOutline?.(handle, { labels: false });
       const L = window.L;
       const points = [[lat, lon]];
-      const marks = [L.circleMarker([lat, lon], { radius: 9, color: '#c62828', weight: 3 }).bindTooltip('Alert')];
+      const marks = [L.circleMarker([lat, lon], { radius: 9, color: '#c62828', weight: 3 }).bindTooltip(textElement('Alert'))];
       for (const r of JSON.parse($('recommendations').textContent || '[]')) {
         if (r.lat === null || r.lon === null) continue;
         points.push([r.lat, r.lon]);
-        marks.push(L.circleMarker([r.lat, r.lon], { radius: 6, color: '#2f7d32' }).bindTooltip(r.call_sign));
+        marks.push(L.circleMarker([r.lat, r.lon], { radius: 6, color: '#2f7d32' }).bindTooltip(textElement(r.call_sign)));
       }
       handle.addLayer('Alert and units', L.layerGroup(marks));
       if (points.length > 1) handle.map.fitBounds(points, { padding: [24, 24] });

@@ -85,4 +85,11 @@ export function showProblem(form, problem) {
   if (first) first.focus();
 }
 
-window.hifazat = { api, pages, showProblem, clearErrors };
+/** A DOM element holding `text` as text, never markup: what map tooltips and popups are given. */
+export function textElement(text, tag = 'span') {
+  const node = document.createElement(tag);
+  node.textContent = text === null || text === undefined ? '' : String(text);
+  return node;
+}
+
+window.hifazat = { api, pages, showProblem, clearErrors, textElement };

@@ -4,7 +4,7 @@
 //   import { createMap, addLayer, siteLayer } from '/static/js/map.js';
 //   window.hifazatMap.addLayer('Devices', L.layerGroup([...]))   // the dashboard map, once it exists
 //   document.addEventListener('hifazat:map-ready', (e) => e.detail.addLayer(...))
-import { pages } from './app.js';
+import { pages, textElement } from './app.js';
 
 const L = window.L;
 
@@ -94,7 +94,7 @@ export async function loadOutline(handle, { labels = true } = {}) {
     onEachFeature: (f, l) => {
       const label = f.properties.code in LABELS ? LABELS[f.properties.code] : f.properties.name;
       if (labels && f.properties.level === 'province' && label) {
-        l.bindTooltip(label, { permanent: true, direction: 'center', className: 'province-label' });
+        l.bindTooltip(textElement(label), { permanent: true, direction: 'center', className: 'province-label' });
       }
     },
   });

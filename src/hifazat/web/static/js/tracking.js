@@ -1,6 +1,7 @@
 // The live map: devices as circle markers coloured by owner kind, moved by the SSE stream
 // (GET /api/v1/stream?events=position,tracking). Reuses the dashboard's Leaflet setup from map.js.
 import { createMap, loadOutline } from './map.js';
+import { textElement } from './app.js';
 
 const L = window.L;
 const el = document.getElementById('map');
@@ -20,12 +21,10 @@ function label(p) {
   const name = p.name || p.device_identifier || p.device_id;
   const battery = p.battery === null || p.battery === undefined ? '—' : `${Math.round(p.battery)}%`;
   const seen = p.at ? new Date(p.at).toLocaleString() : '—';
-  return `<strong>${escapeHtml(name)}</strong><br>${escapeHtml(p.owner_kind || 'no owner')}` +
-    `<br>last seen ${escapeHtml(seen)}<br>battery ${escapeHtml(battery)}`;
-}
-
-function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+  const box = document.createElement('div');
+  box.append(textElement(name, 'strong'), textElement(p.owner_kind || 'no owner', 'div'),
+    textElement(`last seen ${seen}`, 'div'), textElement(`battery ${battery}`, 'div'));
+  return box;
 }
 
 function place(p) {
