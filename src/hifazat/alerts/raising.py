@@ -17,6 +17,7 @@ from hifazat.auth.models import User
 from hifazat.auth.policy import Principal, can_write_agency, require
 from hifazat.core.db import new_id, utcnow
 from hifazat.core.errors import Problem, invalid
+from hifazat.core.places import place_of
 from hifazat.platform.audit.writes import NO_EVENT, audited_create
 from hifazat.platform.fast_insert import insert_pending
 from hifazat.registry.models import Person, Site
@@ -182,10 +183,23 @@ def _visible(session: Session, model: Any, kind: str, row_id: str, principal: Pr
     return found
 
 
+def _typed_or_derived(data: AlertIn) -> str | None:
+    """With coordinates inside Pakistan the province comes from them; a typed one that disagrees is
+    refused."""
+    if data.lat is None or data.lon is None:
+        return data.province
+    place = place_of(data.lat, data.lon)
+    if place is None:
+        return data.province
+    if data.province is not None and data.province != place[0]:
+        raise invalid("province", f"the position lies in {place[0]}, not {data.province}")
+    return place[0]
+
+
 def _subject_of(session: Session, data: AlertIn, principal: Principal) -> _Subject:
     """The province comes from the caller, else the site, the person, the device; the district from the
     first of those lying in that province (as the policy reads them: a district inside its province)."""
-    about = _Subject(_Place(data.province))
+    about = _Subject(_Place(_typed_or_derived(data)))
     if data.site_id:
         about.site = _visible(session, Site, "sites", data.site_id, principal, "site_id")
         about.place.take(about.site.province, about.site.district)
