@@ -198,3 +198,23 @@ def test_migrate_and_verify_commands(settings: Settings, initialised: Any) -> No
     r = runner.invoke(app, ["audit", "verify"])
     assert r.exit_code == 0
     assert "intact: 2 entries" in r.output
+
+
+def test_audit_verify_without_a_database_answers_one_line_and_creates_no_file(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HIFAZAT_")}
+    result = subprocess.run(
+        [HIFAZAT, "audit", "verify"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "HIFAZAT_DATA_DIR" in lines[0]
+    assert "HIFAZAT_DATABASE_URL" in lines[0]
+    assert list(tmp_path.iterdir()) == []

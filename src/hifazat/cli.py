@@ -141,12 +141,26 @@ def demo(
     uvicorn.run("hifazat.cli:server_app", factory=True, host=h, port=p, log_config=None, access_log=False)
 
 
+def _require_database() -> None:
+    """Refuse, in one line and creating no file, to open a SQLite database that does not exist yet."""
+    s = get_settings()
+    if s.database_url is None and not (s.data_dir / "hifazat.db").is_file():
+        typer.secho(
+            f"no database at {(s.data_dir / 'hifazat.db').resolve()}: set HIFAZAT_DATA_DIR or "
+            "HIFAZAT_DATABASE_URL, or run `hifazat init` first",
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(2)
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Exit 0 when the hash chain is intact; otherwise exit 1 naming the first bad entry."""
     from hifazat.platform.audit.log import verify  # the database layer, only for commands that use it
     from hifazat.platform.db import unit_of_work
 
+    _require_database()
     with unit_of_work(readonly=True) as session:
         result = verify(session)
     if result.ok:
