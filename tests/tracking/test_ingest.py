@@ -246,7 +246,7 @@ def test_retention_purge(
 
 def test_history_geojson_and_coarse_positions(world: World, make_device: Any) -> None:
     c, h = world.client, world.headers["police-admin"]
-    d = make_device(headers=h)
+    d = make_device(headers=h, name="Escort phone")  # a name unlike the identifier: a search tells them apart
     t = NOW() - 10_000
     post(
         c,
@@ -292,6 +292,11 @@ def test_history_geojson_and_coarse_positions(world: World, make_device: Any) ->
     assert seen["last_position"]["lon"] == 67.01
     assert seen["identifier"] is None  # a credential: only the owner's tree sees it
     assert c.get(f"/api/v1/devices/{d['id']}", headers=h).json()["identifier"] == d["identifier"]
+    # nor does a search by it answer for them, while the owner still finds the device that way
+    found = c.get("/api/v1/devices", headers=liaison, params={"q": d["identifier"]}).json()["items"]
+    assert found == []
+    found = c.get("/api/v1/devices", headers=h, params={"q": d["identifier"]}).json()["items"]
+    assert [x["id"] for x in found] == [d["id"]]
     assert c.post("/api/v1/positions", headers=liaison, json=[]).status_code == 403
 
 

@@ -318,3 +318,13 @@ def redacted_outside_tree(principal: Principal, kind: str, owner_agency_id: str 
     if principal.system or (owner_agency_id is not None and owner_agency_id in principal.tree):
         return frozenset()
     return REDACTED_OUTSIDE_TREE.get(kind, frozenset())
+
+
+def matchable_where(
+    principal: Principal, kind: str, name: str, agency_column: Any
+) -> ColumnElement[bool] | None:
+    """Where a search may match field `name` of `kind`: None for everywhere, else only the rows whose owner
+    is in the caller's tree (a field redacted outside the tree must not answer a search either)."""
+    if principal.system or name not in REDACTED_OUTSIDE_TREE.get(kind, frozenset()):
+        return None
+    return agency_column.in_(principal.tree)  # type: ignore[no-any-return]

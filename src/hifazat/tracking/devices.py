@@ -7,12 +7,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.models import User
-from hifazat.auth.policy import Principal, View, can_write_agency, redacted_outside_tree, require
+from hifazat.auth.policy import (
+    Principal,
+    View,
+    can_write_agency,
+    matchable_where,
+    redacted_outside_tree,
+    require,
+)
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, conflict, forbidden, invalid
@@ -196,7 +203,11 @@ def list_devices(
         if val is not None:
             stmt = stmt.where(col == val)
     if q:
-        stmt = stmt.where(or_(contains_ci(Device.identifier, q), contains_ci(Device.name, q)))
+        by_identifier = contains_ci(Device.identifier, q)
+        within = matchable_where(principal, "device", "identifier", Device.agency_id)
+        if within is not None:
+            by_identifier = and_(within, by_identifier)
+        stmt = stmt.where(or_(by_identifier, contains_ci(Device.name, q)))
     return paginate(session, stmt, Device.id, limit, cursor)
 
 
