@@ -144,9 +144,9 @@ def demo(
 def _require_database() -> None:
     """Refuse, in one line and creating no file, to open a SQLite database that does not exist yet."""
     s = get_settings()
-    if s.database_url is None and not (s.data_dir / "hifazat.db").is_file():
+    if s.database_url is None and not s.sqlite_file.is_file():
         typer.secho(
-            f"no database at {(s.data_dir / 'hifazat.db').resolve()}: set HIFAZAT_DATA_DIR or "
+            f"no database at {s.sqlite_file.resolve()}: set HIFAZAT_DATA_DIR or "
             "HIFAZAT_DATABASE_URL, or run `hifazat init` first",
             fg="red",
             err=True,

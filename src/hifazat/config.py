@@ -179,7 +179,12 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(self.data_dir / 'hifazat.db').resolve()}"
+        return f"sqlite:///{self.sqlite_file.resolve()}"
+
+    @property
+    def sqlite_file(self) -> Path:
+        """The embedded database's file when no database URL is set."""
+        return self.data_dir / "hifazat.db"
 
     @property
     def is_sqlite(self) -> bool:
