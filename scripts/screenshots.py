@@ -53,7 +53,14 @@ def _serve() -> tuple[str, object, threading.Thread]:
     from hifazat.app import create_app
 
     server = uvicorn.Server(
-        uvicorn.Config(create_app(), host="127.0.0.1", port=_free_port(), log_config=None, access_log=False)
+        uvicorn.Config(
+            create_app(),
+            host="127.0.0.1",
+            port=_free_port(),
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

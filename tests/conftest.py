@@ -251,7 +251,13 @@ def live_server(initialised: bootstrap.InitResult) -> Iterator[str]:
 
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(), host="127.0.0.1", port=free_port(), log_config=None, lifespan="on", access_log=False
+            create_app(),
+            host="127.0.0.1",
+            port=free_port(),
+            log_config=None,
+            lifespan="on",
+            access_log=False,
+            proxy_headers=False,  # as `hifazat serve`: platform/forwarded.py alone judges forwarded headers
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -24,6 +24,7 @@ from hifazat.platform import ops
 from hifazat.platform.bus import get_bus
 from hifazat.platform.composition import Domain, Starter, Where, install
 from hifazat.platform.db import local_writes, unit_of_work
+from hifazat.platform.forwarded import ForwardedClient
 from hifazat.platform.logs import configure
 from hifazat.platform.outbox import mark_in_chunks, relay_once
 from hifazat.web.templating import add_template_dir, env
@@ -136,6 +137,8 @@ def create_app(
         for job in d.jobs:
             if job.enabled is None or job.enabled(settings):
                 add_background(app, job.starter, job.where)
+    if role != "back":  # the back answers only its front, which forwards the client it resolved
+        app.add_middleware(ForwardedClient, trusted_proxies=settings.trusted_proxies)  # added last: outermost
     _mount_web(app)
     return app
 

@@ -72,12 +72,14 @@ def server_app() -> Any:
     lane (hifazat.bulk) unless HIFAZAT_BULK_LANE=false; everything else goes to the application."""
     # The app, only in the process that serves it (uvicorn calls this factory in each worker).
     from hifazat.app import create_app
+    from hifazat.platform.forwarded import ForwardedClient
     from hifazat.platform.sqlite.bulk import BulkLane
     from hifazat.tracking.endpoints import DeviceIngress
 
-    if get_settings().bulk_lane:
-        return DeviceIngress(BulkLane(create_app(role="front"), "hifazat.app:create_app"))
-    return DeviceIngress(create_app())
+    s = get_settings()
+    inner = BulkLane(create_app(role="front"), "hifazat.app:create_app") if s.bulk_lane else create_app()
+    # Outermost, so device reports (rate-limited per address) see the same client as the app.
+    return ForwardedClient(DeviceIngress(inner), s.trusted_proxies)
 
 
 @app.command()
@@ -101,6 +103,7 @@ def serve(
         workers=workers or s.workers,
         log_config=None,
         access_log=False,
+        proxy_headers=False,  # forwarded headers: HIFAZAT_TRUSTED_PROXIES decides (platform/forwarded.py)
     )
 
 
@@ -138,7 +141,15 @@ def demo(
 
     os.environ["HIFAZAT_DEMO_SIMULATE"] = "true"  # the app moves the demo devices (hifazat.demo.simulator)
     reset_settings()
-    uvicorn.run("hifazat.cli:server_app", factory=True, host=h, port=p, log_config=None, access_log=False)
+    uvicorn.run(
+        "hifazat.cli:server_app",
+        factory=True,
+        host=h,
+        port=p,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,  # forwarded headers: HIFAZAT_TRUSTED_PROXIES decides (platform/forwarded.py)
+    )
 
 
 def _require_database() -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
@@ -56,6 +57,16 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `hifazat serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `hifazat serve` binds.")
     workers: int = Field(default=1, ge=1, description="Worker processes for `hifazat serve`.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or CIDR networks of the reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty = none, the peer's own address is the client.",
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) besides the server's own from which a cookie login "
+        "is accepted.",
+    )
     bulk_lane: bool = Field(
         default=True,
         description="Each serve worker runs bulk position ingest and background jobs in a helper process, "
@@ -163,6 +174,28 @@ class Settings(BaseSettings):
     demo_simulate: bool = Field(
         default=False, description="Simulate device movement (set by `hifazat demo`)."
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or CIDR network") from None
+        return [item.strip() for item in value]
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        origins = []
+        for item in value:
+            origin = item.strip().rstrip("/").lower()
+            scheme, sep, host = origin.partition("://")
+            if scheme not in ("http", "https") or not sep or not host or "/" in host:
+                raise ValueError(f"{item!r} is not an origin such as https://hifazat.example")
+            origins.append(origin)
+        return origins
 
     @classmethod
     def settings_customise_sources(

@@ -10,7 +10,9 @@ from tests.alerts.conftest import Scene
 def web(scene: Scene, username: str) -> TestClient:
     c = TestClient(scene.client.app)
     r = c.post(
-        "/api/v1/auth/token?set_cookie=true", data={"username": username, "password": "correct-horse-battery"}
+        "/api/v1/auth/token?set_cookie=true",
+        data={"username": username, "password": "correct-horse-battery"},
+        headers={"Origin": "http://testserver"},
     )
     assert r.status_code == 200, r.text
     return c

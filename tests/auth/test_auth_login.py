@@ -200,7 +200,11 @@ def test_logout_revokes_only_that_token(client: TestClient) -> None:
 
 
 def test_cookie_login_for_the_dashboard(client: TestClient) -> None:
-    r = client.post(TOKEN_URL + "?set_cookie=true", data={"username": "admin", "password": PASSWORD})
+    r = client.post(
+        TOKEN_URL + "?set_cookie=true",
+        data={"username": "admin", "password": PASSWORD},
+        headers={"Origin": "http://testserver"},
+    )
     assert r.status_code == 200
     assert "httponly" in r.headers["set-cookie"].lower()
     assert client.get("/api/v1/me").status_code == 200  # the client kept the cookie

@@ -11,12 +11,17 @@ from fastapi.testclient import TestClient
 from tests.conftest import ADMIN_PASSWORD
 
 FETCH = {"X-Requested-With": "fetch"}
+SAME_ORIGIN = {"Origin": "http://testserver"}  # as the login page's script sends it (auth/origin.py)
 
 
 def cookie_login(client: TestClient, username: str, password: str = ADMIN_PASSWORD) -> TestClient:
     """A client of the same app holding the dashboard session cookie of `username`."""
     c = TestClient(client.app, raise_server_exceptions=False)
-    r = c.post("/api/v1/auth/token?set_cookie=true", data={"username": username, "password": password})
+    r = c.post(
+        "/api/v1/auth/token?set_cookie=true",
+        data={"username": username, "password": password},
+        headers=SAME_ORIGIN,
+    )
     assert r.status_code == 200, r.text
     assert "hifazat_token" in c.cookies
     return c

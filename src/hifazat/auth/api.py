@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request, Response, status
 from hifazat.auth import service
 from hifazat.auth.deps import CurrentUser
 from hifazat.auth.models import Agency, SharingAgreement, User
+from hifazat.auth.origin import require_own_origin
 from hifazat.auth.policy import require
 from hifazat.auth.schemas import (
     AgencyIn,
@@ -43,6 +44,8 @@ def token(
     """OAuth2 password grant. Failures are counted; repeated failures lock the account for a while."""
     if grant_type not in (None, "", "password"):
         raise invalid("grant_type", "only the password grant is supported", status=400)
+    if set_cookie:  # before the password is even checked: a foreign page learns nothing from the answer
+        require_own_origin(request, what="cookie login")
     client = request.client.host if request.client else None
     # Own transaction: a failed attempt must still be counted and audited, then answered with an error.
     with unit_of_work() as session:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 from hifazat.auth import schemas as auth_schemas
 from hifazat.auth import service as auth_service
 from hifazat.auth.models import Agency, AgencyKind, Role, User
+from hifazat.auth.origin import may_come_from
 from hifazat.auth.policy import Principal, can_administer, require
 from hifazat.auth.record_pages import (
     AgencyRefs,
@@ -47,19 +47,10 @@ def login_page(request: Request, session: DbSession) -> Response:
     return render(request, "login.html", next=target)
 
 
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    if not origin or origin == "null":
-        # No Origin: the SameSite=Strict cookie is still never sent cross-site.
-        return origin is None
-    parts = urlsplit(origin)
-    return parts.netloc == request.headers.get("host", request.url.netloc)
-
-
 @router.post("/logout")
 def logout_page(request: Request, session: DbSession) -> Response:
     """Revoke the session token and clear the cookie (form post from the page header)."""
-    if not _same_origin(request):
+    if not may_come_from(request):
         return Response("cross-origin logout refused", status_code=403, media_type="text/plain")
     principal = cookie_principal(request, session)
     if principal is not None:

@@ -117,11 +117,18 @@ class RequestContext:
                     extra={
                         "method": method,
                         "path": scope.get("path"),
+                        "client": client_host(scope),
                         "status": status,
                         "ms": round(elapsed * 1000, 2),
                     },
                 )
             request_id_var.reset(token)
+
+
+def client_host(scope: Scope) -> str | None:
+    """The client's address as platform/forwarded.py resolved it (the peer unless via a trusted proxy)."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
 
 
 async def _send_problem_500(send: Send, rid: str, path: str) -> None:
