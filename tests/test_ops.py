@@ -65,7 +65,17 @@ def test_healthz_and_readyz(client: TestClient) -> None:
     assert r.json()["status"] == "ok"
     r = client.get("/readyz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ready", "database": "ok"}
+    assert r.json() == {"status": "ready", "database": "ok", "bus": "ok"}
+
+
+def test_readyz_names_a_bus_that_is_down(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hifazat.platform.bus import get_bus
+
+    monkeypatch.setattr(type(get_bus()), "health", lambda _self: "reconnecting")
+    body = _problem(client.get("/readyz"), 503)
+    assert body["bus"] == "reconnecting"
+    assert body["database"] == "ok"
+    assert "the event bus is reconnecting" in body["detail"]
 
 
 def test_readyz_503_when_database_unreachable(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,6 +92,7 @@ def test_readyz_503_when_database_unreachable(settings: Settings, monkeypatch: p
     body = _problem(r, 503)
     assert body["title"] == "Service Unavailable"
     assert body["database"] == "error"
+    assert "the database does not answer" in body["detail"]
     assert r.headers["retry-after"] == "5"
     assert client.get("/healthz").status_code == 200  # liveness does not depend on the database
     assert "x-request-id" in r.headers
@@ -196,3 +207,43 @@ def test_failed_commit_never_answers_2xx(
         assert s.scalar(select(func.count()).select_from(Site)) == 0
     assert client.get("/api/v1/sites", headers=h).json()["items"] == []
     assert client.post("/api/v1/sites", headers=h, json=SITE).status_code == 201
+
+
+def test_a_database_outage_is_a_503_with_one_log_line(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, logs: io.StringIO
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    h = _token(client)
+
+    def lost(*_args: Any, **_kwargs: Any) -> Any:
+        raise OperationalError("SELECT 1", {}, ConnectionError("server closed the connection unexpectedly"))
+
+    monkeypatch.setattr(Session, "execute", lost)
+    monkeypatch.setattr(Session, "scalars", lost)
+    r = client.get("/api/v1/agencies", headers=h)
+    body = _problem(r, 503)
+    assert body["detail"] == "the database is unavailable; retry shortly"
+    assert r.headers["retry-after"] == "5"
+    lines = [json.loads(x) for x in logs.getvalue().splitlines()]
+    failed = [x for x in lines if x["msg"] == "request failed: database unavailable"]
+    assert len(failed) == 1
+    assert failed[0]["error"] == "ConnectionError: server closed the connection unexpectedly"
+    assert "Traceback" not in logs.getvalue()
+
+
+def test_log_failure_traces_only_what_is_not_an_outage(logs: io.StringIO) -> None:
+    from sqlalchemy.exc import InterfaceError
+
+    from hifazat.core.errors import log_failure
+
+    probe = logging.getLogger("hifazat.test.probe")
+    log_failure(probe, "tick failed", InterfaceError("SELECT 1", {}, ConnectionError("gone")))
+    assert "Traceback" not in logs.getvalue()
+    try:
+        raise ValueError("a bug")
+    except ValueError as exc:
+        log_failure(probe, "tick failed", exc)
+    lines = [json.loads(x) for x in logs.getvalue().splitlines()]
+    assert [x["msg"] for x in lines] == ["tick failed: database unavailable", "tick failed"]
+    assert "ValueError: a bug" in logs.getvalue()

@@ -42,8 +42,8 @@ async def _relay_loop(stop: asyncio.Event, interval: float = 1.0) -> None:
     while not stop.is_set():
         try:
             await asyncio.to_thread(_relay_tick)
-        except Exception:
-            log.exception("outbox relay failed")
+        except Exception as exc:
+            errors.log_failure(log, "outbox relay failed", exc)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
 

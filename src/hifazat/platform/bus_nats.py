@@ -92,6 +92,11 @@ class NatsBus(InProcessBus):
             await self._nc.drain()
             self._nc = None
 
+    def health(self) -> str:
+        if self._nc is None:
+            return "not connected"
+        return "ok" if self._nc.is_connected else "reconnecting"
+
     def _first_sight(self, event_id: str) -> bool:
         with self._seen_lock:
             if event_id in self._seen:

@@ -19,6 +19,7 @@ _engines: dict[str, Engine] = {}
 # One checkpointer per database file is enough: a worker's bulk-lane process leaves it to its front.
 run_checkpointer = True
 _factories: dict[str, sessionmaker[Session]] = {}
+CONNECT_TIMEOUT_S = 5
 
 
 def make_engine(url: str) -> Engine:
@@ -37,7 +38,12 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # pre-ping: a pooled connection that died with the server (a restart, a failover) is replaced at
+    # checkout instead of failing the first request after the database is back; SQLAlchemy also
+    # invalidates the whole pool on the first disconnect it sees. A bounded connect: while the server is
+    # unreachable each request answers 503 within seconds instead of hanging on TCP retries.
+    timeout = {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT_S}
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=timeout)
     # Background transactions begin after urgent work in flight (an SOS) is done; row locks need no lane.
     event.listen(engine, "begin", lambda _conn: lane.defer_to_urgent())
     return engine

@@ -15,7 +15,8 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hifazat import __version__
-from hifazat.core.errors import Problem, problem_response
+from hifazat.core.errors import DATABASE_RETRY_AFTER_S, Problem, problem_response
+from hifazat.platform.bus import get_bus
 from hifazat.platform.db import get_engine
 from hifazat.platform.logs import request_id_var
 from hifazat.platform.sqlite import bulk
@@ -42,26 +43,26 @@ async def healthz() -> dict[str, Any]:
 
 @router.get("/readyz", response_model=None)
 def readyz(request: Request) -> dict[str, Any] | JSONResponse:
-    """Readiness: the database answers a query. Otherwise 503 problem+json, so balancers stop routing here."""
+    """Readiness: the database answers a query and the bus is connected. Otherwise 503 problem+json
+    naming what is down, so balancers stop routing here and the operator knows where to look."""
+    answer: dict[str, Any] = {"database": "ok", "bus": get_bus().health()}
+    down: list[str] = []
     try:
         with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
-        log.warning("not ready: database unreachable", extra={"error": type(exc).__name__})
-        return problem_response(
-            request,
-            Problem(
-                503,
-                "Service Unavailable",
-                f"the database does not answer ({type(exc).__name__})",
-                headers={"Retry-After": "5"},
-                database="error",
-            ),
-        )
-    answer: dict[str, Any] = {"status": "ready", "database": "ok"}
+        answer["database"] = "error"
+        down.append(f"the database does not answer ({type(exc).__name__})")
+    if answer["bus"] != "ok":
+        down.append(f"the event bus is {answer['bus']}")
     if bulk.state is not None:  # a worker with its bulk lane: "ok", or "starting"/"restarting" meanwhile
         answer["bulk_lane"] = bulk.state
-    return answer
+    if not down:
+        return {"status": "ready", **answer}
+    detail = "; ".join(down)
+    log.warning("not ready", extra={"reason": detail})
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
+    return problem_response(request, Problem(503, "Service Unavailable", detail, headers=headers, **answer))
 
 
 @router.get("/metrics")

@@ -17,6 +17,7 @@ from prometheus_client import Counter
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from hifazat.core.errors import log_failure
 from hifazat.tracking import accept
 from hifazat.tracking.cache import DeviceInfo
 from hifazat.tracking.protocols import Decoded, Rejected, osmand, owntracks
@@ -128,8 +129,8 @@ async def osmand_app(scope: Scope, receive: Receive, send: Send) -> None:
         REPORTS.labels("osmand", str(exc.status)).inc()
         await _send(send, exc.status, _problem(path, exc.status, exc.reason, exc.field), PROBLEM)
         return
-    except Exception:
-        log.exception("osmand report could not be stored")
+    except Exception as exc:
+        log_failure(log, "osmand report could not be stored", exc)
         REPORTS.labels("osmand", "503").inc()
         await _send(send, 503, _problem(path, 503, "could not store the position; retry", "body"), PROBLEM)
         return
@@ -185,8 +186,8 @@ async def owntracks_app(scope: Scope, receive: Receive, send: Send) -> None:
         extra = unauthorized if exc.status == 401 else None
         await _send(send, exc.status, _problem(path, exc.status, exc.reason, exc.field), PROBLEM, extra)
         return
-    except Exception:
-        log.exception("owntracks report could not be stored")
+    except Exception as exc:
+        log_failure(log, "owntracks report could not be stored", exc)
         REPORTS.labels("owntracks", "503").inc()
         await _send(send, 503, _problem(path, 503, "could not store the position; retry", "body"), PROBLEM)
         return

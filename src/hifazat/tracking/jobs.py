@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.config import get_settings
 from hifazat.core.db import new_id, utcnow
+from hifazat.core.errors import log_failure
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.outbox import emit
 from hifazat.tracking.cache import get_cache
@@ -102,8 +103,8 @@ async def stale_job(stop: asyncio.Event) -> None:
             return
         try:
             await asyncio.to_thread(_stale_tick)
-        except Exception:
-            log.exception("stale check failed")
+        except Exception as exc:
+            log_failure(log, "stale check failed", exc)
 
 
 def _stale_tick() -> None:
@@ -120,7 +121,7 @@ async def retention_job(stop: asyncio.Event) -> None:
             n = await asyncio.to_thread(purge_expired)
             if n:
                 log.info("purged expired positions", extra={"count": n})
-        except Exception:
-            log.exception("retention purge failed")
+        except Exception as exc:
+            log_failure(log, "retention purge failed", exc)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=RETENTION_EVERY_S)

@@ -11,6 +11,7 @@ import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
 
+from hifazat.core.errors import log_failure
 from hifazat.platform.sqlite.api import unit_of_work
 from hifazat.tracking.cache import get_cache
 from hifazat.tracking.ingest import Fix, Fixes, Stored, store
@@ -76,7 +77,7 @@ class GroupWriter:
                     self._commit([item])
                 return
             if not isinstance(exc, Rejected):
-                log.exception("storing a position failed")
+                log_failure(log, "storing a position failed", exc)
             items[0].future.set_exception(exc)
             return
         self.commits += 1

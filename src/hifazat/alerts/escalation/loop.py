@@ -21,6 +21,7 @@ from hifazat.alerts.escalation.timers import climb
 from hifazat.alerts.models import EscalationTimer, TimerState
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
+from hifazat.core.errors import log_failure
 from hifazat.platform.bus import Event, get_bus
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.outbox import ORIGIN
@@ -82,8 +83,8 @@ async def escalation_loop(stop: asyncio.Event) -> None:
                 await asyncio.sleep(SETTLE_S)
             try:
                 delay = await asyncio.to_thread(tick, worker, known_due=woken)
-            except Exception:
-                log.exception("escalation tick failed")
+            except Exception as exc:
+                log_failure(log, "escalation tick failed", exc)
                 delay = 1.0
             if delay <= 0 or wake.is_set():
                 await asyncio.sleep(0)
