@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -145,10 +146,16 @@ def _wait_until_up(url: str, proc: subprocess.Popen[Any], timeout: float = 60.0)
     raise AssertionError("server did not come up")
 
 
-@pytest.mark.parametrize("bulk_lane", ["true", "false"])
-def test_serve_answers_health_and_login(settings: Settings, initialised: Any, bulk_lane: str) -> None:
-    # A worker with its bulk lane, or in one process; at INFO, which logs the shutdown.
-    env = _env(settings, HIFAZAT_BULK_LANE=bulk_lane, HIFAZAT_LOG_LEVEL="INFO")
+@pytest.mark.parametrize(("bulk_lane", "proxy"), [("true", False), ("false", False), ("true", True)])
+def test_serve_answers_health_and_login(
+    settings: Settings, initialised: Any, bulk_lane: str, proxy: bool
+) -> None:
+    # A worker with its bulk lane, or in one process; at INFO, which logs the shutdown. `proxy`: the test
+    # is a configured reverse proxy, whose X-Forwarded-For names the client.
+    trusted = '["127.0.0.1"]' if proxy else "[]"
+    env = _env(
+        settings, HIFAZAT_BULK_LANE=bulk_lane, HIFAZAT_LOG_LEVEL="INFO", HIFAZAT_TRUSTED_PROXIES=trusted
+    )
     port = _free_port()
     proc = subprocess.Popen(
         [HIFAZAT, "serve", "--port", str(port), "--host", "127.0.0.1"],
@@ -163,8 +170,13 @@ def test_serve_answers_health_and_login(settings: Settings, initialised: Any, bu
         r = httpx.get(base + "/readyz", timeout=5)
         assert r.status_code == 200
         assert r.json()["database"] == "ok"
+        # Without a configured proxy uvicorn's own trust of 127.0.0.1 is off: this header is ignored.
+        spoof = {"X-Forwarded-For": "203.0.113.77"}
         r = httpx.post(
-            base + "/api/v1/auth/token", data={"username": "admin", "password": PASSWORD}, timeout=10
+            base + "/api/v1/auth/token",
+            data={"username": "admin", "password": PASSWORD},
+            headers=spoof,
+            timeout=10,
         )
         assert r.status_code == 200, r.text
         token = r.json()["access_token"]
@@ -173,7 +185,8 @@ def test_serve_answers_health_and_login(settings: Settings, initialised: Any, bu
         assert me.json()["username"] == "admin"
         assert me.headers["x-request-id"]
         batch = [{"device": "nobody", "lat": 24.8, "lon": 67.0, "at": "2026-11-30T00:00:00Z"}]
-        r = httpx.post(base + "/api/v1/positions", headers={"Authorization": f"Bearer {token}"}, json=batch)
+        h = {"Authorization": f"Bearer {token}", **spoof}
+        r = httpx.post(base + "/api/v1/positions", headers=h, json=batch)
         assert r.status_code == 422
         assert "device" in r.text
     finally:
@@ -187,7 +200,13 @@ def test_serve_answers_health_and_login(settings: Settings, initialised: Any, bu
     # lifespan: jobs stopped, bus closed), then exits by the signal it caught, as its own default does.
     assert proc.returncode in (0, -signal.SIGTERM), proc.returncode
     assert proc.stderr is not None
-    assert "Application shutdown complete" in proc.stderr.read().decode()
+    err = proc.stderr.read().decode()
+    assert "Application shutdown complete" in err
+    seen = [json.loads(x) for x in err.splitlines() if x.startswith("{") and '"msg": "request"' in x]
+    clients = {x["path"]: x["client"] for x in seen}
+    client = "203.0.113.77" if proxy else "127.0.0.1"
+    assert clients["/api/v1/auth/token"] == client
+    assert clients["/api/v1/positions"] == client  # in the bulk lane's back too, when it has one
 
 
 def test_migrate_and_verify_commands(settings: Settings, initialised: Any) -> None:
