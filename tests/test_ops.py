@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -239,11 +240,14 @@ def test_log_failure_traces_only_what_is_not_an_outage(logs: io.StringIO) -> Non
 
     probe = logging.getLogger("hifazat.test.probe")
     log_failure(probe, "tick failed", InterfaceError("SELECT 1", {}, ConnectionError("gone")))
+    log_failure(probe, "tick failed", psycopg.OperationalError("the connection is lost"))  # a raw cursor's
     assert "Traceback" not in logs.getvalue()
     try:
         raise ValueError("a bug")
     except ValueError as exc:
         log_failure(probe, "tick failed", exc)
     lines = [json.loads(x) for x in logs.getvalue().splitlines()]
-    assert [x["msg"] for x in lines] == ["tick failed: database unavailable", "tick failed"]
+    outage = "tick failed: database unavailable"
+    assert [x["msg"] for x in lines] == [outage, outage, "tick failed"]
+    assert lines[1]["error"] == "OperationalError: the connection is lost"
     assert "ValueError: a bug" in logs.getvalue()

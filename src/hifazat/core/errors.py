@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -71,6 +72,9 @@ def database_unavailable(exc: BaseException) -> bool:
     """The database could not be reached, lost the connection or refused the work for now (a pool
     exhausted, a lock timeout): an outage to wait out, not a bug to trace."""
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    # Raw driver errors, from code that uses the driver's cursor directly (tracking's bulk writes).
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
@@ -163,6 +167,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(PoolTimeout)
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(psycopg.InterfaceError)
     async def _database(request: Request, exc: Exception) -> JSONResponse:
         # Registered by class (unlike Exception), so the answer is final: nothing re-raises it to the
         # server, which would log a traceback for every request the outage touches.
