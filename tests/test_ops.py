@@ -233,14 +233,21 @@ def test_a_database_outage_is_a_503_with_one_log_line(
     assert "Traceback" not in logs.getvalue()
 
 
-def test_log_failure_traces_only_what_is_not_an_outage(logs: io.StringIO) -> None:
+def test_log_failure_traces_only_what_is_not_an_outage(
+    logs: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from sqlalchemy.exc import InterfaceError
 
+    from hifazat.core import errors
     from hifazat.core.errors import log_failure
 
+    monkeypatch.setattr(errors, "_last_outage_line", {})
     probe = logging.getLogger("hifazat.test.probe")
+    probe.setLevel(logging.INFO)  # a logger of this test only; the quiet repeat (DEBUG) is not written
     log_failure(probe, "tick failed", InterfaceError("SELECT 1", {}, ConnectionError("gone")))
-    log_failure(probe, "tick failed", psycopg.OperationalError("the connection is lost"))  # a raw cursor's
+    log_failure(probe, "tick failed", InterfaceError("SELECT 1", {}, ConnectionError("gone")))  # quiet now
+    lost = psycopg.OperationalError("the connection is lost")  # a raw cursor's
+    log_failure(probe, "tick failed", lost, repeat_after_s=0)
     assert "Traceback" not in logs.getvalue()
     try:
         raise ValueError("a bug")

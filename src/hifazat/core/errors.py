@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import psycopg
@@ -85,13 +86,24 @@ def _reason(exc: BaseException) -> str:
     return f"{type(orig).__name__}: {lines[0][:200] if lines else ''}"
 
 
-def log_failure(logger: logging.Logger, message: str, exc: BaseException, **extra: Any) -> None:
-    """One line for an outage (every request or tick during one would repeat the same traceback);
-    a full traceback for anything else."""
-    if database_unavailable(exc):
-        logger.warning(f"{message}: database unavailable", extra={**extra, "error": _reason(exc)})
-    else:
+_last_outage_line: dict[tuple[str, str], float] = {}
+
+
+def log_failure(
+    logger: logging.Logger, message: str, exc: BaseException, *, repeat_after_s: float = 30.0, **extra: Any
+) -> None:
+    """One line for an outage, never a traceback (every request or tick during one would repeat the
+    same); a full traceback for anything else. A loop failing every second says so again only after
+    `repeat_after_s` (DEBUG in between); each failed request passes 0, its line being its own."""
+    if not database_unavailable(exc):
         logger.error(message, exc_info=exc, extra=extra)
+        return
+    key, now = (logger.name, message), time.monotonic()
+    quiet = now - _last_outage_line.get(key, -repeat_after_s) < repeat_after_s
+    if not quiet:
+        _last_outage_line[key] = now
+    level = logging.DEBUG if quiet else logging.WARNING
+    logger.log(level, f"{message}: database unavailable", extra={**extra, "error": _reason(exc)})
 
 
 def database_problem() -> Problem:
@@ -172,7 +184,7 @@ def install(app: FastAPI) -> None:
     async def _database(request: Request, exc: Exception) -> JSONResponse:
         # Registered by class (unlike Exception), so the answer is final: nothing re-raises it to the
         # server, which would log a traceback for every request the outage touches.
-        log_failure(log, "request failed", exc, path=request.url.path)
+        log_failure(log, "request failed", exc, repeat_after_s=0, path=request.url.path)
         if database_unavailable(exc):
             return problem_response(request, database_problem())
         return problem_response(
