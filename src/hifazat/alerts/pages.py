@@ -18,6 +18,7 @@ from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal
 from hifazat.auth.web_session import PageUser, render
 from hifazat.core.errors import Problem
+from hifazat.notify.service import alarm_sound
 from hifazat.platform.deps import DbSession
 from hifazat.registry.models import Person, Site, Unit
 
@@ -84,6 +85,7 @@ def inbox(request: Request, session: DbSession, principal: PageUser) -> HTMLResp
         kinds=[k.value for k in AlertKind if k != AlertKind.sos],
         severities=[s.value for s in Severity],
         can_write=principal.has("admin", "operator", "responder"),
+        alarm_sound=alarm_sound(session, principal),
     )
 
 

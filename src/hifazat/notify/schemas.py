@@ -110,6 +110,9 @@ class PreferencesIn(BaseModel):
         default_factory=dict, description="Topic -> the only channels used for it, e.g. {'poll': ['stream']}"
     )
     quiet_hours: QuietHours | None = None
+    alarm_sound: bool = Field(
+        default=True, description="Sound in the dashboard's inbox while a critical alert is unacknowledged"
+    )
 
     @field_validator("channels")
     @classmethod

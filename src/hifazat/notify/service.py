@@ -27,7 +27,13 @@ from hifazat.notify.events import (
     NotificationSent,
 )
 from hifazat.notify.models import Channel, Delivery, DeliveryStatus, move
-from hifazat.notify.preferences import PREFS_KIND, get_preferences, present_preferences, set_preferences
+from hifazat.notify.preferences import (
+    PREFS_KIND,
+    alarm_sound,
+    get_preferences,
+    present_preferences,
+    set_preferences,
+)
 from hifazat.notify.recipients import Target, resolve
 from hifazat.notify.schemas import (
     Recipient,
@@ -57,6 +63,7 @@ __all__ = [
     "WEBHOOK_READ",
     "WEBHOOK_WRITE",
     "Recipient",
+    "alarm_sound",
     "create_webhook",
     "delete_webhook",
     "deliveries_for",
