@@ -28,6 +28,7 @@ from hifazat.notify.events import (
 )
 from hifazat.notify.models import Channel, Delivery, DeliveryStatus, move
 from hifazat.notify.preferences import PREFS_KIND, get_preferences, present_preferences, set_preferences
+from hifazat.notify.presentation import delivery_row, present_delivery
 from hifazat.notify.recipients import Target, resolve
 from hifazat.notify.schemas import (
     Recipient,
@@ -60,10 +61,12 @@ __all__ = [
     "create_webhook",
     "delete_webhook",
     "deliveries_for",
+    "delivery_row",
     "enqueue",
     "get_preferences",
     "get_webhook",
     "list_webhooks",
+    "present_delivery",
     "present_preferences",
     "set_preferences",
     "update_webhook",
