@@ -95,7 +95,8 @@ def _handler(rec: Receiver) -> type[BaseHTTPRequestHandler]:
             sig = self.headers.get("X-Hifazat-Signature", "")
             key = self.headers.get("Idempotency-Key", "")
             with rec.cond:
-                rec.requests.append({"key": key, "ts": ts, "sig": sig, "body": body})
+                host = self.headers.get("Host", "")
+                rec.requests.append({"key": key, "ts": ts, "sig": sig, "body": body, "host": host})
                 fail = rec.fail_first > 0
                 if fail:
                     rec.fail_first -= 1

@@ -35,6 +35,15 @@ REFUSED = (
 )
 _LABEL = r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?"
 _NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
+# Not globally reachable per the IANA registries, though this Python's `is_global` misses some of them.
+_DENIED: tuple[IPNetwork, ...] = (
+    ipaddress.IPv4Network("192.0.0.0/24"),
+    ipaddress.IPv4Network("192.88.99.0/24"),
+    ipaddress.IPv4Network("198.18.0.0/15"),
+    ipaddress.IPv6Network("100::/64"),
+    ipaddress.IPv6Network("2001::/23"),
+    ipaddress.IPv6Network("2001:db8::/32"),
+)
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
 
@@ -102,7 +111,7 @@ def parse_ipv4(host: str) -> ipaddress.IPv4Address | None:
     One to four dot-separated parts, each decimal, octal (leading 0) or hex (0x); the last part fills the
     remaining bytes (`127.1` is 127.0.0.1, `2130706433` too). A host whose last label is numeric but is no
     valid address is refused rather than treated as a name, as browsers do."""
-    labels = host.split(".")
+    labels = host.lower().split(".")
     if labels and labels[-1] == "" and len(labels) > 1:
         labels = labels[:-1]  # one trailing dot: the root
     if not labels or not _looks_numeric(labels[-1]):
@@ -148,6 +157,8 @@ def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
 
 
 def _routable(ip: IPAddress) -> bool:
+    if any(ip.version == n.version and ip in n for n in _DENIED):
+        return False
     return ip.is_global and not (
         ip.is_multicast
         or ip.is_loopback
