@@ -7,6 +7,7 @@ import ipaddress
 import socket
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +27,8 @@ INTERNAL_V4 = [
     "224.0.0.0/4",
     "240.0.0.0/4",
 ]
+INTERNAL_V6 = ["::1/128", "::/128", "fe80::/10", "fc00::/7", "fec0::/10", "ff00::/8", "2001:db8::/32"]
+internal_v6 = st.sampled_from(INTERNAL_V6).flatmap(lambda n: st.ip_addresses(v=6, network=n))
 internal_v4 = st.sampled_from(INTERNAL_V4).flatmap(lambda n: st.ip_addresses(v=4, network=n))
 public_v4 = st.ip_addresses(v=4).filter(targets.is_public)
 
@@ -81,6 +84,15 @@ def test_an_internal_ipv4_is_refused_in_every_spelling(data: st.DataObject) -> N
             except targets.TargetRefused:
                 continue
             raise AssertionError(f"{host} ({address}) was let through by {check.__name__}")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_an_internal_ipv6_is_refused_in_every_spelling(data: st.DataObject) -> None:
+    address = data.draw(internal_v6)
+    text = data.draw(st.sampled_from([address.compressed, address.exploded, address.exploded.upper()]))
+    with mock.patch.object(targets, "resolve", _public_resolver), pytest.raises(targets.TargetRefused):
+        targets.pinned(f"https://[{text}]:8443/hook", targets.Allow())
 
 
 @settings(max_examples=300, deadline=None)
