@@ -8,8 +8,10 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from hifazat.security.targets import entries as allow_entries
 
 
 class _TomlFileSource(PydanticBaseSettingsSource):
@@ -117,6 +119,11 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="How often the delivery worker looks for due deliveries."
     )
     notify_worker: bool = Field(default=True, description="Run the notification delivery worker in serve.")
+    webhook_allow: list[str] = Field(
+        default_factory=list,
+        description="Hosts, addresses or CIDR networks webhooks may reach although internal (loopback, "
+        "private, link-local); empty = only public addresses.",
+    )
 
     # --- tracking ---
     tracking_retention_days: int = Field(
@@ -163,6 +170,11 @@ class Settings(BaseSettings):
     demo_simulate: bool = Field(
         default=False, description="Simulate device movement (set by `hifazat demo`)."
     )
+
+    @field_validator("webhook_allow")
+    @classmethod
+    def _webhook_allow(cls, v: list[str]) -> list[str]:
+        return list(allow_entries(v))
 
     @classmethod
     def settings_customise_sources(

@@ -120,7 +120,7 @@ def alert_page(alert_id: str, request: Request, session: DbSession, principal: P
     full = view.level == "full"
     timeline = [service.event_json(e) for e in service.timeline(session, alert.id)] if full else []
     recs = dispatch.recommend(session, alert, principal, 8) if full and view.writable else []
-    deliveries = notifications.deliveries(session, alert.id) if full else []
+    deliveries = notifications.deliveries(session, alert.id, principal) if full else []
     unit_names = _names(session, Unit, {a["unit_id"] for a in data["assignments"]}, lambda u: u.call_sign)
     agency_names = _names(
         session, Agency, {alert.agency_id, *data["shared_with"]}, lambda a: a.short_name or a.name

@@ -226,14 +226,15 @@ class DeliveryOut(BaseModel):
     recipient_id: str
     user_id: str | None
     agency_id: str | None
-    address: str
+    address: str | None = Field(description="Where it went; null outside the recipient's agency tree")
     status: str
     attempts: int
     max_attempts: int
     next_attempt_at: datetime | None
-    last_error: str | None
+    last_error: str | None = Field(description="Why the last try failed; null outside the recipient's tree")
     last_attempt_at: datetime | None
     delivered_at: datetime | None
     failed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    redacted: list[str] = Field(default_factory=list, description="Fields hidden from you (see address)")

@@ -34,6 +34,7 @@ from hifazat.notify.preferences import (
     present_preferences,
     set_preferences,
 )
+from hifazat.notify.presentation import delivery_row, present_delivery
 from hifazat.notify.recipients import Target, resolve
 from hifazat.notify.schemas import (
     Recipient,
@@ -67,10 +68,12 @@ __all__ = [
     "create_webhook",
     "delete_webhook",
     "deliveries_for",
+    "delivery_row",
     "enqueue",
     "get_preferences",
     "get_webhook",
     "list_webhooks",
+    "present_delivery",
     "present_preferences",
     "set_preferences",
     "update_webhook",
