@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from hifazat.security.targets import entries as allow_entries
+
 
 class _TomlFileSource(PydanticBaseSettingsSource):
     """Reads the optional config file; environment variables still win over it."""
@@ -128,6 +130,11 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="How often the delivery worker looks for due deliveries."
     )
     notify_worker: bool = Field(default=True, description="Run the notification delivery worker in serve.")
+    webhook_allow: list[str] = Field(
+        default_factory=list,
+        description="Hosts, addresses or CIDR networks webhooks may reach although internal (loopback, "
+        "private, link-local); empty = only public addresses.",
+    )
 
     # --- tracking ---
     tracking_retention_days: int = Field(
@@ -196,6 +203,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"{item!r} is not an origin such as https://hifazat.example")
             origins.append(origin)
         return origins
+
+    @field_validator("webhook_allow")
+    @classmethod
+    def _webhook_allow(cls, v: list[str]) -> list[str]:
+        return list(allow_entries(v))
 
     @classmethod
     def settings_customise_sources(

@@ -95,7 +95,8 @@ def _handler(rec: Receiver) -> type[BaseHTTPRequestHandler]:
             sig = self.headers.get("X-Hifazat-Signature", "")
             key = self.headers.get("Idempotency-Key", "")
             with rec.cond:
-                rec.requests.append({"key": key, "ts": ts, "sig": sig, "body": body})
+                host = self.headers.get("Host", "")
+                rec.requests.append({"key": key, "ts": ts, "sig": sig, "body": body, "host": host})
                 fail = rec.fail_first > 0
                 if fail:
                     rec.fail_first -= 1
@@ -148,7 +149,9 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def notify_env(settings: Settings, monkeypatch: pytest.MonkeyPatch, smtp_sink: SmtpSink) -> Settings:
-    """Fast retries and a local SMTP server."""
+    """Fast retries, a local SMTP server, and loopback allowed for webhooks as an operator would allow an
+    internal receiver: the test receivers listen on 127.0.0.1 (test_webhook_targets.py runs without it)."""
+    monkeypatch.setenv("HIFAZAT_WEBHOOK_ALLOW", '["127.0.0.1"]')
     monkeypatch.setenv("HIFAZAT_SMTP_HOST", smtp_sink.host)
     monkeypatch.setenv("HIFAZAT_SMTP_PORT", str(smtp_sink.port))
     monkeypatch.setenv("HIFAZAT_NOTIFY_BACKOFF_BASE_SECONDS", "0.05")

@@ -6,11 +6,16 @@ from __future__ import annotations
 import time
 
 from hifazat.config import Settings
+from hifazat.notify import service
+from hifazat.notify.channels.webhook import UNREACHABLE
+from hifazat.notify.schemas import Recipient
 from hifazat.platform.db import unit_of_work
 from tests.alerts.conftest import Scene
 from tests.alerts.conftest import scene as scene  # the fixture
+from tests.conftest import free_port
 from tests.notify.conftest import SmtpSink
-from tests.notify.helpers import deliveries, run_worker_until_settled, user
+from tests.notify.helpers import add_webhook, deliveries, run_worker_until_settled, user
+from tests.web.conftest import cookie_login
 
 
 def test_sos_notifies_and_deliveries_show_on_the_alert(
@@ -42,3 +47,46 @@ def test_sos_notifies_and_deliveries_show_on_the_alert(
     (rcpts, msg) = smtp_sink.wait_for(1)[0]
     assert rcpts == ["duty@psc.example"]
     assert alert["id"] in msg.get_content()
+
+
+def test_alert_deliveries_hide_a_company_webhook_from_other_agencies(
+    notify_env: Settings, scene: Scene
+) -> None:
+    """The finding of 18.4: a police responder (Sindh jurisdiction) on a company's alert saw the company's
+    webhook URL and errors. They see that it was notified and how it went; the company sees all of it."""
+    url = f"http://127.0.0.1:{free_port()}/company-internal"
+    psc = scene.world.agency["psc"]
+    hook = add_webhook(psc, url, "company-secret-0123456789")
+    alert = scene.sos()
+    with unit_of_work() as s:
+        service.enqueue(
+            s,
+            ref_kind="alert",
+            ref_id=alert["id"],
+            topic="alert",
+            payload={"id": alert["id"], "agency_id": psc, "province": "PK-SD", "severity": "high"},
+            recipients=[Recipient(webhook_id=hook)],
+            reason="company-hook",
+        )
+    run_worker_until_settled(notify_env)
+    path = f"/api/v1/alerts/{alert['id']}/deliveries"
+
+    def hook_row(user: str) -> dict[str, object]:
+        r = scene.client.get(path, headers=scene.h(user))
+        assert r.status_code == 200, r.text
+        (row,) = [d for d in r.json()["items"] if d["recipient_id"] == hook]
+        return dict(row)
+
+    own, other = hook_row("psc-operator"), hook_row("police-operator")
+    assert (own["address"], own["last_error"]) == (url, UNREACHABLE)
+    assert (other["status"], other["attempts"]) == (own["status"], own["attempts"])
+    assert (other["address"], other["last_error"], other["redacted"]) == (
+        None,
+        None,
+        ["address", "last_error"],
+    )
+    page = cookie_login(scene.client, "police-operator").get(f"/alerts/{alert['id']}")
+    assert page.status_code == 200, page.text
+    assert "company-internal" not in page.text
+    assert UNREACHABLE not in page.text
+    assert "company-internal" in cookie_login(scene.client, "psc-operator").get(f"/alerts/{alert['id']}").text

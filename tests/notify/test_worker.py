@@ -12,7 +12,7 @@ from hifazat.config import Settings
 from hifazat.core.db import utcnow
 from hifazat.notify import service
 from hifazat.notify.channels import SendError
-from hifazat.notify.channels.webhook import sign, verify
+from hifazat.notify.channels.webhook import ANSWERED_ERROR, sign, verify
 from hifazat.notify.models import Delivery
 from hifazat.notify.schemas import Recipient
 from hifazat.notify.worker import backoff_seconds, claim, finish
@@ -65,7 +65,7 @@ def test_receiver_fails_twice_then_succeeds(org: Org, notify_env: Settings, rece
     run_worker_until_settled(notify_env)
     (d,) = deliveries(ref_id="w2")
     assert (d.status, d.attempts) == ("delivered", 3)
-    assert d.last_error == "HTTP 503 from receiver"  # the history of the last failed try stays visible
+    assert d.last_error == ANSWERED_ERROR  # the history of the last failed try stays visible
     assert len(receiver.requests) == 3
     assert len(receiver.processed) == 1
 
@@ -78,7 +78,7 @@ def test_permanent_failure_and_exhausted_retries_end_failed(
     _enqueue(org, "w3", [Recipient(webhook_id=hook_id)])
     run_worker_until_settled(notify_env)
     (d,) = deliveries(ref_id="w3")
-    assert (d.status, d.attempts, d.last_error) == ("failed", 1, "HTTP 410 from receiver")
+    assert (d.status, d.attempts, d.last_error) == ("failed", 1, ANSWERED_ERROR)
     assert d.failed_at is not None
     # A receiver that keeps answering 503 is retried up to max_attempts, then failed.
     receiver.status_always = 503
@@ -89,7 +89,7 @@ def test_permanent_failure_and_exhausted_retries_end_failed(
         s.execute(Delivery.__table__.update().where(Delivery.ref_id == "w4").values(max_attempts=3))
     run_worker_until_settled(notify_env)
     (d4,) = deliveries(ref_id="w4")
-    assert (d4.status, d4.attempts, d4.last_error) == ("failed", 3, "HTTP 503 from receiver")
+    assert (d4.status, d4.attempts, d4.last_error) == ("failed", 3, ANSWERED_ERROR)
     with unit_of_work(readonly=True) as s:
         failed = s.scalars(select(AuditEntry).where(AuditEntry.action == "delivery_failed")).all()
         assert {e.entity_id for e in failed} == {d.id, d4.id}
@@ -101,7 +101,7 @@ def test_wrong_secret_is_rejected_by_receiver(org: Org, notify_env: Settings, re
     run_worker_until_settled(notify_env)
     (d,) = deliveries(ref_id="w5")
     assert d.status == "failed"
-    assert d.last_error == "HTTP 401 from receiver"
+    assert d.last_error == ANSWERED_ERROR
     assert receiver.processed == {}
     assert receiver.rejected == [d.idempotency_key]
 

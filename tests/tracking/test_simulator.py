@@ -31,3 +31,31 @@ def test_simulator_is_idempotent_and_moves_devices(initialised: Any) -> None:
         assert len(lasts) == len(walkers)
         kkh = [d for d in lasts if d.lat and d.lat > 34.5]
         assert kkh, "a convoy moves on the Karakoram Highway"
+
+
+def test_escorts_lapse_rarely_and_for_minutes_not_every_tick() -> None:
+    """An hour of demo time (1,200 ticks of 30 simulated seconds) gives each escort about one lapse, each
+    lasting several ticks: the inbox gets an "unaccompanied" alert now and then, not one per tick."""
+    path = [(67.00, 24.85), (67.05, 24.90)]
+    leader = simulator.Walker("p", path, speed=1.5)
+    escorts = [simulator.Walker(f"e{i}", path, speed=0.0, follow=leader) for i in range(8)]
+    rng = random.Random(3)
+    episodes = [0] * len(escorts)
+    lengths: list[int] = []
+    running = [0] * len(escorts)
+    for _ in range(1200):
+        leader.step(30.0, rng)
+        for i, e in enumerate(escorts):
+            lat, _lon = e.step(30.0, rng)
+            behind = (lat - leader._at(leader.pos)[1]) * simulator.M_PER_DEG > 500
+            if behind and running[i] == 0:
+                episodes[i] += 1
+            if behind:
+                running[i] += 1
+            elif running[i]:
+                lengths.append(running[i])
+                running[i] = 0
+    assert 1 <= sum(episodes) <= 3 * len(escorts), episodes
+    assert max(episodes) <= 4, episodes
+    assert lengths
+    assert min(lengths) >= 3, lengths

@@ -174,7 +174,7 @@ def unit_status(
 @router.get("/alerts/{alert_id}/deliveries", tags=TAG, summary="Notification deliveries for this alert")
 def deliveries(alert_id: str, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
     alert, view = service.get_alert(session, alert_id, principal)
-    rows = notifications.deliveries(session, alert.id) if view.level == "full" else []
+    rows = notifications.deliveries(session, alert.id, principal) if view.level == "full" else []
     return {"available": rows is not None, "items": rows or []}
 
 

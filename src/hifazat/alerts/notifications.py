@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.alerts.models import Alert, AlertEvent, AlertStatus
 from hifazat.alerts.service import alert_json
+from hifazat.auth.policy import Principal
 from hifazat.notify import service as notify
 from hifazat.notify.schemas import Recipient
 
@@ -121,23 +122,10 @@ def notify_persons(
     return len(rows)
 
 
-def deliveries(session: Session, alert_id: str) -> list[dict[str, Any]]:
-    """The deliveries about an alert, for its page and its API."""
-    return [
-        {
-            "id": d.id,
-            "channel": d.channel,
-            "recipient_kind": d.recipient_kind,
-            "recipient_id": d.recipient_id,
-            "address": d.address,
-            "reason": d.reason,
-            "status": d.status,
-            "attempts": d.attempts,
-            "last_error": d.last_error,
-            "created_at": d.created_at.isoformat() if d.created_at else None,
-        }
-        for d in notify.deliveries_for(session, REF_KIND, alert_id)
-    ]
+def deliveries(session: Session, alert_id: str, principal: Principal) -> list[dict[str, Any]]:
+    """The deliveries about an alert, for its page and its API, as this caller may see them (notify hides
+    a recipient's target and error text outside the recipient's agency tree)."""
+    return [notify.delivery_row(d, principal) for d in notify.deliveries_for(session, REF_KIND, alert_id)]
 
 
 def alert_visible(session: Session, ref_id: str, principal: Any) -> bool:

@@ -18,6 +18,7 @@ from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal
 from hifazat.auth.web_session import PageUser, render
 from hifazat.core.errors import Problem
+from hifazat.notify.service import alarm_sound
 from hifazat.platform.deps import DbSession
 from hifazat.registry.models import Person, Site, Unit
 
@@ -84,6 +85,7 @@ def inbox(request: Request, session: DbSession, principal: PageUser) -> HTMLResp
         kinds=[k.value for k in AlertKind if k != AlertKind.sos],
         severities=[s.value for s in Severity],
         can_write=principal.has("admin", "operator", "responder"),
+        alarm_sound=alarm_sound(session, principal),
     )
 
 
@@ -118,7 +120,7 @@ def alert_page(alert_id: str, request: Request, session: DbSession, principal: P
     full = view.level == "full"
     timeline = [service.event_json(e) for e in service.timeline(session, alert.id)] if full else []
     recs = dispatch.recommend(session, alert, principal, 8) if full and view.writable else []
-    deliveries = notifications.deliveries(session, alert.id) if full else []
+    deliveries = notifications.deliveries(session, alert.id, principal) if full else []
     unit_names = _names(session, Unit, {a["unit_id"] for a in data["assignments"]}, lambda u: u.call_sign)
     agency_names = _names(
         session, Agency, {alert.agency_id, *data["shared_with"]}, lambda a: a.short_name or a.name

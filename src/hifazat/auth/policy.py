@@ -328,3 +328,12 @@ def matchable_where(
     if principal.system or name not in REDACTED_OUTSIDE_TREE.get(kind, frozenset()):
         return None
     return agency_column.in_(principal.tree)  # type: ignore[no-any-return]
+
+
+def sees_target_of(principal: Principal, owner_agency_id: str | None) -> bool:
+    """May see where an agency's notifications go (a webhook's URL, an address) and why a send failed.
+
+    Others who may see the record a delivery is about still see that the agency was notified and how it
+    went (channel, status, attempts); the target and its error text stay in the owner's tree, since they
+    map the owner's systems."""
+    return principal.system or (owner_agency_id is not None and owner_agency_id in principal.tree)

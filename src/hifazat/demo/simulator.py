@@ -43,6 +43,8 @@ KKH = [
     (73.2920, 35.2905),
 ]
 M_PER_DEG = 111_000.0
+# Mean simulated time between one escort's lapses (12 h: at the demo's 10x, about one per escort per 72 min).
+ESCORT_LAPSE_EVERY_S = 12 * 3600.0
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Walker:
     battery: float = 100.0
     follow: Walker | None = None  # an escort trails its protected person
     offset_m: float = 40.0
+    behind_s: float = 0.0  # simulated seconds this escort still trails far behind
     lengths: list[float] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -83,9 +86,13 @@ class Walker:
             lon, lat = self._at(self.pos)
         else:
             lon, lat = self.follow._at(self.follow.pos)
-            # now and then the escort falls behind: the "unaccompanied" alert shows in the demo
-            lag = 900.0 if rng.random() < 0.02 else self.offset_m
-            lat += lag / M_PER_DEG
+            # Rarely, an escort falls behind for a few minutes: one "unaccompanied" alert now and then, as a
+            # real fleet would give, not one per tick that buries the inbox.
+            if self.behind_s > 0:
+                self.behind_s = max(0.0, self.behind_s - dt)
+            elif rng.random() < 1 - math.exp(-dt / ESCORT_LAPSE_EVERY_S):
+                self.behind_s = rng.uniform(90, 240)
+            lat += (900.0 if self.behind_s > 0 else self.offset_m) / M_PER_DEG
         self.battery = 100.0 if self.dwell > 0 and self.pos <= 0 else max(5.0, self.battery - 0.05)
         jitter = 8 / M_PER_DEG
         return lat + rng.uniform(-jitter, jitter), lon + rng.uniform(-jitter, jitter)

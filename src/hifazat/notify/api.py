@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Response
 from hifazat.auth.deps import CurrentUser
 from hifazat.core.errors import invalid
 from hifazat.notify import service
-from hifazat.notify.models import Delivery, Webhook
+from hifazat.notify.models import Webhook
+from hifazat.notify.presentation import present_delivery
 from hifazat.notify.schemas import (
-    DeliveryOut,
     PreferencesIn,
     PreferencesOut,
     WebhookIn,
@@ -22,10 +22,6 @@ from hifazat.platform.deps import DbSession
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 Ref = Annotated[str | None, Query(max_length=120, pattern=r"^\S+$")]
-
-
-def present_delivery(d: Delivery) -> DeliveryOut:
-    return DeliveryOut.model_validate(d, from_attributes=True)
 
 
 def present_webhook(h: Webhook, secret: str | None = None) -> WebhookOut:
@@ -61,7 +57,7 @@ def list_deliveries(
         rows = service.visible_deliveries(session, principal, ref_kind, ref_id)[:limit]
     else:
         rows = service.my_deliveries(session, principal, limit)
-    return {"items": [present_delivery(d).model_dump(mode="json") for d in rows]}
+    return {"items": [present_delivery(d, principal).model_dump(mode="json") for d in rows]}
 
 
 @router.get("/me/notification-preferences", response_model=PreferencesOut)

@@ -77,6 +77,7 @@ class DeliveryChanged:
             "channel": d.channel,
             "recipient_kind": d.recipient_kind,
             "recipient_user_id": d.user_id,
+            "recipient_agency_id": d.agency_id,
             "status": d.status,
             "attempts": d.attempts,
             "last_error": d.last_error,

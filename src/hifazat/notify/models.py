@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hifazat.core.db import Base, IdMixin, SoftDeleteMixin, TimestampMixin, utcnow
@@ -122,3 +122,5 @@ class NotificationPreference(TimestampMixin, Base):
     topics: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # {"start": "22:00", "end": "06:00", "timezone": "Asia/Karachi"} or empty.
     quiet_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The inbox sounds for a critical alert until someone acknowledges it, unless the user muted it.
+    alarm_sound: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

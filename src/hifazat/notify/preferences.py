@@ -60,6 +60,7 @@ def present_preferences(user: User, pref: NotificationPreference | None) -> Pref
             "topics": pref.topics or {},
             "quiet_hours": pref.quiet_hours or None,
             "effective_email": pref.email or user.email,
+            "alarm_sound": pref.alarm_sound,
         }
     )
 
@@ -74,6 +75,7 @@ def set_preferences(
         "channels": {k: v.model_dump() for k, v in data.channels.items()},
         "topics": {k: list(v) for k, v in data.topics.items()},
         "quiet_hours": data.quiet_hours.model_dump() if data.quiet_hours else {},
+        "alarm_sound": data.alarm_sound,
     }
     if pref is None:
         pref = NotificationPreference(user_id=user.id, agency_id=user.agency_id, **values)
@@ -85,3 +87,9 @@ def set_preferences(
             session, pref, values, kind=PREFS_KIND, principal=principal, subject=NO_EVENT, entity_id=user.id
         )
     return present_preferences(user, pref)
+
+
+def alarm_sound(session: Session, principal: Principal) -> bool:
+    """Whether the inbox should sound for this user (on unless they muted it)."""
+    pref = session.get(NotificationPreference, principal.user_id) if principal.user_id else None
+    return True if pref is None else pref.alarm_sound

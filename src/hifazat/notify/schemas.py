@@ -110,6 +110,9 @@ class PreferencesIn(BaseModel):
         default_factory=dict, description="Topic -> the only channels used for it, e.g. {'poll': ['stream']}"
     )
     quiet_hours: QuietHours | None = None
+    alarm_sound: bool = Field(
+        default=True, description="Sound in the dashboard's inbox while a critical alert is unacknowledged"
+    )
 
     @field_validator("channels")
     @classmethod
@@ -223,14 +226,15 @@ class DeliveryOut(BaseModel):
     recipient_id: str
     user_id: str | None
     agency_id: str | None
-    address: str
+    address: str | None = Field(description="Where it went; null outside the recipient's agency tree")
     status: str
     attempts: int
     max_attempts: int
     next_attempt_at: datetime | None
-    last_error: str | None
+    last_error: str | None = Field(description="Why the last try failed; null outside the recipient's tree")
     last_attempt_at: datetime | None
     delivered_at: datetime | None
     failed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    redacted: list[str] = Field(default_factory=list, description="Fields hidden from you (see address)")

@@ -27,7 +27,14 @@ from hifazat.notify.events import (
     NotificationSent,
 )
 from hifazat.notify.models import Channel, Delivery, DeliveryStatus, move
-from hifazat.notify.preferences import PREFS_KIND, get_preferences, present_preferences, set_preferences
+from hifazat.notify.preferences import (
+    PREFS_KIND,
+    alarm_sound,
+    get_preferences,
+    present_preferences,
+    set_preferences,
+)
+from hifazat.notify.presentation import delivery_row, present_delivery
 from hifazat.notify.recipients import Target, resolve
 from hifazat.notify.schemas import (
     Recipient,
@@ -57,13 +64,16 @@ __all__ = [
     "WEBHOOK_READ",
     "WEBHOOK_WRITE",
     "Recipient",
+    "alarm_sound",
     "create_webhook",
     "delete_webhook",
     "deliveries_for",
+    "delivery_row",
     "enqueue",
     "get_preferences",
     "get_webhook",
     "list_webhooks",
+    "present_delivery",
     "present_preferences",
     "set_preferences",
     "update_webhook",

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.auth.policy import Principal, can_administer
+from hifazat.config import get_settings
 from hifazat.core.db import new_id
 from hifazat.core.errors import forbidden, invalid, not_found
 from hifazat.notify.models import Webhook
@@ -21,7 +22,7 @@ from hifazat.platform.audit.writes import (
     audited_delete,
     audited_update,
 )
-from hifazat.security import crypto
+from hifazat.security import crypto, targets
 
 WEBHOOK_READ = ("admin", "operator")
 WEBHOOK_WRITE = ("admin",)
@@ -54,12 +55,25 @@ def get_webhook(session: Session, principal: Principal, hook_id: str) -> Webhook
 HOOK_SECRET = ("secret_enc",)  # never in the log, not even encrypted
 
 
+def webhook_allow() -> targets.Allow:
+    return targets.allow_list(tuple(get_settings().webhook_allow))
+
+
+def _check_target(url: str) -> None:
+    """Refuse a URL inside the network (422 naming `url`); the worker checks again before each send."""
+    try:
+        targets.checked(url, webhook_allow())
+    except targets.TargetRefused as exc:
+        raise invalid("url", str(exc)) from None
+
+
 def create_webhook(session: Session, principal: Principal, data: WebhookIn) -> tuple[Webhook, str]:
     if not principal.has(*WEBHOOK_WRITE):
         raise forbidden("your roles do not allow registering webhooks")
     agency_id = data.agency_id or principal.agency_id
     if agency_id is None or not can_administer(principal, agency_id):
         raise invalid("agency_id", "is not an agency you administer")
+    _check_target(data.url)
     secret = data.secret or secrets.token_urlsafe(32)
     hook = Webhook(
         id=new_id(),
@@ -85,6 +99,8 @@ def update_webhook(
     for k, v in changes.items():
         if v is None:
             raise invalid(k, "must not be null")
+    if "url" in changes:
+        _check_target(changes["url"])
     if secret:
         changes["secret_enc"] = crypto.encrypt(secret)
     also = {"secret_rotated": True} if secret else None

@@ -41,7 +41,7 @@ from hifazat.platform.audit.writes import audited_action
 from hifazat.platform.bus import get_bus
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.outbox import emit
-from hifazat.security import crypto
+from hifazat.security import crypto, targets
 
 log = logging.getLogger("hifazat.notify.worker")
 BATCH = 50
@@ -212,7 +212,11 @@ class Worker:
         self._http: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> Worker:
-        self._http = httpx.AsyncClient(follow_redirects=False)
+        # No kept-alive connections: each webhook send connects to the address it has just checked, with its
+        # own TLS server name (a pooled connection is keyed by address and would skip both).
+        self._http = httpx.AsyncClient(
+            follow_redirects=False, limits=httpx.Limits(max_keepalive_connections=0)
+        )
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -240,9 +244,9 @@ class Worker:
             await send()
         except SendError as exc:
             error = exc
-        except Exception as exc:
+        except Exception:
             log.exception("channel crashed", extra={"delivery": job.id, "channel": job.channel})
-            error = SendError(f"{type(exc).__name__}: {exc}"[:500])
+            error = SendError("the channel failed unexpectedly (details in the server log)")
         await self._record(job, error)
 
     async def _mqtt(self, jobs: list[Job]) -> None:
@@ -256,11 +260,12 @@ class Worker:
             return 0
         assert self._http is not None, "use the worker as an async context manager"
         http, timeout = self._http, self.settings.notify_send_timeout_seconds
+        allow = targets.allow_list(tuple(self.settings.webhook_allow))
         tasks: list[Awaitable[None]] = []
         mqtt_jobs = []
         for job in jobs:
             if job.channel == Channel.webhook:
-                tasks.append(self._one(job, lambda j=job: webhook_channel.send(http, j, timeout)))  # type: ignore[misc]
+                tasks.append(self._one(job, lambda j=job: webhook_channel.send(http, j, timeout, allow)))  # type: ignore[misc]
             elif job.channel == Channel.email:
                 tasks.append(
                     self._one(job, lambda j=job: asyncio.to_thread(email_channel.send, j, self.settings))  # type: ignore[misc]

@@ -8,6 +8,7 @@ Delivery state changes go out as the SSE event `delivery` to whoever may see the
 
 from __future__ import annotations
 
+from hifazat.notify.presentation import delivery_event_for
 from hifazat.platform import stream
 
 NOTIFICATION_EVENT = "notification"
@@ -16,5 +17,6 @@ DELIVERY_EVENT = "delivery"
 
 STREAM_ROUTES = (
     stream.StreamRoute("notify.notification", NOTIFICATION_EVENT, "notifications", personal=True),
-    stream.StreamRoute("notify.delivery", DELIVERY_EVENT, "deliveries"),
+    # Its error text only for the recipient's agency tree (presentation.py).
+    stream.StreamRoute("notify.delivery", DELIVERY_EVENT, "deliveries", transform=delivery_event_for),
 )

@@ -50,8 +50,15 @@ if (inbox) {
       row.classList.add('fresh');
       body.prepend(row);
     }
+    if (a.severity) row.dataset.severity = a.severity;
     if (a.status) {
+      row.dataset.status = a.status;
       row.cells[4].replaceChildren(badge(STATUS_BADGE[a.status] || '', a.status.replaceAll('_', ' ')));
+    }
+    if (a.repeat_count) {
+      const shown = row.cells[3].querySelector('.repeat') || row.cells[3].appendChild(badge('b-false repeat', ''));
+      shown.title = 'repeats folded into this alert';
+      shown.textContent = `×${a.repeat_count + 1}`;
     }
     if (a.escalation_level !== undefined) row.cells[5].textContent = a.escalation_level;
   });
