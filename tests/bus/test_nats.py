@@ -64,3 +64,20 @@ def test_unreachable_nats_fails_loudly() -> None:
             await asyncio.wait_for(bus.start(), 3)
 
     asyncio.run(scenario())
+
+
+@pytest.mark.integration
+def test_health_says_whether_the_bus_reaches_nats() -> None:
+    async def scenario() -> None:
+        tag = secrets.token_hex(4)
+        bus = NatsBus(nats_url=NATS_URL, stream=f"HIFAZAT_TEST_{tag}", prefix=f"hifazattest{tag}.")
+        assert bus.health() == "not connected"  # /readyz of a worker whose bus never started: not ready
+        await bus.start()
+        try:
+            assert bus.health() == "ok"
+            await bus._js.delete_stream(f"HIFAZAT_TEST_{tag}")
+        finally:
+            await bus.stop()
+        assert bus.health() == "not connected"
+
+    asyncio.run(scenario())
