@@ -85,3 +85,11 @@ def test_logout_form_judges_origin_the_same_way(client: TestClient) -> None:
     assert client.get("/api/v1/me").status_code == 200  # still signed in
     assert client.post("/logout", follow_redirects=False).status_code == 303  # SameSite=Strict guards
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_the_login_form_has_no_second_way_in(client: TestClient) -> None:
+    # The form's script posts to the token endpoint above; a post to /login itself signs no one in.
+    r = client.post("/login", data=CREDENTIALS, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 405
+    assert "set-cookie" not in r.headers
+    assert "/api/v1/auth/token?set_cookie=true" in client.get("/static/js/login.js").text
