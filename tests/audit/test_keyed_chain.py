@@ -249,3 +249,21 @@ def test_the_checkpoint_job_writes_at_start_and_at_shutdown_only_when_the_head_m
     assert len(lines) == start + 1
     assert lines[-1]["seq"] == _entries()[-1].seq  # the shutdown checkpoint holds the last entry
     assert _verify().ok
+
+
+def test_the_verify_endpoint_names_a_cut_off_tail_and_its_checkpoint(
+    client: Any, admin: dict[str, str]
+) -> None:
+    _write(3)
+    cp = checkpoint_now()
+    assert cp is not None
+    good = client.get("/api/v1/audit/verify", headers=admin).json()
+    assert good["ok"] is True
+    assert good["checkpoints"] >= 1
+    with get_engine().begin() as conn:
+        conn.execute(delete(AuditEntry.__table__).where(AuditEntry.seq == cp.seq))
+    bad = client.get("/api/v1/audit/verify", headers=admin).json()
+    assert bad["ok"] is False
+    assert bad["bad_seq"] == cp.seq
+    assert bad["checkpoint_line"] is not None
+    assert "cut off" in bad["reason"]

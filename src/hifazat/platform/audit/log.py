@@ -220,8 +220,14 @@ def verify(session: Session, batch: int = 5000, *, settings: Settings | None = N
     """Walk the chain in order; name the first entry that was altered, removed or reordered, a checkpoint
     line that was edited, an entry that differs from a checkpoint, or a tail cut off behind one."""
     s = settings or get_settings()
+    no_ring = (
+        f"no audit key ring at {s.audit_key_path} (HIFAZAT_AUDIT_KEY_FILE): a rewritten chain cannot be "
+        "told from an intact one; `hifazat audit checkpoint` keys it"
+    )
     try:
         ring = keys.load(s.audit_key_path)
+        if ring is None and s.audit_checkpoint_path.exists():
+            return VerifyResult(False, 0, reason=no_ring)  # its checkpoints cannot be checked either
         marks = checkpoints.read_verified(s.audit_checkpoint_path, ring)
     except keys.KeyringError as exc:
         return VerifyResult(False, 0, reason=str(exc))
@@ -239,11 +245,7 @@ def verify(session: Session, batch: int = 5000, *, settings: Settings | None = N
         select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(batch)
     ).all():
         if ring is None:
-            return result(
-                None,
-                f"no audit key ring at {s.audit_key_path} (HIFAZAT_AUDIT_KEY_FILE): a "
-                "rewritten chain cannot be told from an intact one; `hifazat audit checkpoint` keys it",
-            )
+            return result(None, no_ring)
         for e in rows:
             problem = _entry_problem(e, expected_seq, prev, ring)
             if problem is not None:
