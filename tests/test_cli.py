@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -20,6 +21,7 @@ from typer.testing import CliRunner
 from hifazat.auth.models import Agency, User
 from hifazat.cli import app
 from hifazat.config import Settings, reset_settings
+from hifazat.platform.audit.models import AuditEntry
 from hifazat.platform.db import dispose_engines, unit_of_work
 
 HIFAZAT = str(Path(sys.executable).parent / "hifazat")
@@ -188,6 +190,12 @@ def test_serve_answers_health_and_login(settings: Settings, initialised: Any, bu
     assert proc.returncode in (0, -signal.SIGTERM), proc.returncode
     assert proc.stderr is not None
     assert "Application shutdown complete" in proc.stderr.read().decode()
+    # The clean shutdown checkpointed the chain's head (the login above appended to it).
+    lines = settings.audit_checkpoint_path.read_text().splitlines()
+    with unit_of_work(readonly=True) as s:
+        head = s.scalar(select(func.max(AuditEntry.seq)))
+    assert json.loads(lines[0])["seq"] < head  # init's checkpoint, before the login
+    assert json.loads(lines[-1])["seq"] == head
 
 
 def test_migrate_and_verify_commands(settings: Settings, initialised: Any) -> None:
