@@ -267,3 +267,35 @@ def test_the_verify_endpoint_names_a_cut_off_tail_and_its_checkpoint(
     assert bad["bad_seq"] == cp.seq
     assert bad["checkpoint_line"] is not None
     assert "cut off" in bad["reason"]
+
+
+def test_rotating_while_writers_write_leaves_a_chain_that_verifies(
+    initialised: Any, settings: Settings
+) -> None:
+    """Writers read the ring under the chain's lock and rotation appends under it: no entry is hashed with
+    a key the ring does not assign to its number, however the two interleave."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            for _ in range(15):
+                _write(1)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer) for _ in range(3)]
+    for t in threads:
+        t.start()
+    rotations = [rotate_key() for _ in range(2)]
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    ring = keys.load(settings.audit_key_path)
+    assert ring is not None
+    assert [k.id for k in ring.keys] == [1, 2, 3]
+    assert [r.key.id for r in rotations] == [2, 3]
+    r = _verify()
+    assert r.ok, r
+    assert r.checked == 2 + 45
