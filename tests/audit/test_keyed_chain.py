@@ -299,3 +299,16 @@ def test_rotating_while_writers_write_leaves_a_chain_that_verifies(
     r = _verify()
     assert r.ok, r
     assert r.checked == 2 + 45
+
+
+def test_a_ring_that_cannot_be_read_stops_writes_and_verify_names_it(
+    initialised: Any, settings: Settings
+) -> None:
+    head = _entries()[-1].seq
+    settings.audit_key_path.write_text("not a key\n")
+    with pytest.raises(keys.KeyringError):
+        _write(1)
+    assert _entries()[-1].seq == head  # the write, its entry and all, was rolled back
+    r = _verify()
+    assert not r.ok
+    assert "line 1 is not an audit key" in (r.reason or "")
