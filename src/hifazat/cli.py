@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from hifazat.config import get_settings, reset_settings
+
+if TYPE_CHECKING:  # the database layer is imported by the commands that use it
+    from hifazat.platform.audit.log import VerifyResult
 
 app = typer.Typer(
     help="Hifazat: joint security coordination.",
@@ -180,7 +183,7 @@ def _no_database(what: str) -> None:
     raise typer.Exit(2)
 
 
-def _verified() -> Any:
+def _verified() -> VerifyResult:
     """The chain verified, or exit 1 naming what is wrong (the first bad entry, or checkpoint line)."""
     from hifazat.platform.audit.log import verify  # the database layer, only for commands that use it
     from hifazat.platform.db import unit_of_work
