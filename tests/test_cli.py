@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 from hifazat.auth.models import Agency, User
 from hifazat.cli import app
 from hifazat.config import Settings, reset_settings
-from hifazat.platform.db import unit_of_work
+from hifazat.platform.audit.models import AuditEntry
+from hifazat.platform.db import dispose_engines, unit_of_work
 
 HIFAZAT = str(Path(sys.executable).parent / "hifazat")
 PASSWORD = "correct-horse-battery"
@@ -207,6 +208,12 @@ def test_serve_answers_health_and_login(
     client = "203.0.113.77" if proxy else "127.0.0.1"
     assert clients["/api/v1/auth/token"] == client
     assert clients["/api/v1/positions"] == client  # in the bulk lane's back too, when it has one
+    # The clean shutdown checkpointed the chain's head (the login above appended to it).
+    lines = settings.audit_checkpoint_path.read_text().splitlines()
+    with unit_of_work(readonly=True) as s:
+        head = s.scalar(select(func.max(AuditEntry.seq)))
+    assert json.loads(lines[0])["seq"] < head  # init's checkpoint, before the login
+    assert json.loads(lines[-1])["seq"] == head
 
 
 def test_migrate_and_verify_commands(settings: Settings, initialised: Any) -> None:
@@ -219,21 +226,83 @@ def test_migrate_and_verify_commands(settings: Settings, initialised: Any) -> No
     assert "intact: 2 entries" in r.output
 
 
-def test_audit_verify_without_a_database_answers_one_line_and_creates_no_file(tmp_path: Path) -> None:
+# Every command that needs a database, with what it is given: `init` and `demo` make one by design.
+NEEDS_A_DATABASE = (
+    ["serve", "--port", "1"],
+    ["migrate"],
+    ["audit", "verify"],
+    ["audit", "checkpoint"],
+    ["audit", "rotate-key"],
+)
+
+
+def _no_database_answer(lines: list[str], args: list[str]) -> None:
+    assert len(lines) == 1, (args, lines)
+    assert "HIFAZAT_DATA_DIR" in lines[0], args
+    assert "HIFAZAT_DATABASE_URL" in lines[0], args
+
+
+def test_commands_run_elsewhere_answer_one_line_and_create_no_file(tmp_path: Path) -> None:
+    """The real executable, run from a directory without ./var/hifazat.db and no settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HIFAZAT_")}
-    result = subprocess.run(
-        [HIFAZAT, "audit", "verify"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        check=False,
-    )
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "HIFAZAT_DATA_DIR" in lines[0]
-    assert "HIFAZAT_DATABASE_URL" in lines[0]
-    assert list(tmp_path.iterdir()) == []
+    for args in NEEDS_A_DATABASE:
+        result = subprocess.run(
+            [HIFAZAT, *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        assert result.returncode == 2, (args, result.stderr)
+        _no_database_answer(result.stderr.strip().splitlines(), args)
+        assert result.stdout == ""
+        assert list(tmp_path.iterdir()) == [], args
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    ["sqlite:///{tmp}/elsewhere/none.db", "postgresql+psycopg://nobody@127.0.0.1:1/none"],
+    ids=["sqlite-url-to-no-file", "server-not-answering"],
+)
+def test_commands_pointed_at_no_database_answer_one_line_and_create_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    """In-process (the same code as the executable): HIFAZAT_DATABASE_URL names a database not there."""
+    for name in [k for k in os.environ if k.startswith("HIFAZAT_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HIFAZAT_DATABASE_URL", database_url.format(tmp=tmp_path))
+    monkeypatch.chdir(tmp_path)
+    reset_settings()
+    try:
+        for args in NEEDS_A_DATABASE:
+            result = CliRunner().invoke(app, args)
+            assert result.exit_code == 2, (args, result.output)
+            _no_database_answer(result.output.strip().splitlines(), args)
+            assert list(tmp_path.iterdir()) == [], args
+    finally:
+        dispose_engines()
+        reset_settings()
+
+
+def test_audit_checkpoint_and_rotate_key_commands(settings: Settings, initialised: Any) -> None:
+    runner = CliRunner()
+    cp = runner.invoke(app, ["audit", "checkpoint"])
+    assert cp.exit_code == 0, cp.output
+    assert "checkpoint of entry 2 signed with key 1" in cp.output
+    rotated = runner.invoke(app, ["audit", "rotate-key"])
+    assert rotated.exit_code == 0, rotated.output
+    assert "audit key 2 hashes entries from 3 on" in rotated.output
+    ok = _run(["audit", "verify"], _env(settings))  # another process reads the same ring and checkpoints
+    assert ok.returncode == 0, ok.stderr
+    assert "intact: 2 entries verified, 3 signed checkpoints agree, the newest at entry 2" in ok.stdout
+    # The key ring is not the database's: without it, verify proves nothing and says where it looked.
+    (settings.data_dir / "audit.key").rename(settings.data_dir / "audit.key.moved")
+    lost = runner.invoke(app, ["audit", "verify"])
+    assert lost.exit_code == 1
+    assert "HIFAZAT_AUDIT_KEY_FILE" in lost.output
+    refused = runner.invoke(app, ["audit", "rotate-key"])  # a chain that cannot be verified is not re-keyed
+    assert refused.exit_code == 1
+    assert not (settings.data_dir / "audit.key").exists()

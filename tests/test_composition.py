@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hifazat import bootstrap
+from hifazat.audit.jobs import checkpoint_job
 from hifazat.auth.cache import CACHE_WATCHES
 from hifazat.auth.policy import permitted_roles
 from hifazat.domains import DOMAINS, compose
@@ -62,7 +63,8 @@ def test_a_subset_of_domains_holds_only_what_they_declare(
     paths = _paths(app)
     assert "/api/v1/persons" in paths
     assert not any(p.startswith("/api/v1/alerts") for p in paths)
-    assert app.state.background == []  # no escalation, notify worker, tracking jobs
+    # The audit domain's checkpoint job alone: no escalation, notify worker, tracking jobs.
+    assert app.state.background == [(checkpoint_job, "back")]
     assert not any(m.cls is DeviceIngress for m in app.user_middleware)
     assert permitted_roles("persons", "read")
     assert not permitted_roles("alerts", "read")

@@ -1,4 +1,5 @@
-"""First start: migrate, make the field key, create the first agency and its admin. Idempotent."""
+"""First start: migrate, make the field key, create the first agency and its admin, key the audit chain and
+checkpoint its head. Idempotent."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hifazat.auth.models import Agency, AgencyKind, User
 from hifazat.auth.policy import system_actor
 from hifazat.config import Settings
 from hifazat.platform import migrate
+from hifazat.platform.audit.keeper import checkpoint_now
 from hifazat.platform.audit.writes import NO_EVENT, audited_create
 from hifazat.platform.db import unit_of_work
 from hifazat.security import crypto
@@ -64,7 +66,11 @@ def init(settings: Settings, password: str | None) -> InitResult:
                 password_hash=hash_password(password),
             )
             audited_create(session, admin, kind="users", principal=actor, subject=NO_EVENT)
-        return InitResult(agency.id, admin.id, created_agency, created_admin)
+        result = InitResult(agency.id, admin.id, created_agency, created_admin)
+    # By now the key ring exists (made by the first keyed write, or here for an upgraded installation
+    # with nothing new to write: its old entries stay on the legacy formula); the checkpoint pins them.
+    checkpoint_now(settings)
+    return result
 
 
 def admin_exists(settings: Settings) -> bool:

@@ -1,14 +1,20 @@
-"""The `hifazat` command: init, serve, demo, audit verify."""
+"""The `hifazat` command: init, serve, demo, migrate, audit verify / checkpoint / rotate-key.
+
+`init` and `demo` create the database; every other command needs one and, finding none, says so in one
+line and exits 2 without creating a file (`_require_database`)."""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from hifazat.config import get_settings, reset_settings
+
+if TYPE_CHECKING:  # the database layer is imported by the commands that use it
+    from hifazat.platform.audit.log import VerifyResult
 
 app = typer.Typer(
     help="Hifazat: joint security coordination.",
@@ -93,6 +99,7 @@ def serve(
 
     from hifazat.platform import migrate
 
+    _require_database()
     s = get_settings()
     migrate.upgrade()
     uvicorn.run(
@@ -153,44 +160,106 @@ def demo(
 
 
 def _require_database() -> None:
-    """Refuse, in one line and creating no file, to open a SQLite database that does not exist yet."""
+    """Refuse, in one line and creating no file, to run where there is no database: a SQLite file that
+    does not exist yet (a command run from another directory finds no ./var/hifazat.db), or a database
+    server that does not answer."""
     s = get_settings()
-    if s.database_url is None and not s.sqlite_file.is_file():
-        typer.secho(
-            f"no database at {s.sqlite_file.resolve()}: set HIFAZAT_DATA_DIR or "
-            "HIFAZAT_DATABASE_URL, or run `hifazat init` first",
-            fg="red",
-            err=True,
-        )
-        raise typer.Exit(2)
+    file = s.database_file
+    if file is not None:
+        if not file.is_file():
+            _no_database(f"no database at {file.resolve()}")
+        return
+    if s.is_sqlite:
+        return  # in memory: nothing to find
+    from sqlalchemy.engine import make_url  # the database layer, only for commands that use it
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hifazat.platform.db import get_engine
+
+    try:
+        with get_engine().connect():
+            pass
+    except SQLAlchemyError as exc:
+        url = make_url(s.effective_database_url).render_as_string(hide_password=True)
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        _no_database(f"cannot open the database {url} ({cause})")
+
+
+def _no_database(what: str) -> None:
+    typer.secho(
+        f"{what}: set HIFAZAT_DATA_DIR or HIFAZAT_DATABASE_URL, or run `hifazat init` first",
+        fg="red",
+        err=True,
+    )
+    raise typer.Exit(2)
+
+
+def _verified() -> VerifyResult:
+    """The chain verified, or exit 1 naming what is wrong (the first bad entry, or checkpoint line)."""
+    from hifazat.platform.audit.log import verify  # the database layer, only for commands that use it
+    from hifazat.platform.db import unit_of_work
+
+    with unit_of_work(readonly=True) as session:
+        result = verify(session)
+    if result.ok:
+        return result
+    where = f"audit chain BROKEN at entry {result.bad_seq}" if result.bad_seq else "audit chain NOT VERIFIED"
+    if result.checkpoint_line:
+        where += f" (checkpoint file {get_settings().audit_checkpoint_path}, line {result.checkpoint_line})"
+    typer.secho(f"{where}: {result.reason} ({result.checked} entries verified before it)", fg="red", err=True)
+    raise typer.Exit(1)
 
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Exit 0 when the hash chain is intact; otherwise exit 1 naming the first bad entry."""
-    from hifazat.platform.audit.log import verify  # the database layer, only for commands that use it
-    from hifazat.platform.db import unit_of_work
+    """Exit 0 when the chain is intact and agrees with every signed checkpoint; otherwise exit 1 naming
+    the first bad entry or checkpoint line."""
+    _require_database()
+    result = _verified()
+    newest = f", the newest at entry {result.last_checkpoint}" if result.last_checkpoint else ""
+    typer.echo(
+        f"audit chain intact: {result.checked} entries verified, "
+        f"{result.checkpoints} signed checkpoints agree{newest}"
+    )
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the chain's head into the checkpoint file now (serve also does at intervals and at shutdown);
+    keys the chain first if it has no key ring yet."""
+    from hifazat.platform.audit.keeper import checkpoint_now  # the database layer, only when used
 
     _require_database()
-    with unit_of_work(readonly=True) as session:
-        result = verify(session)
-    if result.ok:
-        typer.echo(f"audit chain intact: {result.checked} entries verified")
+    cp = checkpoint_now(force=True)
+    if cp is None:
+        typer.echo("audit chain is empty: nothing to checkpoint")
         return
-    typer.secho(
-        f"audit chain BROKEN at entry {result.bad_seq}: {result.reason} "
-        f"({result.checked} entries verified before it)",
-        fg="red",
-        err=True,
+    path = get_settings().audit_checkpoint_path
+    typer.echo(f"checkpoint of entry {cp.seq} signed with key {cp.key}: {path}")
+
+
+@audit_app.command("rotate-key")
+def audit_rotate_key() -> None:
+    """Verify the chain, then add a new key to the key ring for every entry after the head and sign the
+    head with it. Old keys stay in the ring: the entries and checkpoints they made are checked with them."""
+    from hifazat.platform.audit.keeper import rotate_key  # the database layer, only when used
+
+    _require_database()
+    _verified()
+    rotation = rotate_key()
+    at = f", head entry {rotation.checkpoint.seq} signed with it" if rotation.checkpoint else ""
+    typer.echo(
+        f"audit key {rotation.key.id} hashes entries from {rotation.key.from_seq} on{at}: "
+        f"{get_settings().audit_key_path}"
     )
-    raise typer.Exit(1)
 
 
 @app.command()
 def migrate() -> None:
-    """Apply pending database migrations."""
+    """Apply pending database migrations (to a database `hifazat init` made)."""
     from hifazat.platform import migrate as m  # the database layer, only for commands that use it
 
+    _require_database()
     m.upgrade()
     typer.echo("migrations applied")
 

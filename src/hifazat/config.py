@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     field_key: SecretStr | None = Field(
         default=None, description="Field-encryption key (urlsafe base64, 32 bytes); wins over the key file."
     )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="Audit chain key ring (JSON lines); default <data_dir>/audit.key (made on first write).",
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None,
+        description="Signed checkpoints of the audit chain head; default <data_dir>/audit-checkpoints.jsonl.",
+    )
+    audit_checkpoint_interval_seconds: float = Field(
+        default=300.0, ge=0, description="How often serve writes a checkpoint (0 = only at shutdown)."
+    )
     admin_user: str = Field(default="admin", description="User name of the first admin created by init.")
     admin_password: SecretStr | None = Field(default=None, description="Password of that admin; else prompt.")
     admin_agency: str = Field(default="Ministry of Interior", description="Name of the first agency.")
@@ -232,12 +243,31 @@ class Settings(BaseSettings):
         return self.data_dir / "hifazat.db"
 
     @property
+    def database_file(self) -> Path | None:
+        """The SQLite file the settings name (the embedded default, or a `sqlite:///path` URL); None for a
+        database server or an in-memory database."""
+        if self.database_url is None:
+            return self.sqlite_file
+        if not self.database_url.startswith("sqlite"):
+            return None
+        path = self.database_url.split("///", 1)[-1].split("?", 1)[0] if "///" in self.database_url else ""
+        return Path(path) if path and path != ":memory:" else None
+
+    @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
 
     @property
     def key_file(self) -> Path:
         return self.secret_key_file or (self.data_dir / "field.key")
+
+    @cached_property  # read by every audited write
+    def audit_key_path(self) -> Path:
+        return (self.audit_key_file or (self.data_dir / "audit.key")).resolve()
+
+    @property
+    def audit_checkpoint_path(self) -> Path:
+        return self.audit_checkpoint_file or (self.data_dir / "audit-checkpoints.jsonl")
 
 
 @lru_cache(maxsize=1)

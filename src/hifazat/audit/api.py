@@ -88,7 +88,15 @@ def list_audit(
 
 @router.get("/audit/verify")
 def verify_audit(session: DbSession, principal: CurrentUser) -> dict[str, Any]:
-    """Walk the whole chain, as `hifazat audit verify` does."""
+    """Walk the whole chain and check it against the signed checkpoints, as `hifazat audit verify` does."""
     require(principal, "audit", "read")
     r = service.verify(session)
-    return {"ok": r.ok, "checked": r.checked, "bad_seq": r.bad_seq, "reason": r.reason}
+    return {
+        "ok": r.ok,
+        "checked": r.checked,
+        "bad_seq": r.bad_seq,
+        "reason": r.reason,
+        "checkpoint_line": r.checkpoint_line,
+        "checkpoints": r.checkpoints,
+        "last_checkpoint": r.last_checkpoint,
+    }

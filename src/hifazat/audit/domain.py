@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hifazat.audit import api, pages
+from hifazat.audit import api, jobs, pages
 from hifazat.auth.policy import permissions
-from hifazat.platform.composition import Domain, contribute
+from hifazat.platform.composition import Domain, Job, contribute
 from hifazat.web.nav import NAV, NavItem
 
 READERS = frozenset({"admin", "auditor"})
@@ -14,6 +14,7 @@ DOMAIN = Domain(
     routers=(api.router,),
     pages=(pages.router,),
     templates=(pages.TEMPLATES,),
+    jobs=(Job(jobs.checkpoint_job),),  # the back: a file write never shares the SOS's interpreter
     contributions=(
         permissions({("audit", "read"): READERS}),
         contribute(NAV, NavItem("/audit", "Audit", READERS, order=50)),

@@ -1,8 +1,14 @@
-"""Hash-chain arithmetic, kept apart from storage so the verifier and the writer share one definition."""
+"""Hash-chain arithmetic, kept apart from storage so the verifier and the writer share one definition.
+
+An entry's hash is HMAC-SHA256 under the key ring's key for its sequence number (`keys.py`), over the
+previous hash and the entry's canonical JSON. Entries written before keyed hashing existed (below the key
+ring's `keyed_from`) keep the original public formula, SHA-256 over the same text: anyone could recompute
+those, which is why the first keyed entry, whose input includes the last legacy hash, pins them."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +42,9 @@ def entry_hash(
     entity_id: str | None,
     before: Any,
     after: Any,
+    key: bytes | None,
 ) -> str:
+    """`key` None: the legacy public formula (entries below the key ring's boundary only)."""
     body = canonical(
         {
             "seq": seq,
@@ -52,4 +60,7 @@ def entry_hash(
             "after": after,
         }
     )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+    data = (prev_hash + body).encode()
+    if key is None:
+        return hashlib.sha256(data).hexdigest()
+    return hmac.digest(key, data, hashlib.sha256).hex()

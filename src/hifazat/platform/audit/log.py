@@ -11,7 +11,9 @@ from typing import Any, Protocol
 from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
+from hifazat.config import Settings, get_settings
 from hifazat.core.db import utcnow
+from hifazat.platform.audit import checkpoints, keys
 from hifazat.platform.audit.chain import GENESIS, entry_hash, stamp
 from hifazat.platform.audit.models import AuditEntry
 from hifazat.platform.fast_insert import LATE_FILL, column_keys, insert_now, sqlite_first
@@ -71,7 +73,7 @@ _HEAD_SQL = f"SELECT seq, hash FROM {AuditEntry.__tablename__} ORDER BY seq DESC
 _PG_LOCKED_HEAD = text("SELECT seq, hash FROM audit_chain_head(:k)")
 
 
-def _locked_head(session: Session) -> Any:
+def locked_head(session: Session) -> Any:
     """(seq, hash) of the newest entry, or None, with the chain's lock held to the commit. Every audited
     write reads it. SQLite: the lock is the write lock the caller's transaction took at its BEGIN; the head
     is read by a plain statement on the driver. PostgreSQL: the advisory lock, then the head read after it
@@ -134,8 +136,11 @@ def record(
 def _link(session: Session, entries: list[AuditEntry]) -> None:
     """Give new entries their place in the chain, in order: under the chain's lock (PostgreSQL) or the
     write lock (SQLite), held to the commit."""
-    last = _locked_head(session)
+    last = locked_head(session)
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    # Read under the lock: a rotation appends its key under the same lock, so no entry misses it.
+    path = get_settings().audit_key_path
+    ring = keys.current(path) or keys.create(path, seq)
     for entry in entries:
         entry.seq, entry.at, entry.prev_hash = seq, utcnow(), prev
         entry.hash = entry_hash(
@@ -151,6 +156,7 @@ def _link(session: Session, entries: list[AuditEntry]) -> None:
             entity_id=entry.entity_id,
             before=entry.before,
             after=entry.after,
+            key=ring.entry_key(seq),
         )
         seq, prev = seq + 1, entry.hash
 
@@ -179,39 +185,82 @@ class VerifyResult:
     checked: int
     bad_seq: int | None = None
     reason: str | None = None
+    checkpoint_line: int | None = None  # the checkpoint file's line the problem concerns, if any
+    checkpoints: int = 0  # checkpoints whose signature verified
+    last_checkpoint: int | None = None  # the entry the newest of them recorded
 
 
-def verify(session: Session, batch: int = 5000) -> VerifyResult:
-    """Walk the chain in order; name the first entry that was altered, removed or reordered."""
+def _entry_problem(e: AuditEntry, expected_seq: int, prev: str, ring: keys.Keyring) -> tuple[int, str] | None:
+    """(seq, reason) if entry `e`, read where entry `expected_seq` after `prev` belongs, is not it."""
+    if e.seq != expected_seq:
+        return expected_seq, f"entry {expected_seq} is missing"
+    if e.prev_hash != prev:
+        return e.seq, "previous-hash link broken (removed or reordered)"
+    digest = entry_hash(
+        prev_hash=e.prev_hash,
+        seq=e.seq,
+        at=e.at,
+        actor_id=e.actor_id,
+        actor=e.actor,
+        agency_id=e.agency_id,
+        owner_agency_id=e.owner_agency_id,
+        action=e.action,
+        entity=e.entity,
+        entity_id=e.entity_id,
+        before=e.before,
+        after=e.after,
+        key=ring.entry_key(e.seq),
+    )
+    if digest != e.hash:
+        return e.seq, "content does not match its hash (altered)"
+    return None
+
+
+def verify(session: Session, batch: int = 5000, *, settings: Settings | None = None) -> VerifyResult:
+    """Walk the chain in order; name the first entry that was altered, removed or reordered, a checkpoint
+    line that was edited, an entry that differs from a checkpoint, or a tail cut off behind one."""
+    s = settings or get_settings()
+    no_ring = (
+        f"no audit key ring at {s.audit_key_path} (HIFAZAT_AUDIT_KEY_FILE): a rewritten chain cannot be "
+        "told from an intact one; `hifazat audit checkpoint` keys it"
+    )
+    try:
+        ring = keys.load(s.audit_key_path)
+        if ring is None and s.audit_checkpoint_path.exists():
+            return VerifyResult(False, 0, reason=no_ring)  # its checkpoints cannot be checked either
+        marks = checkpoints.read_verified(s.audit_checkpoint_path, ring)
+    except keys.KeyringError as exc:
+        return VerifyResult(False, 0, reason=str(exc))
+    except checkpoints.CheckpointError as exc:
+        return VerifyResult(False, 0, reason=exc.reason, checkpoint_line=exc.line)
+    at_seq = {m.seq: m for m in marks}
+    top = max(marks, key=lambda m: m.seq, default=None)
     expected_seq, prev, checked = 1, GENESIS, 0
+
+    def result(bad: int | None = None, reason: str | None = None, line: int | None = None) -> VerifyResult:
+        return VerifyResult(reason is None, checked, bad, reason, line, len(marks), top.seq if top else None)
+
     after_seq = 0
-    while True:
-        rows = session.scalars(
-            select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(batch)
-        ).all()
-        if not rows:
-            return VerifyResult(True, checked)
+    while rows := session.scalars(
+        select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(batch)
+    ).all():
+        if ring is None:
+            return result(None, no_ring)
         for e in rows:
-            if e.seq != expected_seq:
-                return VerifyResult(False, checked, expected_seq, f"entry {expected_seq} is missing")
-            if e.prev_hash != prev:
-                return VerifyResult(False, checked, e.seq, "previous-hash link broken (removed or reordered)")
-            digest = entry_hash(
-                prev_hash=e.prev_hash,
-                seq=e.seq,
-                at=e.at,
-                actor_id=e.actor_id,
-                actor=e.actor,
-                agency_id=e.agency_id,
-                owner_agency_id=e.owner_agency_id,
-                action=e.action,
-                entity=e.entity,
-                entity_id=e.entity_id,
-                before=e.before,
-                after=e.after,
-            )
-            if digest != e.hash:
-                return VerifyResult(False, checked, e.seq, "content does not match its hash (altered)")
+            problem = _entry_problem(e, expected_seq, prev, ring)
+            if problem is not None:
+                return result(*problem)
+            mark = at_seq.get(e.seq)
+            if mark is not None and mark.hash != e.hash:
+                reason = f"does not match checkpoint line {mark.line} (the chain up to here was rewritten)"
+                return result(e.seq, reason, mark.line)
             prev, expected_seq, checked = e.hash, expected_seq + 1, checked + 1
         after_seq = rows[-1].seq
         session.expunge_all()
+    if top is not None and top.seq >= expected_seq:
+        reason = (
+            f"the chain ends at entry {expected_seq - 1} but checkpoint line {top.line} recorded entry "
+            f"{top.seq}: entries {expected_seq}..{top.seq} were cut off"
+        )
+        return result(expected_seq, reason, top.line)
+    return result()

@@ -8,9 +8,10 @@ button.addEventListener('click', async () => {
   out.textContent = 'Verifying…';
   try {
     const r = await api('GET', '/api/v1/audit/verify');
+    const where = r.bad_seq ? `BROKEN at entry ${r.bad_seq}` : 'NOT VERIFIED';
     out.textContent = r.ok
-      ? `Intact: ${r.checked} entries checked.`
-      : `BROKEN at entry ${r.bad_seq}: ${r.reason}`;
+      ? `Intact: ${r.checked} entries checked, ${r.checkpoints} signed checkpoints agree.`
+      : `${where}: ${r.reason}`;
     out.className = r.ok ? 'badge b-ok' : 'badge b-alert';
   } catch (err) {
     out.textContent = err.message;
