@@ -1,11 +1,11 @@
 """From a decoded report to a storable fix: device resolution, range and clock checks, failure limits.
 
 Defined answers (docs/protocols.md): latitude outside -90..90 or longitude outside -180..180 -> rejected;
-a fix time more than `tracking_future_tolerance_seconds` ahead of the server clock -> rejected (it would
-otherwise pin the device's "last known" in the future); no time -> the server's receive time; no
-coordinates (or 0,0 as Traccar treats it) -> a sign of life (`sign_of_life`: last-seen moves on, nothing
-stored), except with `alarm=sos`: then stored at the device's last known coordinates, marked `outdated`;
-battery outside 0..100 -> ignored; course normalised to 0..360.
+a fix time before 1970 or more than `tracking_future_tolerance_seconds` ahead of the server clock -> 422
+(`protocols/times.py`; it would otherwise pin the device's "last known" in the future); no time -> the
+server's receive time; no coordinates (or 0,0 as Traccar treats it) -> a sign of life (`sign_of_life`:
+last-seen moves on, nothing stored), except with `alarm=sos`: then stored at the device's last known
+coordinates, marked `outdated`; battery outside 0..100 -> ignored; course normalised to 0..360.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from hifazat.tracking.cache import DeviceInfo, get_cache
 from hifazat.tracking.ingest import Fix
 from hifazat.tracking.models import DeviceLast
 from hifazat.tracking.protocols import Decoded, Rejected
+from hifazat.tracking.protocols.times import check_ms
 
 log = logging.getLogger("hifazat.tracking.ingest")
 
@@ -132,7 +133,6 @@ def sign_of_life(device: DeviceInfo) -> None:
 
 
 def to_fix(d: Decoded, device: DeviceInfo, source: str, last: tuple[float, float] | None = None) -> Fix:
-    settings = get_settings()
     now_ms = round(utcnow().timestamp() * 1000)
     attrs = dict(d.attributes)
     if needs_last(d):
@@ -147,14 +147,7 @@ def to_fix(d: Decoded, device: DeviceInfo, source: str, last: tuple[float, float
     if not -180.0 <= lon <= 180.0:
         raise Rejected(400, "longitude must be between -180 and 180", "lon")
     t_ms = d.t_ms if d.t_ms is not None else now_ms
-    if t_ms > now_ms + settings.tracking_future_tolerance_seconds * 1000:
-        raise Rejected(
-            400,
-            f"fix time is more than {settings.tracking_future_tolerance_seconds} s ahead of the server clock",
-            "timestamp",
-        )
-    if t_ms < 0:
-        raise Rejected(400, "fix time is before 1970", "timestamp")
+    check_ms(t_ms, "timestamp", now_ms)  # the decoders checked already: this is the clock as stored
     battery = d.battery if d.battery is not None and 0 <= d.battery <= 100 else None
     course = d.course % 360.0 if d.course is not None else None
     return Fix(

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from prometheus_client import Counter
 from starlette.concurrency import run_in_threadpool
 
 from hifazat.config import get_settings
@@ -22,6 +23,7 @@ from hifazat.tracking.protocols import Rejected, owntracks
 from hifazat.tracking.writer import writer
 
 log = logging.getLogger("hifazat.tracking.mqtt")
+MESSAGES = Counter("hifazat_mqtt_messages_total", "OwnTracks MQTT messages by outcome", ["outcome"])
 
 
 def identity(topic: str) -> tuple[str, str] | None:
@@ -35,7 +37,18 @@ def identity(topic: str) -> tuple[str, str] | None:
 
 
 async def handle(topic: str, payload: bytes) -> str:
-    """Store one MQTT message; returns what happened (for logs and tests)."""
+    """Store one MQTT message; returns what happened (for logs and tests). Never raises: a message that
+    cannot be stored is dropped, logged and counted, and the subscription goes on."""
+    try:
+        outcome = await _handle(topic, payload)
+    except Exception:
+        log.exception("mqtt message could not be stored", extra={"topic": topic[:200]})
+        outcome = "failed"
+    MESSAGES.labels(outcome.split(":")[0]).inc()
+    return outcome
+
+
+async def _handle(topic: str, payload: bytes) -> str:
     ids = identity(topic)
     if ids is None:
         return "ignored: topic"
