@@ -132,6 +132,10 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     from hifazat.auth import service as auth_service
 
     auth_service.login_ip_limiter = SlidingWindowLimiter(limit=10_000, window_seconds=60)
+    from hifazat.tracking import accept  # every test client reports from one address
+
+    accept.failures.reset()
+    accept.unknown.reset()
     s = get_settings()
     if PG_URL:
         _reset_pg(PG_URL)

@@ -21,6 +21,7 @@ from hifazat.config import get_settings
 from hifazat.core.db import utcnow
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.sqlite import api as sqlite_api
+from hifazat.security.ratelimit import SlidingWindowLimiter
 from hifazat.tracking.cache import DeviceInfo, get_cache
 from hifazat.tracking.ingest import Fix
 from hifazat.tracking.models import DeviceLast
@@ -73,6 +74,28 @@ class FailureLimiter:
 
 
 failures = FailureLimiter()
+# Reports for identifiers no active device has, per client address (docs/security.md, "Device identifiers"):
+# answered like a valid report, so only this count tells an address that guesses from one that reports.
+unknown = SlidingWindowLimiter(limit=20, window_seconds=60.0)
+
+
+def blocked(client: str) -> int:
+    """Seconds this address must wait (429) before any device request, or 0."""
+    unknown.limit = get_settings().tracking_unknown_devices_per_minute
+    return failures.blocked(client) or unknown.blocked(client)
+
+
+def unknown_identifier(protocol: str, client: str, identifier: str) -> None:
+    """Count one report for an identifier no active device has; logged, never answered differently."""
+    unknown.limit = get_settings().tracking_unknown_devices_per_minute
+    if not unknown.hit(client):
+        return  # already past the limit: the next request is answered 429
+    log.warning(
+        "report for an unknown device identifier",
+        extra={"protocol": protocol, "client": client, "identifier": identifier[:100]},
+    )
+    if unknown.blocked(client):
+        log.warning("unknown device identifier limit engaged", extra={"protocol": protocol, "client": client})
 
 
 def reject(protocol: str, client: str, exc: Rejected, identifier: str | None = None) -> None:
@@ -164,3 +187,28 @@ def to_fix(d: Decoded, device: DeviceInfo, source: str, last: tuple[float, float
         alarm=d.alarm,
         attributes=attrs or None,
     )
+
+
+# Stands in for the device an unknown identifier does not name, so its report is checked exactly as a
+# known device's would be (the same 4xx for the same mistakes) and then dropped.
+_NOBODY = DeviceInfo(
+    id="",
+    position_key=0,
+    identifier="",
+    name="",
+    kind="",
+    agency_id="",
+    owner_kind=None,
+    owner_id=None,
+    province=None,
+    district=None,
+    status="active",
+    secret_hash=None,
+    secret_salt=None,
+)
+
+
+def check_only(d: Decoded, source: str) -> None:
+    """Raise what `to_fix` would raise for this report from a known device that has a last position."""
+    if not is_sign_of_life(d):
+        to_fix(d, _NOBODY, source, (0.0, 0.0))

@@ -53,11 +53,17 @@ async def _handle(topic: str, payload: bytes) -> str:
     if ids is None:
         return "ignored: topic"
     user, device_name = ids
+    key = f"mqtt:{user[:100]}"  # the broker authenticated this username: no client address reaches us
+    if accept.blocked(key):
+        return "ignored: limited"
     try:
         msg = owntracks.parse(payload)
         dev = accept.lookup(user) or await run_in_threadpool(accept.lookup_fresh, user)
         if dev is None or not dev.active:
-            raise Rejected(404, "unknown or inactive device", "topic")
+            # Nothing is answered over MQTT; counted so a username the broker lets in but no device has
+            # cannot make every message a database read.
+            accept.unknown_identifier("mqtt", key, user)
+            return "ignored: unknown device"
         decoded = owntracks.decode(msg, dev.identifier, device_name)
         if decoded is None:
             return "ignored: type"
@@ -66,10 +72,12 @@ async def _handle(topic: str, payload: bytes) -> str:
             return "sign of life"
         last = await run_in_threadpool(accept.last_known, dev.id) if accept.needs_last(decoded) else None
         fix = accept.to_fix(decoded, dev, "mqtt", last)
-        await asyncio.wrap_future(writer.submit(fix))
+        if not await asyncio.wrap_future(writer.submit(fix)):
+            accept.unknown_identifier("mqtt", key, user)  # suspended since the cache looked
+            return "ignored: unknown device"
         return "stored"
     except Rejected as exc:
-        accept.reject("mqtt", topic, exc, user)
+        accept.reject("mqtt", key, exc, user)
         return f"rejected: {exc.reason}"
 
 
