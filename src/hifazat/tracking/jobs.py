@@ -17,6 +17,7 @@ from hifazat.core.db import new_id, utcnow
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.outbox import emit
 from hifazat.tracking.cache import get_cache
+from hifazat.tracking.events import device_label
 from hifazat.tracking.hooks import TrackingEventData, run_hooks
 from hifazat.tracking.ingest import iso_ms
 from hifazat.tracking.models import Device, DeviceLast, Position
@@ -61,6 +62,7 @@ def mark_stale(session: Session, now: datetime | None = None) -> list[TrackingEv
                 kind="device_stale",
                 device_id=dev.id,
                 device_identifier=dev.identifier,
+                device_name=device_label(dev.name, dev.identifier),
                 owner_kind=dev.owner_kind,
                 owner_id=dev.owner_id,
                 agency_id=dev.agency_id,
