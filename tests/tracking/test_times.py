@@ -159,3 +159,26 @@ def test_mqtt_failure_to_store_is_counted_not_raised(make_device: Any, monkeypat
     monkeypatch.setattr(mqtt.writer, "submit", broken)
     ok = b'{"_type":"location","lat":24.9,"lon":67.1,"tst":' + str(int(time.time()) - 5).encode() + b"}"
     assert asyncio.run(mqtt.handle(f"owntracks/{d['identifier']}/phone", ok)) == "failed"
+
+
+def test_api_fields_taking_times_are_422_for_numbers_no_date_can_be(
+    client: TestClient, admin: dict[str, str], make_device: Any
+) -> None:
+    """Position history ranges and escort windows: a number no date can be is a 422 naming the field; the
+    widest dates a datetime holds are answered, never a 500."""
+    d = make_device()
+    url = f"/api/v1/devices/{d['id']}/positions"
+    for bad in ("1e20", str(10**20), "-99999999999999999"):
+        r = client.get(url, headers=admin, params={"from": bad})
+        assert r.status_code == 422, (bad, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert "from" in r.text
+    wide = {"from": "0001-01-01T00:00:00Z", "to": "9999-12-31T23:59:59Z"}
+    assert client.get(url, headers=admin, params=wide).status_code == 200
+    track = client.get(f"/api/v1/devices/{d['id']}/track.geojson", headers=admin, params=wide)
+    assert track.status_code == 200
+    for at in (1e20, -1e20, 2**63):
+        body = {"person_id": "p", "unit_id": "u", "starts_at": at}
+        r = client.post("/api/v1/escorts", headers=admin, json=body)
+        assert r.status_code == 422, (at, r.text)
+        assert "starts_at" in r.text
