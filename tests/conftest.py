@@ -132,6 +132,12 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     from hifazat.auth import service as auth_service
 
     auth_service.login_ip_limiter = SlidingWindowLimiter(limit=10_000, window_seconds=60)
+    from hifazat.tracking import accept  # every test client reports from one address
+    from hifazat.tracking.cache import get_cache
+
+    accept.failures.reset()
+    accept.unknown.reset()
+    get_cache().clear()  # the per-process device map of the previous test's database
     s = get_settings()
     if PG_URL:
         _reset_pg(PG_URL)

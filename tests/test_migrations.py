@@ -235,3 +235,37 @@ def test_district_migration_copies_districts_the_way_provinces_are(settings: Set
     command.downgrade(cfg, "0007_hot_write_indexes")
     assert "district" not in {c["name"] for c in inspect(engine).get_columns("alerts")}
     assert "ref_district" not in {c["name"] for c in inspect(engine).get_columns("notify_deliveries")}
+
+
+def test_source_authenticated_migration_cannot_vouch_for_earlier_tracking_alerts(settings: Settings) -> None:
+    """0011 marks alerts raised by tracking before it false (their position's source was not kept) and
+    every other alert true; downgrade drops the column."""
+    from alembic import command
+
+    _empty_database(settings)
+    engine = get_engine()
+    cfg = migrate.alembic_config(engine)
+    command.upgrade(cfg, "0010_device_alive")
+    t = {"created_at": "2026-01-01", "updated_at": "2026-01-01"}
+    alert = {
+        "agency_id": "a",
+        "kind": "sos",
+        "severity": "critical",
+        "status": "new",
+        "title": "SOS",
+        "description": "",
+        "cap_scope": "restricted",
+        "escalation_level": 0,
+        "last_seen_at": "2026-01-01",
+        "repeat_count": 0,
+    }
+    with engine.begin() as conn:
+        _insert(conn, "agencies", id="a", name="A", kind="police", jurisdiction="[]", country="PK", **t)
+        for aid, source in (("osmand-sos", "tracking"), ("dashboard", "api"), ("text", "sms")):
+            _insert(conn, "alerts", id=aid, source=source, **alert, **t)
+    command.upgrade(cfg, "0011_ingest")
+    with engine.connect() as conn:
+        got = dict(conn.execute(text("SELECT id, source_authenticated FROM alerts")).all())
+    assert {k: bool(v) for k, v in got.items()} == {"osmand-sos": False, "dashboard": True, "text": True}
+    command.downgrade(cfg, "0010_device_alive")
+    assert "source_authenticated" not in {c["name"] for c in inspect(engine).get_columns("alerts")}

@@ -181,6 +181,12 @@ class Settings(BaseSettings):
     tracking_bad_requests_per_minute: int = Field(
         default=60, ge=1, description="Failed device requests per client address per minute before 429."
     )
+    tracking_unknown_devices_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="Reports for unknown or inactive device identifiers (and failed device logins) per"
+        " client address per minute; past it every device request from that address is 429.",
+    )
     tracking_mqtt_topics: list[str] = Field(
         default_factory=lambda: ["owntracks/+/+", "owntracks/+/+/event"],
         description="MQTT topic filters subscribed for OwnTracks (when HIFAZAT_MQTT_URL is set).",

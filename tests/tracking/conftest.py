@@ -18,6 +18,7 @@ KARACHI = (24.8607, 67.0011)
 def _fresh_tracking_state() -> Iterator[None]:
     get_cache().clear()
     accept.failures.reset()
+    accept.unknown.reset()
     yield
     get_cache().clear()
 

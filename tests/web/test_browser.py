@@ -225,3 +225,19 @@ def test_hostile_call_sign_and_name_are_text_in_the_alert_map(tab: Tab, api: htt
     assert page.locator("img[src=x]").count() == 0
     assert page.locator("#alert-map .leaflet-tooltip img").count() == 0
     assert dialogs == []
+
+
+def test_an_osmand_sos_arrives_in_the_inbox_marked_unauthenticated(tab: Tab, api: httpx.Client) -> None:
+    """The inbox row the live stream adds carries the badge, as the server-rendered one does."""
+    import time
+
+    tab.login("/alerts")
+    tab.page.locator("#live-status").filter(has_text=re.compile("^live$")).wait_for()
+    device = _create(api, "devices", kind="phone", name="Gate beacon")
+    ts = int(time.time()) - 5
+    r = api.get(f"/ingest/osmand?id={device['identifier']}&lat=24.861&lon=67.0011&timestamp={ts}&alarm=sos")
+    assert r.status_code == 200, r.text
+    badge = tab.page.locator("#alert-inbox tr.fresh [data-testid=unauthenticated]")
+    badge.wait_for()
+    assert badge.inner_text() == "unauthenticated device report"
+    assert device["identifier"] not in tab.page.locator("#alert-inbox").inner_text()

@@ -122,7 +122,7 @@ def read_timeline(alert_id: str, session: DbSession, principal: CurrentUser) -> 
     alert, view = service.get_alert(session, alert_id, principal)
     if view.level != "full":
         return {"items": []}
-    return {"items": [service.event_json(e) for e in service.timeline(session, alert.id)]}
+    return {"items": service.timeline_json(session, alert, principal)}
 
 
 @router.post("/alerts/{alert_id}/actions/{action}", tags=TAG, summary="Move an alert through its lifecycle")

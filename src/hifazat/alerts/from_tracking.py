@@ -78,7 +78,9 @@ def on_tracking_events(session: Session, events: list[Any]) -> None:
             "source": "tracking",
             "event_id": ev.id,
             "device_id": ev.device_id,
-            "device_identifier": ev.device_identifier,
+            "device_identifier": ev.device_identifier,  # the owner's tree only (service.timeline_json)
+            "device_name": ev.device_name,
+            "source_authenticated": ev.source_authenticated,
             "lat": ev.lat,
             "lon": ev.lon,
             "at": ev.at,
@@ -98,7 +100,7 @@ def on_tracking_events(session: Session, events: list[Any]) -> None:
             if person
             else (user.full_name or user.username)
             if user
-            else ev.device_identifier
+            else ev.device_name or f"device {ev.device_id[:8]}"  # never the identifier: a credential
         )
         title = f"{TITLES.get(ev.kind, ev.kind)}: {who}"
         if getattr(ev, "zone_name", None):
@@ -110,6 +112,7 @@ def on_tracking_events(session: Session, events: list[Any]) -> None:
             kind=ev.kind,
             severity=rule.severity,
             source="tracking",
+            source_authenticated=ev.source_authenticated,
             title=title,
             lat=ev.lat,
             lon=ev.lon,

@@ -77,6 +77,9 @@ class Alert(IdMixin, TimestampMixin, ScopedColumns, Base):
     severity: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(20), default=AlertStatus.new.value, index=True)
     source: Mapped[str] = mapped_column(String(20))
+    # False when whatever raised it proved no identity: an OsmAnd report, whose device identifier is its
+    # only credential (docs/security.md, "Device identifiers"); the page shows it as such.
+    source_authenticated: Mapped[bool] = mapped_column(Boolean, default=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     lat: Mapped[float | None] = mapped_column(Float)

@@ -118,7 +118,7 @@ def alert_page(alert_id: str, request: Request, session: DbSession, principal: P
         return _error(request, p, principal, session)
     data = service.present(session, alert, view)
     full = view.level == "full"
-    timeline = [service.event_json(e) for e in service.timeline(session, alert.id)] if full else []
+    timeline = service.timeline_json(session, alert, principal) if full else []
     recs = dispatch.recommend(session, alert, principal, 8) if full and view.writable else []
     deliveries = notifications.deliveries(session, alert.id, principal) if full else []
     unit_names = _names(session, Unit, {a["unit_id"] for a in data["assignments"]}, lambda u: u.call_sign)

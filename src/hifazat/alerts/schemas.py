@@ -76,6 +76,7 @@ class AlertOut(BaseModel):
     severity: str
     status: str
     source: str
+    source_authenticated: bool = True
     title: str
     description: str = ""
     lat: float | None = None

@@ -18,7 +18,7 @@ from hifazat.alerts import lifecycle
 from hifazat.alerts.events import ALERT_SUBJECT, ALERT_SUMMARY, AlertChanged
 from hifazat.alerts.models import Alert, AlertEvent, AlertShare, Assignment
 from hifazat.alerts.schemas import AlertOut
-from hifazat.auth.policy import Principal, View, require, scope, view_of
+from hifazat.auth.policy import Principal, View, redacted_outside_tree, require, scope, view_of
 from hifazat.core.db import utcnow
 from hifazat.core.errors import forbidden, not_found
 from hifazat.core.pagination import decode_cursor, encode_cursor
@@ -249,6 +249,19 @@ def event_json(e: AlertEvent) -> dict[str, Any]:
         "note": e.note,
         "data": e.data,
     }
+
+
+def timeline_json(session: Session, alert: Alert, principal: Principal) -> list[dict[str, Any]]:
+    """The timeline as the caller reads it. A device report's entries carry the device identifier, a
+    credential: only the owner's agency tree (the alert's, as the device's) sees it; others have the name."""
+    hide = "identifier" in redacted_outside_tree(principal, "device", alert.agency_id)
+    out = []
+    for e in timeline(session, alert.id):
+        item = event_json(e)
+        if hide and isinstance(item["data"], dict) and "device_identifier" in item["data"]:
+            item["data"] = {**item["data"], "device_identifier": None}
+        out.append(item)
+    return out
 
 
 def share(session: Session, alert: Alert, agency_ids: Iterable[str], reason: str) -> list[str]:

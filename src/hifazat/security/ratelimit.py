@@ -29,6 +29,17 @@ class SlidingWindowLimiter:
             q.append(now)
             return True
 
+    def blocked(self, key: str, now: float | None = None) -> int:
+        """Seconds until the key may try again (0: it may now), recording nothing."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            q = self._hits.get(key)
+            while q and q[0] <= now - self.window:
+                q.popleft()
+            if not q or len(q) < self.limit:
+                return 0
+            return max(1, int(q[0] + self.window - now) + 1)
+
     def retry_after(self, key: str, now: float | None = None) -> int:
         now = time.monotonic() if now is None else now
         with self._lock:

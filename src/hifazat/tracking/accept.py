@@ -1,11 +1,11 @@
 """From a decoded report to a storable fix: device resolution, range and clock checks, failure limits.
 
 Defined answers (docs/protocols.md): latitude outside -90..90 or longitude outside -180..180 -> rejected;
-a fix time more than `tracking_future_tolerance_seconds` ahead of the server clock -> rejected (it would
-otherwise pin the device's "last known" in the future); no time -> the server's receive time; no
-coordinates (or 0,0 as Traccar treats it) -> a sign of life (`sign_of_life`: last-seen moves on, nothing
-stored), except with `alarm=sos`: then stored at the device's last known coordinates, marked `outdated`;
-battery outside 0..100 -> ignored; course normalised to 0..360.
+a fix time before 1970 or more than `tracking_future_tolerance_seconds` ahead of the server clock -> 422
+(`protocols/times.py`; it would otherwise pin the device's "last known" in the future); no time -> the
+server's receive time; no coordinates (or 0,0 as Traccar treats it) -> a sign of life (`sign_of_life`:
+last-seen moves on, nothing stored), except with `alarm=sos`: then stored at the device's last known
+coordinates, marked `outdated`; battery outside 0..100 -> ignored; course normalised to 0..360.
 """
 
 from __future__ import annotations
@@ -21,10 +21,12 @@ from hifazat.config import get_settings
 from hifazat.core.db import utcnow
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.sqlite import api as sqlite_api
+from hifazat.security.ratelimit import SlidingWindowLimiter
 from hifazat.tracking.cache import DeviceInfo, get_cache
 from hifazat.tracking.ingest import Fix
 from hifazat.tracking.models import DeviceLast
 from hifazat.tracking.protocols import Decoded, Rejected
+from hifazat.tracking.protocols.times import check_ms
 
 log = logging.getLogger("hifazat.tracking.ingest")
 
@@ -72,6 +74,28 @@ class FailureLimiter:
 
 
 failures = FailureLimiter()
+# Reports for identifiers no active device has, per client address (docs/security.md, "Device identifiers"):
+# answered like a valid report, so only this count tells an address that guesses from one that reports.
+unknown = SlidingWindowLimiter(limit=20, window_seconds=60.0)
+
+
+def blocked(client: str) -> int:
+    """Seconds this address must wait (429) before any device request, or 0."""
+    unknown.limit = get_settings().tracking_unknown_devices_per_minute
+    return failures.blocked(client) or unknown.blocked(client)
+
+
+def unknown_identifier(protocol: str, client: str, identifier: str) -> None:
+    """Count one report for an identifier no active device has; logged, never answered differently."""
+    unknown.limit = get_settings().tracking_unknown_devices_per_minute
+    if not unknown.hit(client):
+        return  # already past the limit: the next request is answered 429
+    log.warning(
+        "report for an unknown device identifier",
+        extra={"protocol": protocol, "client": client, "identifier": identifier[:100]},
+    )
+    if unknown.blocked(client):
+        log.warning("unknown device identifier limit engaged", extra={"protocol": protocol, "client": client})
 
 
 def reject(protocol: str, client: str, exc: Rejected, identifier: str | None = None) -> None:
@@ -132,7 +156,6 @@ def sign_of_life(device: DeviceInfo) -> None:
 
 
 def to_fix(d: Decoded, device: DeviceInfo, source: str, last: tuple[float, float] | None = None) -> Fix:
-    settings = get_settings()
     now_ms = round(utcnow().timestamp() * 1000)
     attrs = dict(d.attributes)
     if needs_last(d):
@@ -147,14 +170,7 @@ def to_fix(d: Decoded, device: DeviceInfo, source: str, last: tuple[float, float
     if not -180.0 <= lon <= 180.0:
         raise Rejected(400, "longitude must be between -180 and 180", "lon")
     t_ms = d.t_ms if d.t_ms is not None else now_ms
-    if t_ms > now_ms + settings.tracking_future_tolerance_seconds * 1000:
-        raise Rejected(
-            400,
-            f"fix time is more than {settings.tracking_future_tolerance_seconds} s ahead of the server clock",
-            "timestamp",
-        )
-    if t_ms < 0:
-        raise Rejected(400, "fix time is before 1970", "timestamp")
+    check_ms(t_ms, "timestamp", now_ms)  # the decoders checked already: this is the clock as stored
     battery = d.battery if d.battery is not None and 0 <= d.battery <= 100 else None
     course = d.course % 360.0 if d.course is not None else None
     return Fix(
@@ -171,3 +187,28 @@ def to_fix(d: Decoded, device: DeviceInfo, source: str, last: tuple[float, float
         alarm=d.alarm,
         attributes=attrs or None,
     )
+
+
+# Stands in for the device an unknown identifier does not name, so its report is checked exactly as a
+# known device's would be (the same 4xx for the same mistakes) and then dropped.
+_NOBODY = DeviceInfo(
+    id="",
+    position_key=0,
+    identifier="",
+    name="",
+    kind="",
+    agency_id="",
+    owner_kind=None,
+    owner_id=None,
+    province=None,
+    district=None,
+    status="active",
+    secret_hash=None,
+    secret_salt=None,
+)
+
+
+def check_only(d: Decoded, source: str) -> None:
+    """Raise what `to_fix` would raise for this report from a known device that has a last position."""
+    if not is_sign_of_life(d):
+        to_fix(d, _NOBODY, source, (0.0, 0.0))

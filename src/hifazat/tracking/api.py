@@ -133,7 +133,7 @@ def device_track(
     _range(start, end)
     device, _ = service.get_device(session, device_id, principal)
     items = service.positions(session, device=device, principal=principal, start=start, end=end, limit=limit)
-    return JSONResponse(service.track_geojson(device, items), media_type="application/geo+json")
+    return JSONResponse(service.track_geojson(device, items, principal), media_type="application/geo+json")
 
 
 @router.post("/positions", tags=["positions"])

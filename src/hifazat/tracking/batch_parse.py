@@ -21,6 +21,7 @@ from hifazat.tracking.cache import TrackingState
 from hifazat.tracking.fixes import NUMERIC, Fixes
 from hifazat.tracking.protocols import Rejected
 from hifazat.tracking.protocols.osmand import parse_time
+from hifazat.tracking.protocols.times import latest_ms
 
 MAX_ERRORS = 50
 _NUM = (int, float)
@@ -287,8 +288,7 @@ def _check_ranges(fx: Fixes, errors: list[dict[str, str]]) -> Fixes:
     def err(i: int, field: str, reason: str) -> None:
         errors.append({"field": f"[{i}].{field}", "reason": reason})
 
-    now_ms = round(utcnow().timestamp() * 1000)
-    limit = now_ms + settings.tracking_future_tolerance_seconds * 1000
+    limit = latest_ms(round(utcnow().timestamp() * 1000))
     checks = (
         (~np.isfinite(lat) | (lat < -90) | (lat > 90), "lat", "must be between -90 and 90"),
         (~np.isfinite(lon) | (lon < -180) | (lon > 180), "lon", "must be between -180 and 180"),

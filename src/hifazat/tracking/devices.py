@@ -271,7 +271,10 @@ def present_device(
     if view.level != "full":
         keep = {"id", "agency_id", "identifier", "kind", "owner_kind", "status", "last_seen_at", "stale"}
         out = {k: v for k, v in out.items() if k in keep}
-    for k in (*view.redact, *redacted_outside_tree(principal, "device", device.agency_id)):
+    hidden = redacted_outside_tree(principal, "device", device.agency_id)
+    for k in (*view.redact, *hidden):
         if k in out:
             out[k] = None
+    if "identifier" in hidden and out.get("name") == device.identifier:
+        out["name"] = None  # named after its identifier at registration: the name would tell it
     return out

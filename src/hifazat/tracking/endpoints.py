@@ -1,7 +1,9 @@
 """Device-facing HTTP endpoints as raw ASGI (no router, no dependency injection: thousands per second).
 
 `/ingest/osmand` (Traccar Client, OsmAnd) and `/ingest/owntracks` (OwnTracks HTTP mode). Every answer is
-2xx or 4xx for any input; a failure is logged and counted per client address (429 past the limit).
+2xx or 4xx for any input; a failure is logged and counted per client address (429 past the limit). An
+identifier no active device has gets the answer a registered one would (OsmAnd: 200; OwnTracks: the 401 of
+a wrong secret) and is counted per address (429 past `tracking_unknown_devices_per_minute`).
 """
 
 from __future__ import annotations
@@ -90,13 +92,15 @@ async def _device(identifier: str) -> DeviceInfo | None:
     return dev
 
 
-async def _store(decoded: Decoded, dev: DeviceInfo, source: str) -> None:
+async def _store(decoded: Decoded, dev: DeviceInfo, source: str, client: str) -> None:
     if accept.is_sign_of_life(decoded):
         await run_in_threadpool(accept.sign_of_life, dev)
         return
     last = await run_in_threadpool(accept.last_known, dev.id) if accept.needs_last(decoded) else None
     fix = accept.to_fix(decoded, dev, source, last)
-    await asyncio.wrap_future(writer.submit(fix))
+    if not await asyncio.wrap_future(writer.submit(fix)):
+        # Suspended or deleted since this worker's cache looked: as for any identifier no active device has.
+        accept.unknown_identifier(source, client, dev.identifier)
 
 
 async def osmand_app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -105,7 +109,7 @@ async def osmand_app(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["method"] not in ("GET", "POST"):
         await _send(send, 405, _problem(path, 405, "use GET or POST", "method"), PROBLEM)
         return
-    wait = accept.failures.blocked(client)
+    wait = accept.blocked(client)
     if wait:
         REPORTS.labels("osmand", "429").inc()
         body = _problem(path, 429, "too many failed requests from this address", "id")
@@ -117,13 +121,14 @@ async def osmand_app(scope: Scope, receive: Receive, send: Send) -> None:
         ctype = _headers(scope).get(b"content-type", b"").decode("latin-1")
         decoded = osmand.decode(scope.get("query_string", b""), body, ctype)
         identifier = decoded.identifier
-        is_json = ctype.split(";")[0].strip().lower() == "application/json" and not scope.get("query_string")
         dev = await _device(decoded.identifier)
         if dev is None or not dev.active:
-            raise Rejected(
-                404 if is_json else 400, "unknown or inactive device", "device_id" if is_json else "id"
-            )
-        await _store(decoded, dev, "osmand")
+            # The identifier is the only credential: its report is answered as a known device's would be
+            # (the same 4xx for the same mistakes, else 200), counted, and dropped.
+            accept.check_only(decoded, "osmand")
+            accept.unknown_identifier("osmand", client, decoded.identifier)
+        else:
+            await _store(decoded, dev, "osmand", client)
     except Rejected as exc:
         accept.reject("osmand", client, exc, identifier)
         REPORTS.labels("osmand", str(exc.status)).inc()
@@ -156,7 +161,7 @@ async def owntracks_app(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["method"] != "POST":
         await _send(send, 405, _problem(path, 405, "OwnTracks HTTP mode uses POST", "method"), PROBLEM)
         return
-    wait = accept.failures.blocked(client)
+    wait = accept.blocked(client)
     if wait:
         REPORTS.labels("owntracks", "429").inc()
         body = _problem(path, 429, "too many failed requests from this address", "authorization")
@@ -179,9 +184,13 @@ async def owntracks_app(scope: Scope, receive: Receive, send: Send) -> None:
         msg = owntracks.parse(await _body(receive))
         decoded = owntracks.decode(msg, dev.identifier, limit_d)
         if decoded is not None:
-            await _store(decoded, dev, "owntracks")
+            await _store(decoded, dev, "owntracks", client)
     except Rejected as exc:
         accept.reject("owntracks", client, exc, identifier)
+        if exc.status == 401:
+            # Unknown identifier, wrong secret, no credentials: one answer and one count, so neither the
+            # answer nor when the limit engages tells a registered identifier from a guess.
+            accept.unknown_identifier("owntracks", client, identifier or "")
         REPORTS.labels("owntracks", str(exc.status)).inc()
         extra = unauthorized if exc.status == 401 else None
         await _send(send, exc.status, _problem(path, exc.status, exc.reason, exc.field), PROBLEM, extra)

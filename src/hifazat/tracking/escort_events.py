@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.config import Settings
 from hifazat.tracking.cache import TrackingState
+from hifazat.tracking.events import UNAUTHENTICATED_SOURCES
 from hifazat.tracking.fixes import Fixes
 from hifazat.tracking.geofence import haversine_m
 from hifazat.tracking.hooks import TrackingEventData
@@ -53,9 +54,9 @@ def escort_events(
         if far_all and not was:
             extra = {"max_distance_m": limit}
             distance = round(nearest or 0.0, 1)
-            out.append(
-                event("unaccompanied", dev, lat, lon, int(fx.t_ms[i]), distance_m=distance, extra=extra)
-            )
+            authed = fx.sources[i] not in UNAUTHENTICATED_SOURCES  # the protected person's own position
+            t_ms = int(fx.t_ms[i])
+            out.append(event("unaccompanied", dev, lat, lon, t_ms, authed, distance_m=distance, extra=extra))
     return out
 
 

@@ -21,6 +21,15 @@ EVENT_KINDS = (
     "sos",
     "unaccompanied",
 )
+# Position sources whose reports carry no password: the device identifier is their only credential, so
+# anyone who learns it can report for the device (docs/security.md, "Device identifiers").
+UNAUTHENTICATED_SOURCES = frozenset({"osmand"})
+
+
+def device_label(name: str | None, identifier: str) -> str | None:
+    """The device's name as others may see it: none when it is only the identifier again (registration
+    names a device after its identifier when no name is given), since the identifier is a credential."""
+    return name if name and name != identifier else None
 
 
 @dataclass(frozen=True)
@@ -31,7 +40,7 @@ class TrackingEventData:
     id: str
     kind: str
     device_id: str
-    device_identifier: str
+    device_identifier: str  # a credential: the stream shows it only to the owner's tree (live.py)
     owner_kind: str | None
     owner_id: str | None
     agency_id: str
@@ -45,6 +54,9 @@ class TrackingEventData:
     zone_kind: str | None = None
     battery: float | None = None
     distance_m: float | None = None
+    # False when the position behind the event came from a source in UNAUTHENTICATED_SOURCES.
+    source_authenticated: bool = True
+    device_name: str | None = None  # what everyone else sees of the device
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -61,6 +73,7 @@ class TrackingEventData:
             "kind": self.kind,
             "device_id": self.device_id,
             "device_identifier": self.device_identifier,
+            "device_name": self.device_name,
             "owner_kind": self.owner_kind,
             "owner_id": self.owner_id,
             "agency_id": self.agency_id,
@@ -69,6 +82,7 @@ class TrackingEventData:
             "lat": self.lat,
             "lon": self.lon,
             "at": self.at,
+            "source_authenticated": self.source_authenticated,
         }
         for key in ("zone_id", "zone_name", "zone_kind", "battery", "distance_m"):
             value = getattr(self, key)

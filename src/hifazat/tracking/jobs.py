@@ -18,6 +18,7 @@ from hifazat.core.errors import log_failure
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.outbox import emit
 from hifazat.tracking.cache import get_cache
+from hifazat.tracking.events import device_label
 from hifazat.tracking.hooks import TrackingEventData, run_hooks
 from hifazat.tracking.ingest import iso_ms
 from hifazat.tracking.models import Device, DeviceLast, Position
@@ -62,6 +63,7 @@ def mark_stale(session: Session, now: datetime | None = None) -> list[TrackingEv
                 kind="device_stale",
                 device_id=dev.id,
                 device_identifier=dev.identifier,
+                device_name=device_label(dev.name, dev.identifier),
                 owner_kind=dev.owner_kind,
                 owner_id=dev.owner_id,
                 agency_id=dev.agency_id,

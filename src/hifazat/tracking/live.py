@@ -14,7 +14,7 @@ import threading
 import time
 from typing import Any
 
-from hifazat.auth.policy import Principal
+from hifazat.auth.policy import Principal, redacted_outside_tree
 from hifazat.config import get_settings
 from hifazat.core.db import new_id
 from hifazat.platform import stream
@@ -81,9 +81,13 @@ async def flusher(stop: asyncio.Event) -> None:
 
 
 def coarsen(data: dict[str, Any], principal: Principal) -> dict[str, Any]:
-    """Positions reach coarse-position roles rounded on the stream as in every read."""
+    """Positions reach coarse-position roles rounded on the stream as in every read; the device identifier
+    (a credential) reaches only the owner's agency tree, everyone else has the device's name."""
     from hifazat.tracking.service import coarse_for  # service imports this module (the live publisher)
 
+    hidden = redacted_outside_tree(principal, "device", data.get("agency_id"))
+    if "identifier" in hidden and "device_identifier" in data:
+        data["device_identifier"] = None
     dec = coarse_for(principal)
     if dec is not None:
         for key in ("lat", "lon"):

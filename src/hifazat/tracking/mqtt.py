@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from prometheus_client import Counter
 from starlette.concurrency import run_in_threadpool
 
 from hifazat.config import get_settings
@@ -22,6 +23,7 @@ from hifazat.tracking.protocols import Rejected, owntracks
 from hifazat.tracking.writer import writer
 
 log = logging.getLogger("hifazat.tracking.mqtt")
+MESSAGES = Counter("hifazat_mqtt_messages_total", "OwnTracks MQTT messages by outcome", ["outcome"])
 
 
 def identity(topic: str) -> tuple[str, str] | None:
@@ -35,16 +37,33 @@ def identity(topic: str) -> tuple[str, str] | None:
 
 
 async def handle(topic: str, payload: bytes) -> str:
-    """Store one MQTT message; returns what happened (for logs and tests)."""
+    """Store one MQTT message; returns what happened (for logs and tests). Never raises: a message that
+    cannot be stored is dropped, logged and counted, and the subscription goes on."""
+    try:
+        outcome = await _handle(topic, payload)
+    except Exception:
+        log.exception("mqtt message could not be stored", extra={"topic": topic[:200]})
+        outcome = "failed"
+    MESSAGES.labels(outcome.split(":")[0]).inc()
+    return outcome
+
+
+async def _handle(topic: str, payload: bytes) -> str:
     ids = identity(topic)
     if ids is None:
         return "ignored: topic"
     user, device_name = ids
+    key = f"mqtt:{user[:100]}"  # the broker authenticated this username: no client address reaches us
+    if accept.blocked(key):
+        return "ignored: limited"
     try:
         msg = owntracks.parse(payload)
         dev = accept.lookup(user) or await run_in_threadpool(accept.lookup_fresh, user)
         if dev is None or not dev.active:
-            raise Rejected(404, "unknown or inactive device", "topic")
+            # Nothing is answered over MQTT; counted so a username the broker lets in but no device has
+            # cannot make every message a database read.
+            accept.unknown_identifier("mqtt", key, user)
+            return "ignored: unknown device"
         decoded = owntracks.decode(msg, dev.identifier, device_name)
         if decoded is None:
             return "ignored: type"
@@ -53,10 +72,12 @@ async def handle(topic: str, payload: bytes) -> str:
             return "sign of life"
         last = await run_in_threadpool(accept.last_known, dev.id) if accept.needs_last(decoded) else None
         fix = accept.to_fix(decoded, dev, "mqtt", last)
-        await asyncio.wrap_future(writer.submit(fix))
+        if not await asyncio.wrap_future(writer.submit(fix)):
+            accept.unknown_identifier("mqtt", key, user)  # suspended since the cache looked
+            return "ignored: unknown device"
         return "stored"
     except Rejected as exc:
-        accept.reject("mqtt", topic, exc, user)
+        accept.reject("mqtt", key, exc, user)
         return f"rejected: {exc.reason}"
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hifazat.auth.policy import Principal
+from hifazat.auth.policy import Principal, redacted_outside_tree
 from hifazat.core.errors import not_found
 from hifazat.tracking.devices import (
     DEVICE_SECRET_COLUMNS,
@@ -73,8 +73,10 @@ def positions(
     ]
 
 
-def track_geojson(device: Device, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """A FeatureCollection: the track as one LineString (times in `coordTimes`) plus one Point per fix."""
+def track_geojson(device: Device, items: list[dict[str, Any]], principal: Principal) -> dict[str, Any]:
+    """A FeatureCollection: the track as one LineString (times in `coordTimes`) plus one Point per fix.
+    The identifier is a credential: outside the owner's tree the line carries the device's name instead."""
+    hidden = "identifier" in redacted_outside_tree(principal, "device", device.agency_id)
 
     def stamp(t: datetime) -> str:
         return t.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -88,7 +90,8 @@ def track_geojson(device: Device, items: list[dict[str, Any]]) -> dict[str, Any]
                 "geometry": {"type": "LineString", "coordinates": coords},
                 "properties": {
                     "device_id": device.id,
-                    "identifier": device.identifier,
+                    "identifier": None if hidden else device.identifier,
+                    "name": device.name,
                     "coordTimes": [stamp(p["at"]) for p in items],
                 },
             }

@@ -15,6 +15,7 @@ from hifazat.config import Settings, get_settings
 from hifazat.core.db import utcnow
 from hifazat.tracking.cache import TrackingState
 from hifazat.tracking.escort_events import escort_events
+from hifazat.tracking.events import UNAUTHENTICATED_SOURCES, device_label
 from hifazat.tracking.fixes import Fixes, Stored, iso_ms, none_if_nan
 from hifazat.tracking.hooks import TrackingEventData
 from hifazat.tracking.last_rows import LastRow, lock_last_rows, stored_pairs
@@ -131,6 +132,7 @@ def _walk_positions(walked: Walked, late: np.ndarray, state: TrackingState, sett
     events = walked.events
     by_id = state.by_id
     alarms = fx.alarms
+    sources = fx.sources
     dc_l = dc.tolist()
     late_l = late.tolist()
     t_l = fx.t_ms.tolist()
@@ -151,8 +153,10 @@ def _walk_positions(walked: Walked, late: np.ndarray, state: TrackingState, sett
             prev = {k for k in (row.inside or []) if k in shapes}
             prev_batt = row.battery
         alarm = alarms[i]
+        authed = sources[i] not in UNAUTHENTICATED_SOURCES
         if alarm is not None and alarm.lower() == "sos":
-            events.append(event("sos", dev, lat_l[i], lon_l[i], t_l[i], battery=none_if_nan(batt_l[i])))
+            sos = event("sos", dev, lat_l[i], lon_l[i], t_l[i], battery=none_if_nan(batt_l[i]), authed=authed)
+            events.append(sos)
         if late_l[i]:
             continue
         final_row[c] = i
@@ -160,12 +164,13 @@ def _walk_positions(walked: Walked, late: np.ndarray, state: TrackingState, sett
         if cur or prev:
             curs = set(cur)
             if curs != prev:
-                zone_changes(events, dev, lat_l[i], lon_l[i], t_l[i], curs, prev, shapes)
+                zone_changes(events, dev, lat_l[i], lon_l[i], t_l[i], curs, prev, shapes, authed)
                 prev = curs
         b = batt_l[i]
         if b == b:  # not NaN
             if b < threshold and (prev_batt is None or prev_batt >= threshold):
-                events.append(event("low_battery", dev, lat_l[i], lon_l[i], t_l[i], battery=b))
+                low = event("low_battery", dev, lat_l[i], lon_l[i], t_l[i], battery=b, authed=authed)
+                events.append(low)
             prev_batt = b
         last[dev.id].inside = sorted(prev)
         last[dev.id].battery = prev_batt
@@ -209,7 +214,7 @@ def _latest(walked: Walked, state: TrackingState) -> None:
         latest[dev.id] = {
             "device_id": dev.id,
             "device_identifier": dev.identifier,
-            "name": dev.name,
+            "name": device_label(dev.name, dev.identifier),
             "kind": dev.kind,
             "owner_kind": dev.owner_kind,
             "owner_id": dev.owner_id,

@@ -25,20 +25,19 @@ MAX_GROUP = 2000
 @dataclass
 class _Item:
     fix: Fix
-    future: Future[bool]
+    future: Future[bool]  # True: stored; False: its device is no longer active, dropped
 
 
-def ingest_now(fixes: list[Fix]) -> Stored:
-    """Store fixes of known devices in one transaction (rejects fixes of devices no longer active)."""
+def ingest_now(fixes: list[Fix]) -> tuple[Stored, set[str]]:
+    """Store fixes of known devices in one transaction; fixes of devices no longer active (suspended or
+    deleted since the caller looked) are dropped, and their device ids returned."""
     with unit_of_work("bulk") as session:
         state = get_cache().fresh(session)
-        for f in fixes:
-            dev = state.by_id.get(f.device_id)
-            if dev is None or not dev.active:
-                raise Rejected(400, "unknown or inactive device", "id")
-        result = store(session, Fixes.of(fixes), state)
+        gone = {f.device_id for f in fixes if not ((d := state.by_id.get(f.device_id)) and d.active)}
+        keep = [f for f in fixes if f.device_id not in gone] if gone else fixes
+        result = store(session, Fixes.of(keep), state)
     publisher.offer(result.latest)
-    return result
+    return result, gone
 
 
 class GroupWriter:
@@ -70,7 +69,7 @@ class GroupWriter:
 
     def _commit(self, items: list[_Item]) -> None:
         try:
-            ingest_now([i.fix for i in items])
+            _, gone = ingest_now([i.fix for i in items])
         except Exception as exc:
             if len(items) > 1:  # isolate the bad one; the others still commit
                 for item in items:
@@ -82,7 +81,7 @@ class GroupWriter:
             return
         self.commits += 1
         for item in items:
-            item.future.set_result(True)
+            item.future.set_result(item.fix.device_id not in gone)
 
 
 writer = GroupWriter()

@@ -6,16 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from hifazat.core.db import new_id
+from hifazat.tracking.events import device_label
 from hifazat.tracking.fixes import iso_ms
 from hifazat.tracking.hooks import TrackingEventData
 
 
-def event(kind: str, dev: Any, lat: float, lon: float, t_ms: int, **extra: Any) -> TrackingEventData:
+def event(
+    kind: str, dev: Any, lat: float, lon: float, t_ms: int, authed: bool = True, **extra: Any
+) -> TrackingEventData:
+    """`authed`: whether the position behind the event came from a source that proved who it is."""
     return TrackingEventData(
         id=new_id(),
         kind=kind,
         device_id=dev.id,
         device_identifier=dev.identifier,
+        device_name=device_label(dev.name, dev.identifier),
         owner_kind=dev.owner_kind,
         owner_id=dev.owner_id,
         agency_id=dev.agency_id,
@@ -24,6 +29,7 @@ def event(kind: str, dev: Any, lat: float, lon: float, t_ms: int, **extra: Any) 
         lat=float(lat),
         lon=float(lon),
         at=iso_ms(t_ms),
+        source_authenticated=authed,
         **extra,
     )
 
@@ -37,15 +43,16 @@ def zone_changes(
     now_inside: set[str],
     before: set[str],
     shapes: dict[str, Any],
+    authed: bool = True,
 ) -> None:
     """zone_enter (and red_zone_entry) for each zone entered, zone_exit for each left, in key order."""
     for k in sorted(now_inside - before):
         sh = shapes[k]
         z = {"zone_id": sh.id, "zone_name": sh.name, "zone_kind": sh.kind}
-        events.append(event("zone_enter", dev, lat, lon, t_ms, **z))
+        events.append(event("zone_enter", dev, lat, lon, t_ms, authed, **z))
         if sh.kind == "red_zone":
-            events.append(event("red_zone_entry", dev, lat, lon, t_ms, **z))
+            events.append(event("red_zone_entry", dev, lat, lon, t_ms, authed, **z))
     for k in sorted(before - now_inside):
         sh = shapes[k]
         z = {"zone_id": sh.id, "zone_name": sh.name, "zone_kind": sh.kind}
-        events.append(event("zone_exit", dev, lat, lon, t_ms, **z))
+        events.append(event("zone_exit", dev, lat, lon, t_ms, authed, **z))

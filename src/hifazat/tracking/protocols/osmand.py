@@ -17,11 +17,13 @@ from urllib.parse import parse_qsl
 import orjson
 
 from hifazat.tracking.protocols import Decoded, Rejected
+from hifazat.tracking.protocols.times import NOT_A_TIME_STATUS, check_ms
 
 KNOTS_TO_KMH = 1.852
 MPS_TO_KMH = 3.6
 INT_MAX = 2**31 - 1
 _DIGITS = re.compile(r"^-?\d{1,19}$")
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 MAX_BODY = 64 * 1024
 
 
@@ -37,14 +39,19 @@ def _num(value: str, name: str) -> float:
 
 def parse_time(value: str, name: str = "timestamp") -> int:
     """Epoch seconds or milliseconds (as Traccar: below 2^31 means seconds), ISO 8601, or
-    'yyyy-MM-dd HH:mm:ss' (UTC). Returns epoch milliseconds."""
+    'yyyy-MM-dd HH:mm:ss' (UTC). Returns epoch milliseconds; whether it is a possible fix time is
+    `times.check_ms`'s to say. A number no date can be is Rejected(422), an unreadable form 400."""
     value = value.strip()
-    if _DIGITS.match(value):
-        t = int(value)
-        ms = t * 1000 if t < INT_MAX else t
-        if not -(10**15) < ms < 10**15:
-            raise Rejected(400, f"{name} is out of range", name)
-        return ms
+    if _NUMBER.match(value):
+        # A number in any notation; as Traccar, below 2^31 it counts seconds. Past 10^15 ms (the year
+        # 33658) no date is meant, and int64 columns end not much further.
+        t = float(value) if len(value) <= 40 else math.inf
+        if not math.isfinite(t) or not -(10**15) < t < 10**15:
+            raise Rejected(NOT_A_TIME_STATUS, f"{name} is not a time", name)
+        if _DIGITS.match(value):
+            whole = int(value)  # exact: a float would round milliseconds
+            return whole * 1000 if whole < INT_MAX else whole
+        return round(t * 1000) if abs(t) < INT_MAX else round(t)
     try:
         if "T" in value:
             dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -59,7 +66,7 @@ def parse_time(value: str, name: str = "timestamp") -> int:
     try:
         return round(dt.timestamp() * 1000)
     except (OverflowError, OSError, ValueError):
-        raise Rejected(400, f"{name} is out of range", name) from None
+        raise Rejected(NOT_A_TIME_STATUS, f"{name} is out of range", name) from None
 
 
 def _typed(value: str) -> Any:
@@ -96,7 +103,7 @@ _PARAMS: dict[str, _Setter] = {
     "id": lambda o, a, k, v: setattr(o, "identifier", v.strip()),
     "deviceid": lambda o, a, k, v: setattr(o, "identifier", v.strip()),
     "valid": lambda o, a, k, v: a.__setitem__("valid", _flag(v)),
-    "timestamp": lambda o, a, k, v: setattr(o, "t_ms", parse_time(v)),
+    "timestamp": lambda o, a, k, v: setattr(o, "t_ms", check_ms(parse_time(v), "timestamp")),
     "lat": lambda o, a, k, v: setattr(o, "lat", _num(v, "lat")),
     "lon": lambda o, a, k, v: setattr(o, "lon", _num(v, "lon")),
     "location": lambda o, a, k, v: _location(o, v),
@@ -200,7 +207,7 @@ def decode_json(body: bytes) -> Decoded:
     if ts is not None:
         if isinstance(ts, bool) or not isinstance(ts, str | int):
             raise Rejected(400, "location.timestamp must be a string or an integer", "location.timestamp")
-        out.t_ms = parse_time(str(ts), "location.timestamp")
+        out.t_ms = check_ms(parse_time(str(ts), "location.timestamp"), "location.timestamp")
     attrs: dict[str, Any] = {}
     coords = _object(loc.get("coords"), "location.coords")
     if coords is not None:

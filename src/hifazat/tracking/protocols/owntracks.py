@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from hifazat.tracking.protocols import Decoded, Rejected
+from hifazat.tracking.protocols.times import NOT_A_TIME_STATUS, check_ms
 
 MAX_BODY = 64 * 1024
 STORED_TYPES = ("location", "transition")
@@ -52,7 +53,8 @@ def decode(obj: dict[str, Any], identifier: str, owntracks_device: str | None = 
     if tst is None:
         raise Rejected(400, "tst (epoch seconds) is required in a location", "tst")
     if abs(tst) > 10**11:
-        raise Rejected(400, "tst is out of range", "tst")
+        raise Rejected(NOT_A_TIME_STATUS, "tst is out of range", "tst")
+    t_ms = check_ms(round(tst * 1000), "tst")
     attrs: dict[str, Any] = {"_type": kind}
     for key in _KEEP:
         v = obj.get(key)
@@ -68,7 +70,7 @@ def decode(obj: dict[str, Any], identifier: str, owntracks_device: str | None = 
     alarm = obj.get("alarm")
     return Decoded(
         identifier=identifier,
-        t_ms=round(tst * 1000),
+        t_ms=t_ms,
         lat=lat,
         lon=lon,
         altitude=_num(obj, "alt"),

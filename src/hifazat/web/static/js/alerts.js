@@ -47,6 +47,11 @@ if (inbox) {
       link.href = `/alerts/${a.id}`;
       link.textContent = a.title || a.id;
       row.cells[3].appendChild(link);
+      if (a.source_authenticated === false) {
+        const note = badge('b-maintenance', 'unauthenticated device report');
+        note.dataset.testid = 'unauthenticated';
+        row.cells[3].append(' ', note);
+      }
       row.classList.add('fresh');
       body.prepend(row);
     }

@@ -65,7 +65,7 @@ source.addEventListener('tracking', (e) => {
   const ev = JSON.parse(e.data);
   const list = document.getElementById('live-list');
   const li = document.createElement('li');
-  li.textContent = `${(ev.kind || '').replace('_', ' ')}: ${ev.device_identifier || ev.device_id}` +
+  li.textContent = `${(ev.kind || '').replace('_', ' ')}: ${ev.device_name || ev.device_identifier || ev.device_id}` +
     (ev.zone_name ? ` (${ev.zone_name})` : '');
   list.prepend(li);
   while (list.children.length > 20) list.lastChild.remove();
