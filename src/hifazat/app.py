@@ -15,7 +15,7 @@ import xstatic.pkg.leaflet as xleaflet
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hifazat import __version__
+from hifazat import __version__, geodata
 from hifazat.config import Settings, get_settings
 from hifazat.core import errors
 from hifazat.core.inputs import reject_nul
@@ -141,7 +141,8 @@ def create_app(
 
 
 def _mount_web(app: FastAPI) -> None:
-
+    # The boundary and base-map data live in hifazat.geodata (core reads them too); the maps fetch them here.
+    app.mount("/static/geo", StaticFiles(directory=geodata.DIR), name="geo")
     app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
     static = WEB / "static"
     if static.is_dir():
