@@ -26,6 +26,7 @@ from hifazat.platform.composition import Domain, Starter, Where, install
 from hifazat.platform.db import local_writes, unit_of_work
 from hifazat.platform.logs import configure
 from hifazat.platform.outbox import mark_in_chunks, relay_once
+from hifazat.web import api_docs
 from hifazat.web.templating import add_template_dir, env
 
 log = logging.getLogger("hifazat.app")
@@ -111,6 +112,8 @@ def create_app(
         title="Hifazat",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from web/api_docs.py, served without a CDN
+        redoc_url=None,
         description="Joint security coordination for protected persons and strategic project sites.",
     )
     app.state.settings = settings
@@ -125,6 +128,7 @@ def create_app(
     for d in chosen:
         for router in d.routers:
             app.include_router(router)
+    app.include_router(api_docs.router)
     for d in chosen:
         for router in d.pages:
             app.include_router(router)
@@ -143,6 +147,7 @@ def create_app(
 def _mount_web(app: FastAPI) -> None:
     # The boundary and base-map data live in hifazat.geodata (core reads them too); the maps fetch them here.
     app.mount("/static/geo", StaticFiles(directory=geodata.DIR), name="geo")
+    app.mount(api_docs.ASSETS_URL, StaticFiles(directory=api_docs.ASSETS_DIR), name="api-docs")
     app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
     static = WEB / "static"
     if static.is_dir():
