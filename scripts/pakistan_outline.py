@@ -1,4 +1,4 @@
-"""Build src/hifazat/web/static/geo/pakistan.geojson: a simplified outline of Pakistan and its
+"""Build src/hifazat/geodata/data/pakistan.geojson: a simplified outline of Pakistan and its
 provinces/territories, shipped so the map shows where things are even when no tile server answers.
 
 Hand-drawn from general geographic knowledge (coasts, rivers and ranges named below), simplified to a few
@@ -278,7 +278,7 @@ AREAS: dict[str, tuple[str, Line]] = {
     ),
 }
 
-OUT = Path(__file__).resolve().parent.parent / "src/hifazat/web/static/geo/pakistan.geojson"
+OUT = Path(__file__).resolve().parent.parent / "src/hifazat/geodata/data/pakistan.geojson"
 
 
 def _feature(code: str, name: str, level: str, poly: Polygon) -> dict[str, object]:

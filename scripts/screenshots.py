@@ -37,8 +37,8 @@ def _prepare(data_dir: Path) -> str:
     from hifazat import bootstrap
     from hifazat.cli import DEMO_PASSWORD
     from hifazat.config import get_settings, reset_settings
-    from hifazat.platform.db import unit_of_work
     from hifazat.demo.scenario import load
+    from hifazat.platform.db import unit_of_work
 
     reset_settings()
     bootstrap.init(get_settings(), ADMIN_PASSWORD)

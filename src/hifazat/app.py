@@ -15,7 +15,7 @@ import xstatic.pkg.leaflet as xleaflet
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from hifazat import __version__
+from hifazat import __version__, geodata
 from hifazat.config import Settings, get_settings
 from hifazat.core import errors
 from hifazat.core.inputs import reject_nul
@@ -27,6 +27,7 @@ from hifazat.platform.db import local_writes, unit_of_work
 from hifazat.platform.forwarded import ForwardedClient
 from hifazat.platform.logs import configure
 from hifazat.platform.outbox import mark_in_chunks, relay_once
+from hifazat.web import api_docs
 from hifazat.web.templating import add_template_dir, env
 
 log = logging.getLogger("hifazat.app")
@@ -112,6 +113,8 @@ def create_app(
         title="Hifazat",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc come from web/api_docs.py, served without a CDN
+        redoc_url=None,
         description="Joint security coordination for protected persons and strategic project sites.",
     )
     app.state.settings = settings
@@ -126,6 +129,7 @@ def create_app(
     for d in chosen:
         for router in d.routers:
             app.include_router(router)
+    app.include_router(api_docs.router)
     for d in chosen:
         for router in d.pages:
             app.include_router(router)
@@ -144,7 +148,9 @@ def create_app(
 
 
 def _mount_web(app: FastAPI) -> None:
-
+    # The boundary and base-map data live in hifazat.geodata (core reads them too); the maps fetch them here.
+    app.mount("/static/geo", StaticFiles(directory=geodata.DIR), name="geo")
+    app.mount(api_docs.ASSETS_URL, StaticFiles(directory=api_docs.ASSETS_DIR), name="api-docs")
     app.mount("/static/leaflet", StaticFiles(directory=xleaflet.BASE_DIR), name="leaflet")
     static = WEB / "static"
     if static.is_dir():

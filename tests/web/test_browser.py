@@ -241,3 +241,47 @@ def test_an_osmand_sos_arrives_in_the_inbox_marked_unauthenticated(tab: Tab, api
     badge.wait_for()
     assert badge.inner_text() == "unauthenticated device report"
     assert device["identifier"] not in tab.page.locator("#alert-inbox").inner_text()
+
+
+def test_api_docs_render_offline(tab: Tab) -> None:
+    page = tab.page
+    page.goto(tab.base + "/docs")
+    page.wait_for_selector(".swagger-ui .info .title:has-text('Hifazat')")
+    page.wait_for_selector(".opblock-tag:has-text('alerts')")
+    page.goto(tab.base + "/redoc")
+    page.wait_for_selector("redoc h1:has-text('Hifazat')", timeout=TIMEOUT_MS * 2)
+    # ReDoc's bundle links its "powered by" logo from its CDN; the CSP blocks it (nothing leaves the
+    # server), which is the one refusal expected here.
+    tab.csp_violations[:] = [v for v in tab.csp_violations if "cdn.redoc.ly/redoc/logo-mini.svg" not in v]
+
+
+def test_live_map_shows_base_map_sites_and_zones_offline(tab: Tab, api: httpx.Client) -> None:
+    _create(
+        api,
+        "sites",
+        name="Dasu camp",
+        kind="residence",
+        province="PK-KP",
+        geometry={"type": "Point", "coordinates": [73.29, 35.29]},
+        radius_m=300,
+    )
+    _create(
+        api,
+        "zones",
+        name="KKH corridor",
+        kind="corridor",
+        province="PK-KP",
+        geometry={"type": "LineString", "coordinates": [[72.88, 34.93], [73.29, 35.29]]},
+        width_m=500,
+    )
+    tab.login("/live")
+    page = tab.page
+    page.wait_for_selector("#map[data-sites]")
+    assert int(page.get_attribute("#map", "data-sites") or 0) >= 1
+    assert int(page.get_attribute("#map", "data-zones") or 0) >= 1
+    control = page.text_content(".leaflet-control-layers") or ""
+    for name in ("Provinces", "Districts", "Roads", "Cities", "Sites", "Zones", "Corridors"):
+        assert name in control, name
+    assert page.locator(".city-label", has_text="Karachi").count() == 1
+    # The site's circle and dot, the corridor, the districts and roads: all drawn without a tile.
+    assert page.locator(".leaflet-overlay-pane svg path").count() > 170

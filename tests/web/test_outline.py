@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
-import hifazat.web
+from hifazat import geodata
 
-OUTLINE = Path(hifazat.web.__file__).parent / "static/geo/pakistan.geojson"
+OUTLINE = geodata.DIR / geodata.OUTLINE
 PROVINCES = {"PK-SD", "PK-BA", "PK-KP", "PK-PB", "PK-IS", "PK-GB", "PK-JK"}
 CITIES = [  # (name, lat, lon, code)
     ("Karachi", 24.86, 67.01, "PK-SD"),

@@ -53,6 +53,12 @@ def raise_alert(
 ) -> Alert:
     """The one way an alert comes into being: row, timeline, audit, escalation start, outbox event."""
 
+    if lat is not None and lon is not None and district is None:
+        # A position fills in what the caller left out (a tracking event's device, an SMS sender may have
+        # no district); it never overrides a province the source gave.
+        place = place_of(lat, lon)
+        if place is not None and province in (None, place[0]):
+            province, district = place
     now = utcnow()
     policy_id = escalation.policy_id_for(session, agency_id=agency_id, site_id=site_id, severity=severity)
     alert = Alert(
@@ -185,23 +191,23 @@ def _visible(session: Session, model: Any, kind: str, row_id: str, principal: Pr
     return found
 
 
-def _typed_or_derived(data: AlertIn) -> str | None:
-    """With coordinates inside Pakistan the province comes from them; a typed one that disagrees is
-    refused."""
+def _typed_or_derived(data: AlertIn) -> _Place:
+    """With coordinates inside Pakistan the province and district come from them; a typed province that
+    disagrees is refused."""
     if data.lat is None or data.lon is None:
-        return data.province
+        return _Place(data.province)
     place = place_of(data.lat, data.lon)
     if place is None:
-        return data.province
+        return _Place(data.province)
     if data.province is not None and data.province != place[0]:
         raise invalid("province", f"the position lies in {place[0]}, not {data.province}")
-    return place[0]
+    return _Place(*place)
 
 
 def _subject_of(session: Session, data: AlertIn, principal: Principal) -> _Subject:
     """The province comes from the caller, else the site, the person, the device; the district from the
     first of those lying in that province (as the policy reads them: a district inside its province)."""
-    about = _Subject(_Place(_typed_or_derived(data)))
+    about = _Subject(_typed_or_derived(data))
     if data.site_id:
         about.site = _visible(session, Site, "sites", data.site_id, principal, "site_id")
         about.place.take(about.site.province, about.site.district)

@@ -22,6 +22,7 @@ from hifazat.tracking.events import device_label
 from hifazat.tracking.hooks import TrackingEventData, run_hooks
 from hifazat.tracking.ingest import iso_ms
 from hifazat.tracking.models import Device, DeviceLast, Position
+from hifazat.tracking.zone_events import position_place
 
 log = logging.getLogger("hifazat.tracking.jobs")
 STALE_EVERY_S = 30.0
@@ -73,7 +74,10 @@ def mark_stale(session: Session, now: datetime | None = None) -> list[TrackingEv
                 lon=float(row[1]),
                 at=iso_ms(at_ms),
                 battery=row[3],
-                extra={"silent_s": int((now - row[2]).total_seconds())},
+                extra={
+                    "silent_s": int((now - row[2]).total_seconds()),
+                    **position_place(row[0], row[1]),
+                },
             )
         )
     for ev in events:

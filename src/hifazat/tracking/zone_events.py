@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from hifazat.core.db import new_id
+from hifazat.core.places import place_of
 from hifazat.tracking.events import device_label
 from hifazat.tracking.fixes import iso_ms
 from hifazat.tracking.hooks import TrackingEventData
@@ -14,7 +15,9 @@ from hifazat.tracking.hooks import TrackingEventData
 def event(
     kind: str, dev: Any, lat: float, lon: float, t_ms: int, authed: bool = True, **extra: Any
 ) -> TrackingEventData:
-    """`authed`: whether the position behind the event came from a source that proved who it is."""
+    """One event at a position: scoped by its device, saying where the position lies (`position_place`).
+    `authed`: whether the position behind the event came from a source that proved who it is."""
+    extra["extra"] = {**extra.get("extra", {}), **position_place(lat, lon)}
     return TrackingEventData(
         id=new_id(),
         kind=kind,
@@ -32,6 +35,16 @@ def event(
         source_authenticated=authed,
         **extra,
     )
+
+
+def position_place(lat: float, lon: float) -> dict[str, str | None]:
+    """The province and district the position lies in (None outside Pakistan), beside the device's own
+    scope (`province`, `district`), which stays what the policy reads."""
+    place = place_of(float(lat), float(lon))
+    return {
+        "position_province": place[0] if place else None,
+        "position_district": place[1] if place else None,
+    }
 
 
 def zone_changes(

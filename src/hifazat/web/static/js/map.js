@@ -82,11 +82,23 @@ export function addLayer(name, layer, options) {
   return current.addLayer(name, layer, options);
 }
 
-/** The shipped outline of Pakistan and its provinces: drawn whether or not tiles load. */
+const GEO = '/static/geo/';
+const MAJOR_CITY = 1_000_000; // labelled at every zoom; smaller towns show their name on hover
+const ROAD_COLOURS = { motorway: '#2f7d32', highway: '#b85c00' };
+
+async function geo(name) {
+  const response = await fetch(GEO + name, { credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`${name}: ${response.status}`);
+  return response.json();
+}
+
+/** The shipped base map, drawn whether or not tiles load (the offline default): the outline of Pakistan
+ * and its provinces, the districts, the main road corridors and the cities. Resolves to the outline layer. */
 export async function loadOutline(handle, { labels = true } = {}) {
-  const response = await fetch(OUTLINE_URL, { credentials: 'same-origin' });
-  const data = await response.json();
-  const layer = L.geoJSON(data, {
+  const [outline, districts, roads, cities] = await Promise.all(
+    ['pakistan.geojson', 'districts.geojson', 'roads.geojson', 'cities.geojson'].map(geo),
+  );
+  const layer = L.geoJSON(outline, {
     interactive: labels,
     style: (f) => (f.properties.level === 'country'
       ? { color: '#14324f', weight: 2.5, fill: false }
@@ -99,6 +111,39 @@ export async function loadOutline(handle, { labels = true } = {}) {
     },
   });
   handle.addLayer('Provinces', layer);
+  const districtLayer = L.geoJSON(districts, {
+    interactive: false,
+    style: () => ({ color: '#8a9bb0', weight: 0.6, fill: false }),
+  });
+  handle.addLayer('Districts', districtLayer);
+  const roadLayer = L.geoJSON(roads, {
+    interactive: labels,
+    style: (f) => ({
+      color: ROAD_COLOURS[f.properties.kind] || '#777',
+      weight: f.properties.kind === 'motorway' ? 2.5 : 2,
+      dashArray: f.properties.status === 'open' ? null : '6 4',
+    }),
+    onEachFeature: (f, l) => {
+      if (labels) l.bindTooltip(textElement(`${f.properties.ref} ${f.properties.name} (${f.properties.status})`), { sticky: true });
+    },
+  });
+  handle.addLayer('Roads', roadLayer);
+  const cityLayer = L.geoJSON(cities, {
+    interactive: labels,
+    pointToLayer: (f, latlng) => L.circleMarker(latlng, {
+      radius: f.properties.population >= MAJOR_CITY ? 3.5 : 2,
+      color: '#33404d', weight: 1, fillColor: '#fff', fillOpacity: 1,
+    }),
+    onEachFeature: (f, l) => {
+      if (!labels) return;
+      const major = f.properties.population >= MAJOR_CITY;
+      l.bindTooltip(textElement(f.properties.name), {
+        permanent: major, direction: 'right', offset: [4, 0], className: major ? 'city-label' : '',
+      });
+    },
+  });
+  handle.addLayer('Cities', cityLayer);
+  districtLayer.bringToBack();
   layer.bringToBack();
   return layer;
 }
@@ -158,4 +203,44 @@ export function showGeometry(handle, geometry, radius, kind) {
   handle.addLayer('Site', layer);
   handle.map.fitBounds(layer.getBounds(), { maxZoom: 15, padding: [70, 70] });
   return layer;
+}
+
+export const ZONE_COLOURS = { red_zone: '#c62828', restricted: '#d9822b', safe_zone: '#2f7d32', corridor: '#1f6feb' };
+
+/** One zone (a polygon, a circle, or a corridor: a line drawn its width wide) as a Leaflet layer. */
+export function zoneLayer(zone) {
+  const colour = ZONE_COLOURS[zone.kind] || '#555';
+  const style = { color: colour, weight: 2, dashArray: '5 4', fillColor: colour, fillOpacity: 0.12 };
+  const g = zone.geometry;
+  let shape = null;
+  if (g && g.type === 'Point' && zone.radius_m) {
+    shape = L.circle([g.coordinates[1], g.coordinates[0]], { ...style, radius: zone.radius_m });
+  } else if (g && g.type === 'Polygon') {
+    shape = L.geoJSON(g, { style: () => style });
+  } else if (g && g.type === 'LineString') {
+    shape = L.polyline(g.coordinates.map(([x, y]) => [y, x]), { color: colour, weight: 4, opacity: 0.7 });
+  } else if (zone.center_lat != null && zone.center_lon != null) {
+    shape = L.circleMarker([zone.center_lat, zone.center_lon], { ...style, radius: 6 }); // summary view
+  }
+  if (!shape) return null;
+  const label = [zone.name, String(zone.kind || '').replace('_', ' ')].filter(Boolean).join(' · ');
+  shape.bindTooltip(textElement(label), { sticky: true });
+  shape.zone = zone;
+  return shape;
+}
+
+/** Every zone the caller may see (the API filters by visibility): corridors as "Corridors", the rest as
+ * "Zones". Resolves to the list of zones. */
+export async function loadZones(handle, url = '/api/v1/zones?limit=500') {
+  const zones = L.featureGroup();
+  const corridors = L.featureGroup();
+  const all = [];
+  for await (const zone of pages(url)) {
+    all.push(zone);
+    const layer = zoneLayer(zone);
+    if (layer) (zone.kind === 'corridor' ? corridors : zones).addLayer(layer);
+  }
+  handle.addLayer('Zones', zones);
+  handle.addLayer('Corridors', corridors);
+  return all;
 }

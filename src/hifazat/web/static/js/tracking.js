@@ -1,6 +1,6 @@
 // The live map: devices as circle markers coloured by owner kind, moved by the SSE stream
 // (GET /api/v1/stream?events=position,tracking). Reuses the dashboard's Leaflet setup from map.js.
-import { createMap, loadOutline } from './map.js';
+import { createMap, loadOutline, loadSites, loadZones } from './map.js';
 import { textElement } from './app.js';
 
 const L = window.L;
@@ -48,7 +48,16 @@ for (const p of initial) place(p);
 if (initial.length) {
   handle.map.fitBounds(L.latLngBounds(initial.map((p) => [p.lat, p.lon])).pad(0.3), { maxZoom: 14 });
 }
-loadOutline(handle).catch(() => {});
+// The base map, then what the caller may see of sites, zones and route corridors (the APIs filter by
+// visibility); the devices stay on top.
+loadOutline(handle)
+  .then(() => Promise.all([loadSites(handle), loadZones(handle)]))
+  .then(([sites, zones]) => {
+    el.dataset.sites = String(sites.length);
+    el.dataset.zones = String(zones.length);
+    layer.eachLayer((m) => m.bringToFront());
+  })
+  .catch(() => {});
 
 let updates = 0;
 const source = new EventSource('/api/v1/stream?events=position,tracking');
