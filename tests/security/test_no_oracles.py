@@ -187,3 +187,50 @@ def test_full_view_callers_still_find_by_every_field(
             if target is not None:
                 hits = _items(client, h, kind, **{field: truth[target["id"]][field]})
                 assert target["id"] in {i["id"] for i in hits}, (username, kind, field)
+
+
+def test_devices_and_alerts_answer_no_filter_on_what_a_grant_hides(
+    client: TestClient, demo: dict[str, dict[str, str]]
+) -> None:
+    """A summary grant of devices and alerts that also hides the severity: the guard company cannot find a
+    device by its identifier (a credential) or its owner, nor an alert by its severity; the owner can."""
+    owner, guard = demo["company.security"], demo["shield.manager"]
+    me = client.get("/api/v1/me", headers=owner).json()
+    shield = next(a for a in _items(client, owner, "agencies") if a["short_name"] == "Shield")
+    body = {
+        "name": "Port Qasim trackers",
+        "grantor_id": me["agency"]["id"],
+        "grantee_id": shield["id"],
+        "entity_kinds": ["devices", "alerts"],
+        "level": "summary",
+        "redact_fields": ["severity"],
+    }
+    assert client.post("/api/v1/sharing-agreements", headers=owner, json=body).status_code == 201, body
+    person = _items(client, owner, "persons", q="Haoran")[0]
+    device = {"identifier": "SRPIC-TRK-000417", "name": "Chen's tracker", "kind": "tracker"}
+    device |= {"owner_kind": "person", "owner_id": person["id"]}
+    r = client.post("/api/v1/devices", headers=owner, json=device)
+    assert r.status_code == 201, r.text
+    did = r.json()["id"]
+    site = _items(client, owner, "sites", q="main compound")[0]
+    r = client.post(
+        "/api/v1/alerts", headers=owner, json={"kind": "intrusion", "severity": "high", "site_id": site["id"]}
+    )
+    assert r.status_code == 201, r.text
+    aid = r.json()["id"]
+
+    def ids(h: dict[str, str], path: str, **params: Any) -> set[str]:
+        r = client.get(f"/api/v1/{path}", headers=h, params={"limit": 500, **params})
+        assert r.status_code == 200, r.text
+        return {i["id"] for i in r.json()["items"]}
+
+    assert did in ids(guard, "devices")  # seen, at summary level
+    assert aid in ids(guard, "alerts")
+    for params in ({"q": "SRPIC-TRK"}, {"q": "SRPIC-TRK-000417"}, {"owner_id": person["id"]}):
+        assert did not in ids(guard, "devices", **params), params
+        assert did in ids(owner, "devices", **params), params
+    assert did in ids(guard, "devices", kind="tracker")  # the kind is in the summary
+    assert aid not in ids(guard, "alerts", severity="high")
+    assert aid not in ids(guard, "alerts", severity="low")  # nor "not high": as if the field did not exist
+    assert aid in ids(guard, "alerts", kind="intrusion")
+    assert aid in ids(owner, "alerts", severity="high")
