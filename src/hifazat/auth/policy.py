@@ -38,8 +38,13 @@ def permissions(table: Mapping[tuple[str, str], frozenset[str]]) -> Contribution
 
 
 def permitted_roles(kind: str, action: str) -> frozenset[str]:
+    return declared_roles(kind, action) or frozenset()
+
+
+def declared_roles(kind: str, action: str) -> frozenset[str] | None:
+    """The roles a domain declared for this action, or None where none was declared."""
     table: dict[tuple[str, str], frozenset[str]] = current().derived(PERMISSIONS, dict)
-    return table.get((kind, action), frozenset())
+    return table.get((kind, action))
 
 
 AUTH_PERMISSIONS = {
