@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from tests.auth.conftest import login_as
+from tests.demo.conftest import load_demo
 
-__all__ = ["login_as"]
+__all__ = ["load_demo", "login_as"]

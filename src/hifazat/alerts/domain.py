@@ -5,7 +5,7 @@ from __future__ import annotations
 from hifazat.alerts import api, escalation, from_tracking, notifications, pages, polls, service, sms
 from hifazat.alerts.models import EscalationPolicy
 from hifazat.auth.cache import CACHE_WATCHES
-from hifazat.auth.policy import READ_ALL, STAFF, permissions
+from hifazat.auth.policy import FIELDS, READ_ALL, STAFF, permissions
 from hifazat.notify import pages as notify_pages
 from hifazat.notify.service import REF_VISIBILITY
 from hifazat.platform.composition import Domain, Job, contribute
@@ -37,6 +37,7 @@ DOMAIN = Domain(
                 ("polls", "write"): STAFF,
             }
         ),
+        contribute(FIELDS, service.FIELDS),
         contribute(STREAM_ROUTES, service.STREAM_ROUTE, polls.STREAM_ROUTE),
         contribute(TRACKING_HOOKS, from_tracking.on_tracking_events),  # inside the ingest transaction
         contribute(REF_VISIBILITY, (notifications.REF_KIND, notifications.alert_visible)),

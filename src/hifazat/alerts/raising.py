@@ -14,10 +14,11 @@ from hifazat.alerts.schemas import DEFAULT_SEVERITY, AlertIn
 from hifazat.alerts.service import _SHARES, KIND, add_event, emit_changed, share
 from hifazat.auth.access import get_visible
 from hifazat.auth.models import User
-from hifazat.auth.policy import Principal, can_write_agency, require
+from hifazat.auth.policy import Principal, can_write_agency, in_jurisdiction, require
 from hifazat.core.db import new_id, utcnow
 from hifazat.core.errors import Problem, invalid
 from hifazat.core.places import place_of
+from hifazat.core.scope import Scope
 from hifazat.platform.audit.writes import NO_EVENT, audited_create
 from hifazat.platform.fast_insert import insert_pending
 from hifazat.registry.models import Person, Site
@@ -191,34 +192,59 @@ def _visible(session: Session, model: Any, kind: str, row_id: str, principal: Pr
     return found
 
 
-def _typed_or_derived(data: AlertIn) -> _Place:
-    """With coordinates inside Pakistan the province and district come from them; a typed province that
-    disagrees is refused."""
+def _from_coordinates(data: AlertIn) -> tuple[str, str | None] | None:
+    """The province and district the alert's coordinates lie in (None without them, or outside Pakistan)."""
     if data.lat is None or data.lon is None:
-        return _Place(data.province)
-    place = place_of(data.lat, data.lon)
-    if place is None:
-        return _Place(data.province)
-    if data.province is not None and data.province != place[0]:
-        raise invalid("province", f"the position lies in {place[0]}, not {data.province}")
-    return _Place(*place)
+        return None
+    return place_of(data.lat, data.lon)
+
+
+def _may_place(data: AlertIn, principal: Principal, about: _Subject) -> bool:
+    """With nothing to place it by, a typed province routes the alert: taken inside the caller's
+    jurisdiction, or for its own people (a person, device or the caller itself owned by its tree)."""
+    if principal.system or in_jurisdiction(Scope(None, data.province, None), principal.jurisdiction):
+        return True
+    subject = about.person is not None or about.subject_user_id is not None or data.device_id is not None
+    return subject and about.owner is not None and about.owner in principal.tree
+
+
+def _place(data: AlertIn, principal: Principal, about: _Subject, found: list[tuple[Any, Any]]) -> _Place:
+    """The province comes from the coordinates, else the site (a typed one must agree), else the typed
+    one where the caller may place it, else the person or device; the district from the first of those
+    lying in that province (as the policy reads them: a district inside its province)."""
+    coords = _from_coordinates(data)
+    derived, where = (coords[0] if coords else None), "the position lies in"
+    if derived is None and about.site is not None:
+        derived, where = about.site.province, "the site lies in"
+    if derived is not None and data.province is not None and data.province != derived:
+        raise invalid("province", f"{where} {derived}, not {data.province}")
+    if derived is None and data.province is not None and not _may_place(data, principal, about):
+        raise invalid(
+            "province",
+            f"{data.province} is outside your jurisdiction and the alert is not about your own people:"
+            " give lat/lon or site_id",
+        )
+    place = _Place(*coords) if coords else _Place(derived or data.province)
+    for province, district in found:
+        place.take(province, district)
+    return place
 
 
 def _subject_of(session: Session, data: AlertIn, principal: Principal) -> _Subject:
-    """The province comes from the caller, else the site, the person, the device; the district from the
-    first of those lying in that province (as the policy reads them: a district inside its province)."""
-    about = _Subject(_typed_or_derived(data))
+    """Who or what the alert is about, and from them (and the coordinates) where it is (`_place`)."""
+    about = _Subject(_Place(None))
+    found: list[tuple[Any, Any]] = []  # (province, district) of the site, the person, the device
     if data.site_id:
         about.site = _visible(session, Site, "sites", data.site_id, principal, "site_id")
-        about.place.take(about.site.province, about.site.district)
+        found.append((about.site.province, about.site.district))
     if data.person_id:
         about.person = _visible(session, Person, "persons", data.person_id, principal, "person_id")
         about.owner = about.person.agency_id
-        about.place.take(about.person.province, about.person.district)
+        found.append((about.person.province, about.person.district))
     elif data.device_id:
         dev = _device(session, data.device_id, principal)
         about.owner = dev["agency_id"]
-        about.place.take(dev.get("province"), dev.get("district"))
+        found.append((dev.get("province"), dev.get("district")))
         if dev.get("owner_kind") == "person" and dev.get("owner_id"):
             about.person = session.get(Person, dev["owner_id"])
         elif dev.get("owner_kind") == "user":
@@ -226,6 +252,7 @@ def _subject_of(session: Session, data: AlertIn, principal: Principal) -> _Subje
     elif data.for_self:
         about.subject_user_id = principal.user_id
         about.owner = principal.agency_id
+    about.place = _place(data, principal, about, found)
     return about
 
 

@@ -18,7 +18,16 @@ from hifazat.alerts import lifecycle
 from hifazat.alerts.events import ALERT_SUBJECT, ALERT_SUMMARY, AlertChanged
 from hifazat.alerts.models import Alert, AlertEvent, AlertShare, Assignment
 from hifazat.alerts.schemas import AlertOut
-from hifazat.auth.policy import Principal, View, redacted_outside_tree, require, scope, view_of
+from hifazat.auth.policy import (
+    Fields,
+    Principal,
+    View,
+    readable_where,
+    redacted_outside_tree,
+    require,
+    scope,
+    view_of,
+)
 from hifazat.core.db import utcnow
 from hifazat.core.errors import forbidden, not_found
 from hifazat.core.pagination import decode_cursor, encode_cursor
@@ -31,6 +40,7 @@ SUBJECT = ALERT_SUBJECT
 SUMMARY = ALERT_SUMMARY
 FULL_RW_SHARED = View("full", writable=True)
 STREAM_ROUTE = StreamRoute(SUBJECT, "alert", KIND)
+FIELDS = Fields(KIND, frozenset(SUMMARY))  # what a summary view shows; filters follow it
 
 
 # --- reading --------------------------------------------------------------------------------------------
@@ -52,10 +62,15 @@ def shared_with(session: Session, alert_id: str) -> list[str]:
 def alert_scope(principal: Principal) -> ColumnElement[bool]:
     """Alerts the caller may see: policy scope, plus explicit shares to the caller's agency tree."""
     base = scope(Alert, KIND, principal)
+    shared = _shared_ids(principal)
+    return base if shared is None else or_(base, Alert.id.in_(shared))
+
+
+def _shared_ids(principal: Principal) -> Any:
+    """The ids of alerts explicitly shared with the caller's tree (None: the system, or no tree)."""
     if principal.system or not principal.tree:
-        return base
-    shared = select(AlertShare.alert_id).where(AlertShare.agency_id.in_(principal.tree))
-    return or_(base, Alert.id.in_(shared))
+        return None
+    return select(AlertShare.alert_id).where(AlertShare.agency_id.in_(principal.tree))
 
 
 def view_for(session: Session, alert: Alert, principal: Principal) -> View | None:
@@ -107,14 +122,22 @@ def list_alerts(
     """Newest first."""
     require(principal, KIND, "read")
     stmt = select(Alert).where(alert_scope(principal))
+    shared = _shared_ids(principal)
+
+    def on(name: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        """A filter on a field holds only where the caller reads it in full (`view_for`: the policy's
+        view, or an explicit share, which shows everything)."""
+        readable = readable_where(Alert, KIND, principal, name)
+        return condition & (readable if shared is None else or_(readable, Alert.id.in_(shared)))
+
     if status:
-        stmt = stmt.where(Alert.status == status)
+        stmt = stmt.where(on("status", Alert.status == status))
     if kind:
-        stmt = stmt.where(Alert.kind == kind)
+        stmt = stmt.where(on("kind", Alert.kind == kind))
     if severity:
-        stmt = stmt.where(Alert.severity == severity)
+        stmt = stmt.where(on("severity", Alert.severity == severity))
     if open_only:
-        stmt = stmt.where(Alert.status.in_(sorted(lifecycle.OPEN_STATES)))
+        stmt = stmt.where(on("status", Alert.status.in_(sorted(lifecycle.OPEN_STATES))))
     if cursor:
         stmt = stmt.where(Alert.id < decode_cursor(cursor))
     rows = session.scalars(stmt.order_by(Alert.id.desc()).limit(limit + 1)).all()
@@ -254,7 +277,7 @@ def event_json(e: AlertEvent) -> dict[str, Any]:
 def timeline_json(session: Session, alert: Alert, principal: Principal) -> list[dict[str, Any]]:
     """The timeline as the caller reads it. A device report's entries carry the device identifier, a
     credential: only the owner's agency tree (the alert's, as the device's) sees it; others have the name."""
-    hide = "identifier" in redacted_outside_tree(principal, "device", alert.agency_id)
+    hide = "identifier" in redacted_outside_tree(principal, "devices", alert.agency_id)
     out = []
     for e in timeline(session, alert.id):
         item = event_json(e)

@@ -54,6 +54,7 @@ class AgencyFacts:
     jurisdiction: tuple[str, ...]
     top_ministry: bool  # a top-level federal ministry (its admins administer every agency)
     grants: tuple[Any, ...]  # policy.Grant, active now
+    changes_at: datetime | None = None  # the next moment an agreement of the agency starts or ends
 
 
 _lock = threading.Lock()
@@ -175,6 +176,7 @@ def _load(session: Session, agency_id: str) -> tuple[AgencyFacts, datetime | Non
         jurisdiction=tuple(held or ()),
         top_ministry=agency_id in info and parent.get(agency_id) is None and kind == "federal_ministry",
         grants=tuple(grants),
+        changes_at=until,
     )
     return value, until
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from hifazat.auth.deps import CurrentUser
-from hifazat.auth.policy import Principal, View, view_in
+from hifazat.auth.policy import Principal, View, declared_roles, view_in
 from hifazat.auth.service import bearer_of, principal_for_token
 from hifazat.core.scope import Scope
 from hifazat.platform import stream as live
@@ -30,6 +30,9 @@ def visible_payload(event: Event, route: StreamRoute, principal: Principal) -> d
     """The payload as this subscriber may see it, or None. Keys starting with '_' are internal."""
     payload = event.payload
     if route.personal and payload.get("user_id") is not None and payload["user_id"] != principal.user_id:
+        return None
+    readers = declared_roles(route.kind, "read")  # roles judged per event: a removed role stops it at once
+    if readers is not None and not principal.has(*readers):
         return None
     audience = Audience.of_wire(payload)
     view = view_in(Scope.of_payload(payload), route.kind, principal, payload.get)

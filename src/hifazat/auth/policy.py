@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from hifazat.auth.models import Agency, Role, ShareLevel, SharingAgreement
-from hifazat.core.db import utcnow
+from hifazat.auth.models import Agency, Role, ShareLevel
 from hifazat.core.errors import forbidden
 from hifazat.core.scope import PARTS as SCOPE_PARTS
 from hifazat.core.scope import Scope, Scoped, ScopedColumns
@@ -40,8 +38,13 @@ def permissions(table: Mapping[tuple[str, str], frozenset[str]]) -> Contribution
 
 
 def permitted_roles(kind: str, action: str) -> frozenset[str]:
+    return declared_roles(kind, action) or frozenset()
+
+
+def declared_roles(kind: str, action: str) -> frozenset[str] | None:
+    """The roles a domain declared for this action, or None where none was declared."""
     table: dict[tuple[str, str], frozenset[str]] = current().derived(PERMISSIONS, dict)
-    return table.get((kind, action), frozenset())
+    return table.get((kind, action))
 
 
 AUTH_PERMISSIONS = {
@@ -123,29 +126,6 @@ def subtree(children: Mapping[str | None, list[str]], root_id: str) -> frozenset
                 out.add(child)
                 stack.append(child)
     return frozenset(out)
-
-
-def active_grants(session: Session, agency_id: str, now: datetime | None = None) -> tuple[Grant, ...]:
-    now = now or utcnow()
-    rows = session.scalars(
-        select(SharingAgreement).where(
-            SharingAgreement.grantee_id == agency_id,
-            SharingAgreement.deleted_at.is_(None),
-            or_(SharingAgreement.valid_from.is_(None), SharingAgreement.valid_from <= now),
-            or_(SharingAgreement.valid_to.is_(None), SharingAgreement.valid_to > now),
-        )
-    ).all()
-    return tuple(
-        Grant(
-            agreement_id=a.id,
-            grantor_tree=descendants(session, a.grantor_id),
-            kinds=frozenset(a.entity_kinds),
-            filters=dict(a.filters or {}),
-            level=a.level,
-            redact=frozenset(a.redact_fields or ()),
-        )
-        for a in rows
-    )
 
 
 def build_principal(
@@ -309,25 +289,107 @@ def can_administer(principal: Principal, agency_id: str | None) -> bool:
     return principal.platform_admin or can_write_agency(principal, agency_id)
 
 
-# Fields that are credentials: only the owner's agency tree sees them, whatever a sharing grant's view.
-REDACTED_OUTSIDE_TREE: dict[str, frozenset[str]] = {"device": frozenset({"identifier"})}
+# --- fields: who reads each in full, and so may search, filter or sort on it ---------------------------
+# A search, filter or sort that could match a field the caller cannot read would answer questions about
+# it (a phone number grown one digit at a time, a passport number confirmed). So a condition on a field
+# holds only on rows where the caller reads that field in full; elsewhere the row behaves as if the field
+# did not exist (a `q` does not search it, a filter on it does not match). Each kind declares its fields.
+
+
+@dataclass(frozen=True)
+class Fields:
+    """How a kind shows its fields: what its summary view keeps, what a full view still masks unless
+    the caller holds a role (passport numbers), and what only the owner's tree sees (credentials)."""
+
+    kind: str
+    summary: frozenset[str]
+    roles_needed: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    owner_only: frozenset[str] = frozenset()
+
+
+FIELDS: ExtensionPoint[Fields] = ExtensionPoint("auth.fields")
+
+
+def fields_of(kind: str) -> Fields | None:
+    table: dict[str, Fields] = current().derived(FIELDS, lambda items: {f.kind: f for f in items})
+    return table.get(kind)
 
 
 def redacted_outside_tree(principal: Principal, kind: str, owner_agency_id: str | None) -> frozenset[str]:
     """The fields of `kind` redacted for this principal (none for the owner's tree and the system)."""
-    if principal.system or (owner_agency_id is not None and owner_agency_id in principal.tree):
+    fields = fields_of(kind)
+    if (
+        fields is None
+        or principal.system
+        or (owner_agency_id is not None and owner_agency_id in principal.tree)
+    ):
         return frozenset()
-    return REDACTED_OUTSIDE_TREE.get(kind, frozenset())
+    return fields.owner_only
 
 
-def matchable_where(
-    principal: Principal, kind: str, name: str, agency_column: Any
-) -> ColumnElement[bool] | None:
-    """Where a search may match field `name` of `kind`: None for everywhere, else only the rows whose owner
-    is in the caller's tree (a field redacted outside the tree must not answer a search either)."""
-    if principal.system or name not in REDACTED_OUTSIDE_TREE.get(kind, frozenset()):
-        return None
-    return agency_column.in_(principal.tree)  # type: ignore[no-any-return]
+def _grant_reveals(view: View, fields: Fields | None, name: str) -> bool:
+    if name in view.redact:
+        return False
+    return view.level == ShareLevel.full.value or (fields is not None and name in fields.summary)
+
+
+def reveals(principal: Principal, kind: str, view: View, name: str, owner_agency_id: str | None) -> bool:
+    """Whether a caller seeing a record of `kind` through `view` reads field `name` in full."""
+    if principal.system:
+        return True
+    fields = fields_of(kind)
+    roles = fields.roles_needed.get(name) if fields else None
+    if roles is not None and not principal.has(*roles):
+        return False
+    if name in redacted_outside_tree(principal, kind, owner_agency_id):
+        return False
+    return _grant_reveals(view, fields, name)
+
+
+def readable_where(
+    model: type[ScopedColumns], kind: str, principal: Principal, name: str
+) -> ColumnElement[bool]:
+    """Rows of `model` whose field `name` the caller reads in full (AND it with `scope`). Mirrors `view_in`:
+    the owner's tree and the jurisdiction see all, else the best covering grant, the first of equals."""
+    if principal.system:
+        return true()
+    fields = fields_of(kind)
+    roles = fields.roles_needed.get(name) if fields else None
+    if roles is not None and not principal.has(*roles):
+        return false()
+    owner = model.scope_column("agency_id")
+    if fields is not None and name in fields.owner_only:
+        return owner.in_(principal.tree)  # type: ignore[no-any-return]
+    covers: list[tuple[View, ColumnElement[bool]]] = []
+    for g in principal.grants:
+        fc = _filter_clause(model, g.filters) if g.filters else None
+        if kind in g.kinds and not (g.filters and fc is None):
+            base = owner.in_(g.grantor_tree)
+            covers.append((View(g.level, g.redact), and_(base, fc) if fc is not None else base))
+    if all(_grant_reveals(v, fields, name) for v, _ in covers):
+        return true()  # every way the caller may see a row shows the field: the scope alone decides
+    clauses: list[ColumnElement[bool]] = [owner.in_(principal.tree)]
+    if principal.jurisdiction and model.scope_column("province") is not None:
+        clauses.append(_jurisdiction_clause(model, principal.jurisdiction))
+    for i, (view, covered) in enumerate(covers):
+        if not _grant_reveals(view, fields, name):
+            continue
+        # the row's view is this grant's only if no covering grant ranks above it or equals it earlier
+        better = [
+            c
+            for j, (v, c) in enumerate(covers)
+            if _rank(v) > _rank(view) or (j < i and _rank(v) == _rank(view))
+        ]
+        # (NULL from a grant's filter on a missing field means "does not cover", as in `view_in`)
+        clauses.append(and_(covered, ~func.coalesce(or_(*better), false())) if better else covered)
+    return or_(*clauses)
+
+
+def where_readable(
+    model: type[ScopedColumns], kind: str, principal: Principal, name: str, condition: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """`condition` on field `name`, holding only where the caller reads that field in full."""
+    return and_(readable_where(model, kind, principal, name), condition)
 
 
 def sees_target_of(principal: Principal, owner_agency_id: str | None) -> bool:

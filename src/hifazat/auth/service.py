@@ -170,7 +170,10 @@ def principal_for_token(session: Session, token: str) -> Principal | None:
             token_id=token_id,
             full_name=full_name or "",
         )
-        return principal, expires_at
+        # The principal carries the agency's grants: kept no longer than they hold (an agreement ending
+        # while an open stream re-resolves this token must end what the stream shows, not 5 s later).
+        changes_at = auth_cache.facts(session, agency_id).changes_at
+        return principal, expires_at if changes_at is None else min(expires_at, changes_at)
 
     return cast("Principal | None", auth_cache.principal(session, digest, load))
 

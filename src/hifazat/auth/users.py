@@ -16,7 +16,7 @@ from hifazat.auth.policy import (
 from hifazat.auth.schemas import UserIn
 from hifazat.core.db import utcnow
 from hifazat.core.errors import conflict, forbidden, invalid, not_found
-from hifazat.core.like import contains_ci
+from hifazat.core.like import ESCAPE, contains_ci, escape_like
 from hifazat.platform.audit.writes import audited_create, audited_delete, audited_update
 from hifazat.security.passwords import hash_password
 
@@ -94,5 +94,6 @@ def user_query(principal: Principal, q: str | None, agency_id: str | None, role:
         # roles is a JSON list; a LIKE on its text form works on SQLite and PostgreSQL alike.
         from sqlalchemy import String, cast
 
-        stmt = stmt.where(cast(User.roles, String).like(f'%"{role}"%'))
+        pattern = f'%"{escape_like(role)}"%'  # a `%` or `_` in the role matches itself
+        stmt = stmt.where(cast(User.roles, String).like(pattern, escape=ESCAPE))
     return stmt

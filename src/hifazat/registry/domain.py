@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from hifazat.auth.policy import READ_ALL, STAFF, permissions
+from hifazat.auth.policy import FIELDS, READ_ALL, STAFF, permissions
 from hifazat.platform.composition import Domain, contribute
-from hifazat.registry import api, pages
+from hifazat.registry import api, pages, service
 from hifazat.web.nav import NAV, NavItem
 
 KINDS = ("persons", "projects", "sites", "units", "vehicles")
@@ -16,6 +16,7 @@ DOMAIN = Domain(
     templates=(pages.TEMPLATES,),
     contributions=(
         permissions({**{(k, "read"): READ_ALL for k in KINDS}, **{(k, "write"): STAFF for k in KINDS}}),
+        contribute(FIELDS, *service.fields()),
         contribute(
             NAV,
             NavItem("/", "Map", order=10),

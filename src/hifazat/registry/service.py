@@ -12,7 +12,15 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.models import Agency
-from hifazat.auth.policy import SENSITIVE_ID_ROLES, Principal, View, can_write_agency, require
+from hifazat.auth.policy import (
+    SENSITIVE_ID_ROLES,
+    Fields,
+    Principal,
+    View,
+    can_write_agency,
+    require,
+    where_readable,
+)
 from hifazat.core.errors import Problem, conflict, forbidden, invalid
 from hifazat.core.geometry import validate_geometry
 from hifazat.core.like import contains_ci
@@ -268,15 +276,26 @@ def list_rows(
     spec = SPECS[kind]
     require(principal, kind, "read")
     stmt = visible_select(spec.model, kind, principal)
+
+    def on(fname: str, condition: Any) -> Any:  # a field the caller cannot read in full never matches
+        return where_readable(spec.model, kind, principal, fname, condition)
+
     for fname, value in filters.items():
         if value is not None:
-            stmt = stmt.where(getattr(spec.model, fname) == value)
+            stmt = stmt.where(on(fname, getattr(spec.model, fname) == value))
     if q:
-        conds: list[Any] = [contains_ci(getattr(spec.model, c), q) for c in spec.search]
+        conds: list[Any] = [on(c, contains_ci(getattr(spec.model, c), q)) for c in spec.search]
         if kind == "persons" and len(q) >= 5:
-            conds.append(Person.passport_index == crypto.blind_index(q))
+            conds.append(on("passport_number", Person.passport_index == crypto.blind_index(q)))
         stmt = stmt.where(or_(*conds))
     return paginate(session, stmt, spec.model.id, limit, cursor)
+
+
+def fields() -> tuple[Fields, ...]:
+    """Each kind's fields as the policy judges searches and filters on them (the summary `present` keeps;
+    passport numbers unmasked only for the roles that need them)."""
+    needs = {"persons": {"passport_number": SENSITIVE_ID_ROLES}}
+    return tuple(Fields(k, s.summary, needs.get(k, {})) for k, s in SPECS.items())
 
 
 def present(kind: str, row: Any, view: View, principal: Principal) -> dict[str, Any]:

@@ -7,18 +7,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.models import User
 from hifazat.auth.policy import (
+    Fields,
     Principal,
     View,
     can_write_agency,
-    matchable_where,
     redacted_outside_tree,
     require,
+    where_readable,
 )
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
@@ -38,6 +39,12 @@ from hifazat.tracking.models import Device, DeviceLast
 from hifazat.tracking.privacy import coarse_for, coarsen
 
 DEVICE_SECRET_COLUMNS = ("secret_hash", "secret_salt")
+# What a summary view shows; the identifier is a credential, so only the owner's tree sees it.
+FIELDS = Fields(
+    "devices",
+    frozenset({"id", "agency_id", "identifier", "kind", "owner_kind", "status", "last_seen_at", "stale"}),
+    owner_only=frozenset({"identifier"}),
+)
 DEVICE_UPDATED = "tracking.device.updated"
 
 
@@ -194,20 +201,16 @@ def list_devices(
 ) -> tuple[Sequence[Device], str | None]:
     require(principal, "devices", "read")
     stmt = visible_select(Device, "devices", principal)
-    for col, val in (
-        (Device.kind, kind),
-        (Device.owner_kind, owner_kind),
-        (Device.owner_id, owner_id),
-        (Device.status, status),
-    ):
+
+    def on(name: str, condition: Any) -> Any:  # a field the caller cannot read in full never matches
+        return where_readable(Device, "devices", principal, name, condition)
+
+    for name, val in (("kind", kind), ("owner_kind", owner_kind), ("owner_id", owner_id), ("status", status)):
         if val is not None:
-            stmt = stmt.where(col == val)
+            stmt = stmt.where(on(name, getattr(Device, name) == val))
     if q:
-        by_identifier = contains_ci(Device.identifier, q)
-        within = matchable_where(principal, "device", "identifier", Device.agency_id)
-        if within is not None:
-            by_identifier = and_(within, by_identifier)
-        stmt = stmt.where(or_(by_identifier, contains_ci(Device.name, q)))
+        by_identifier = on("identifier", contains_ci(Device.identifier, q))
+        stmt = stmt.where(or_(by_identifier, on("name", contains_ci(Device.name, q))))
     return paginate(session, stmt, Device.id, limit, cursor)
 
 
@@ -269,9 +272,8 @@ def present_device(
         "updated_at": device.updated_at,
     }
     if view.level != "full":
-        keep = {"id", "agency_id", "identifier", "kind", "owner_kind", "status", "last_seen_at", "stale"}
-        out = {k: v for k, v in out.items() if k in keep}
-    hidden = redacted_outside_tree(principal, "device", device.agency_id)
+        out = {k: v for k, v in out.items() if k in FIELDS.summary}
+    hidden = redacted_outside_tree(principal, "devices", device.agency_id)
     for k in (*view.redact, *hidden):
         if k in out:
             out[k] = None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hifazat.auth.policy import READ_ALL, STAFF, permissions
+from hifazat.auth.policy import FIELDS, READ_ALL, STAFF, permissions
 from hifazat.platform.composition import Domain, Job, contribute
 from hifazat.platform.stream import STREAM_ROUTES
-from hifazat.tracking import api, jobs, live, mqtt, pages
+from hifazat.tracking import api, devices, escorts, jobs, live, mqtt, pages, zones
 from hifazat.tracking.endpoints import DeviceIngress
 from hifazat.web.nav import NAV
 
@@ -40,6 +40,7 @@ DOMAIN = Domain(
                 ("positions", "write"): STAFF,
             }
         ),
+        contribute(FIELDS, devices.FIELDS, zones.FIELDS, escorts.FIELDS),
         contribute(STREAM_ROUTES, *live.STREAM_ROUTES),
         contribute(NAV, *pages.NAV_ITEMS),
     ),

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
-from hifazat.auth.policy import Principal, View, can_write_agency, require
+from hifazat.auth.policy import Fields, Principal, View, can_write_agency, require, where_readable
 from hifazat.core.errors import Problem, forbidden, invalid
 from hifazat.core.pagination import paginate
 from hifazat.platform.audit.writes import (
@@ -93,11 +93,15 @@ def list_escorts(
 ) -> tuple[Sequence[EscortAssignment], str | None]:
     require(principal, "escorts", "read")
     stmt = visible_select(EscortAssignment, "escorts", principal)
-    if person_id:
-        stmt = stmt.where(EscortAssignment.person_id == person_id)
-    if unit_id:
-        stmt = stmt.where(EscortAssignment.unit_id == unit_id)
+    for name, value in (("person_id", person_id), ("unit_id", unit_id)):
+        if value:
+            condition = getattr(EscortAssignment, name) == value
+            stmt = stmt.where(where_readable(EscortAssignment, "escorts", principal, name, condition))
     return paginate(session, stmt, EscortAssignment.id, limit, cursor)
+
+
+# An escort shows every field at either level (only a grant's redactions hide some).
+FIELDS = Fields("escorts", frozenset(c.key for c in EscortAssignment.__table__.columns))
 
 
 def present_escort(row: EscortAssignment, view: View) -> dict[str, Any]:

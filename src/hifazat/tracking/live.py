@@ -85,7 +85,7 @@ def coarsen(data: dict[str, Any], principal: Principal) -> dict[str, Any]:
     (a credential) reaches only the owner's agency tree, everyone else has the device's name."""
     from hifazat.tracking.service import coarse_for  # service imports this module (the live publisher)
 
-    hidden = redacted_outside_tree(principal, "device", data.get("agency_id"))
+    hidden = redacted_outside_tree(principal, "devices", data.get("agency_id"))
     if "identifier" in hidden and "device_identifier" in data:
         data["device_identifier"] = None
     dec = coarse_for(principal)

@@ -76,7 +76,7 @@ def positions(
 def track_geojson(device: Device, items: list[dict[str, Any]], principal: Principal) -> dict[str, Any]:
     """A FeatureCollection: the track as one LineString (times in `coordTimes`) plus one Point per fix.
     The identifier is a credential: outside the owner's tree the line carries the device's name instead."""
-    hidden = "identifier" in redacted_outside_tree(principal, "device", device.agency_id)
+    hidden = "identifier" in redacted_outside_tree(principal, "devices", device.agency_id)
 
     def stamp(t: datetime) -> str:
         return t.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
-from hifazat.auth.policy import Principal, View, can_write_agency, require
+from hifazat.auth.policy import Fields, Principal, View, can_write_agency, require, where_readable
 from hifazat.core.errors import forbidden, invalid
 from hifazat.core.pagination import paginate
 from hifazat.platform.audit.writes import (
@@ -104,8 +104,14 @@ def list_zones(
     require(principal, "zones", "read")
     stmt = visible_select(Zone, "zones", principal)
     if kind:
-        stmt = stmt.where(Zone.kind == kind)
+        stmt = stmt.where(where_readable(Zone, "zones", principal, "kind", Zone.kind == kind))
     return paginate(session, stmt, Zone.id, limit, cursor)
+
+
+# What a summary view of a zone shows (searches and filters follow it, `policy.Fields`).
+FIELDS = Fields(
+    "zones", frozenset({"id", "agency_id", "name", "kind", "center_lat", "center_lon", "province", "active"})
+)
 
 
 def present_zone(zone: Zone, view: View) -> dict[str, Any]:
@@ -113,8 +119,7 @@ def present_zone(zone: Zone, view: View) -> dict[str, Any]:
     out.pop("deleted_at", None)
     out["created_at"], out["updated_at"] = zone.created_at, zone.updated_at
     if view.level != "full":
-        keep = {"id", "agency_id", "name", "kind", "center_lat", "center_lon", "province", "active"}
-        out = {k: v for k, v in out.items() if k in keep}
+        out = {k: v for k, v in out.items() if k in FIELDS.summary}
     for k in view.redact:
         if k in out:
             out[k] = None
