@@ -66,9 +66,9 @@ def inbox(request: Request, session: DbSession, principal: PageUser) -> HTMLResp
     rows, _ = service.list_alerts(session, principal, limit=100)
     items = []
     for a in rows:
-        view = service.view_for(session, a, principal)
-        if view is not None:
-            items.append(service.present(session, a, view))
+        stance = service.stance_for(session, a, principal)
+        if stance.view is not None:
+            items.append(service.present(session, a, stance))
     persons = list(
         session.scalars(visible_select(Person, "persons", principal).order_by(Person.family_name).limit(500))
     )
@@ -111,13 +111,14 @@ def policies_page(request: Request, session: DbSession, principal: PageUser) -> 
 @router.get("/alerts/{alert_id}")
 def alert_page(alert_id: str, request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
     try:
-        alert, view = service.get_alert(session, alert_id, principal)
+        alert, stance = service.get_alert(session, alert_id, principal)
     except Problem as p:
         return _error(request, p, principal, session)
-    data = service.present(session, alert, view)
-    full = view.level == "full"
+    data = service.present(session, alert, stance)
+    full = stance.view is not None and stance.view.level == "full"
     timeline = [service.event_json(e) for e in service.timeline(session, alert.id)] if full else []
-    recs = dispatch.recommend(session, alert, principal, 8) if full and view.writable else []
+    may = set(data["actions"])
+    recs = dispatch.recommend(session, alert, principal, 8, stance=stance) if "dispatch" in may else []
     deliveries = notifications.deliveries(session, alert.id) if full else []
     unit_names = _names(session, Unit, {a["unit_id"] for a in data["assignments"]}, lambda u: u.call_sign)
     agency_names = _names(
@@ -136,8 +137,9 @@ def alert_page(alert_id: str, request: Request, session: DbSession, principal: P
         unit_names=unit_names,
         agency_names=agency_names,
         person=person,
-        writable=view.writable,
-        actions=lifecycle.allowed_actions(alert.status) if view.writable else [],
+        may=may,
+        movable={a.id for a in service.movable(session, stance, service.assignments_of(session, alert.id))},
+        actions=[a for a in data["actions"] if a in lifecycle.ACTIONS],
     )
 
 

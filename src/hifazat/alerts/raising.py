@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts import escalation
+from hifazat.alerts.involvement import fresh_involvement
 from hifazat.alerts.models import Alert, AlertKind, AlertStatus
 from hifazat.alerts.schemas import DEFAULT_SEVERITY, AlertIn
-from hifazat.alerts.service import _SHARES, KIND, add_event, emit_changed, share
+from hifazat.alerts.service import _SHARES, KIND, add_event, emit_changed, share, shared_with
 from hifazat.auth.access import get_visible
+from hifazat.auth.acting import Stance, alert_stance
 from hifazat.auth.models import User
 from hifazat.auth.policy import Principal, can_write_agency, require
 from hifazat.core.db import new_id, utcnow
@@ -94,11 +96,17 @@ def raise_alert(
     audited_create(session, alert, kind=KIND, principal=actor, subject=NO_EVENT, insert=False)
     share(session, alert, share_with, "raised by this agency")
     escalation.start(session, alert, actor, now=now, fresh=True)
-    emit_changed(session, alert, "created", assignments=[])
+    emit_changed(session, alert, "created", assignments=[], involved=())
     # Last: all the alert's rows and its entry at once, without the flush (on PostgreSQL one statement):
     # every SOS comes here.
     insert_pending(session)
     return alert
+
+
+def creator_stance(session: Session, alert: Alert, principal: Principal) -> Stance:
+    """The stance of whoever just raised the alert: its agency owns it or was shared it (`create`), and
+    either gives all that guarding it would, so the guards are not looked up on the SOS lane."""
+    return alert_stance(principal, fresh_involvement(alert, shared_with(session, alert.id)), KIND)
 
 
 def _person_label(p: Person) -> str:

@@ -65,6 +65,10 @@ class TransitionIn(Strict):
     note: str = Field(default="", max_length=2000)
 
 
+class NoteIn(Strict):
+    note: str = Field(min_length=1, max_length=2000)
+
+
 class AlertOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: str

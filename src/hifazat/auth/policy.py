@@ -328,3 +328,8 @@ def matchable_where(
     if principal.system or name not in REDACTED_OUTSIDE_TREE.get(kind, frozenset()):
         return None
     return agency_column.in_(principal.tree)  # type: ignore[no-any-return]
+
+
+# Who may act on an alert (a record many agencies have a stake in) is decided beside this module, from the
+# same principal and views, and exposed here as `policy.acting`, so the policy stays the one place to look.
+from hifazat.auth import acting as acting  # noqa: E402  (acting builds on the definitions above)

@@ -73,6 +73,10 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
     AgreementSpec(
         "Joint strategy: status of Chinese nationals", ROOT, "embassy", ("persons",), _CN, "summary"
     ),
+    # ... and the alerts about them (an SOS of a Chinese national, wherever raised), as a summary.
+    AgreementSpec(
+        "Joint strategy: alerts involving Chinese nationals", ROOT, "embassy", ("alerts",), _CN, "summary"
+    ),
     # The project company lets each guard company see the people and sites of the project it guards.
     AgreementSpec(
         "Port Qasim guarding contract",

@@ -127,6 +127,11 @@ if (page) {
   for (const btn of document.querySelectorAll('[data-assign]')) {
     btn.addEventListener('click', () => act('POST', `/api/v1/alerts/${id}/assignments`, { unit_ids: [btn.dataset.assign] }));
   }
+  const noteForm = $('alert-note');
+  noteForm?.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    act('POST', `/api/v1/alerts/${id}/notes`, { note: $('note-text').value });
+  });
   for (const btn of document.querySelectorAll('[data-unit-status]')) {
     btn.addEventListener('click', () =>
       act('PATCH', `/api/v1/alerts/${id}/assignments/${btn.dataset.assignment}`, { status: btn.dataset.unitStatus }));
