@@ -109,8 +109,9 @@ def test_visibility_owner_jurisdiction_and_strangers(scene: Scene) -> None:
     assert c.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("psc-operator")).json()["writable"] is True
     police = c.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("police-operator"))
     assert police.status_code == 200
-    # the jurisdiction's control room may acknowledge and add notes (it has no unit of its own to send)
-    assert police.json()["relations"] == ["jurisdiction"]
+    # the jurisdiction's control room (paged at level 0, so also shared) may acknowledge and add notes; it
+    # has no unit of its own to send
+    assert police.json()["relations"] == ["jurisdiction", "shared"]
     assert police.json()["actions"] == ["acknowledge", "note"]
     r = c.post(f"/api/v1/alerts/{a['id']}/actions/false_alarm", headers=scene.h("police-operator"))
     assert r.status_code == 403

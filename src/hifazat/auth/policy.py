@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -190,7 +190,10 @@ def require(principal: Principal, kind: str, action: str) -> None:
 
 
 def in_jurisdiction(where: Scope, jurisdiction: tuple[str, ...]) -> bool:
-    """Whether a record in this scope lies inside one of the jurisdiction entries."""
+    """Whether a record in this scope lies inside one of the jurisdiction entries. The whole country
+    covers records that say no place too (vehicles; an alert whose position is unknown): they are in it."""
+    if WHOLE_COUNTRY in jurisdiction:
+        return True
     province = where.province
     if not province:
         return False
@@ -209,10 +212,9 @@ def in_jurisdiction(where: Scope, jurisdiction: tuple[str, ...]) -> bool:
 
 
 def _jurisdiction_clause(model: type[ScopedColumns], jurisdiction: tuple[str, ...]) -> ColumnElement[bool]:
-    col = model.scope_column("province")
     if WHOLE_COUNTRY in jurisdiction:
-        located: ColumnElement[bool] = col.is_not(None)
-        return located
+        return true()  # as `in_jurisdiction`: located or not
+    col = model.scope_column("province")
     district_col = model.scope_column("district")
     parts: list[ColumnElement[bool]] = []
     for j in jurisdiction:
@@ -252,7 +254,9 @@ def scope(model: type[ScopedColumns], kind: str, principal: Principal) -> Column
         everything: ColumnElement[bool] = owner.is_not(None) | owner.is_(None)
         return everything
     clauses: list[ColumnElement[bool]] = [owner.in_(principal.tree)]
-    if principal.jurisdiction and model.scope_column("province") is not None:
+    if principal.jurisdiction and (
+        model.scope_column("province") is not None or WHOLE_COUNTRY in principal.jurisdiction
+    ):
         clauses.append(_jurisdiction_clause(model, principal.jurisdiction))
     for g in principal.grants:
         if kind not in g.kinds:
