@@ -61,6 +61,16 @@ def _names(session: Any, model: Any, ids: set[str], label: Any) -> dict[str, str
     return {r.id: label(r) for r in session.scalars(select(model).where(model.id.in_(ids)))}
 
 
+def _age(seconds: int | None) -> str:
+    """A position's age as a duty officer reads it: 45 s, 2 min, 3 h, 2 days."""
+    if seconds is None:
+        return ""
+    for unit, size in (("days", 86_400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
 @router.get("/alerts")
 def inbox(request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
     rows, _ = service.list_alerts(session, principal, limit=100)
@@ -138,6 +148,7 @@ def alert_page(alert_id: str, request: Request, session: DbSession, principal: P
         agency_names=agency_names,
         person=person,
         may=may,
+        position_age=_age(data["position_age_s"]),
         movable={a.id for a in service.movable(session, stance, service.assignments_of(session, alert.id))},
         actions=[a for a in data["actions"] if a in lifecycle.ACTIONS],
     )

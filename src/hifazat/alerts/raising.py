@@ -3,7 +3,8 @@ finding who or what it is about. Never commits."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,7 +24,7 @@ from hifazat.core.places import place_of
 from hifazat.platform.audit.writes import NO_EVENT, audited_create
 from hifazat.platform.fast_insert import insert_pending
 from hifazat.registry.models import Person, Site
-from hifazat.tracking.models import Device
+from hifazat.tracking.models import Device, DeviceLast
 
 
 def raise_alert(
@@ -38,6 +39,7 @@ def raise_alert(
     description: str = "",
     lat: float | None = None,
     lon: float | None = None,
+    position_at: datetime | None = None,
     person_id: str | None = None,
     subject_user_id: str | None = None,
     device_id: str | None = None,
@@ -71,6 +73,7 @@ def raise_alert(
         description=description,
         lat=lat,
         lon=lon,
+        position_at=position_at if position_at is not None or lat is None else now,
         person_id=person_id,
         subject_user_id=subject_user_id,
         device_id=device_id,
@@ -117,7 +120,10 @@ def create(session: Session, data: AlertIn, principal: Principal, *, source: str
     """POST /alerts: an SOS (anyone signed in, for a person, a device or themselves) or a manual alert."""
     require(principal, KIND, "read" if data.kind == AlertKind.sos else "write")
     severity = (data.severity or DEFAULT_SEVERITY.get(data.kind) or "medium").__str__()
-    about = _subject_of(session, data, principal)
+    fix = Fix(data.lat, data.lon, None)
+    if data.kind == AlertKind.sos and data.lat is None:
+        fix = last_known(session, data, principal)
+    about = _subject_of(session, data, principal, fix)
     owner = _owner_of(data, principal, about)
     extra_share = [principal.agency_id] if principal.agency_id and principal.agency_id != owner else []
     person, site = about.person, about.site
@@ -130,8 +136,9 @@ def create(session: Session, data: AlertIn, principal: Principal, *, source: str
         source=source,
         title=_title(session, data, principal, about),
         description=data.description,
-        lat=data.lat,
-        lon=data.lon,
+        lat=fix.lat,
+        lon=fix.lon,
+        position_at=fix.at,
         person_id=person.id if person else None,
         subject_user_id=about.subject_user_id,
         device_id=data.device_id,
@@ -191,12 +198,41 @@ def _visible(session: Session, model: Any, kind: str, row_id: str, principal: Pr
     return found
 
 
-def _typed_or_derived(data: AlertIn) -> str | None:
+class Fix(NamedTuple):
+    """Where the alert is: given with it (`at` None: now), the last known fix, or unknown (all None)."""
+
+    lat: float | None
+    lon: float | None
+    at: datetime | None
+
+
+def last_known(session: Session, data: AlertIn, principal: Principal) -> Fix:
+    """The newest fix of the SOS's device, or of the person's (the caller's, for_self) devices: one
+    indexed select (devices by owner, device_last by id). Unknown when none has reported a position."""
+    stmt = select(DeviceLast.lat, DeviceLast.lon, DeviceLast.at).where(
+        DeviceLast.at.is_not(None), DeviceLast.lat.is_not(None)
+    )
+    if data.person_id or data.for_self:
+        owner_kind, owner_id = ("person", data.person_id) if data.person_id else ("user", principal.user_id)
+        stmt = stmt.join(Device, Device.id == DeviceLast.device_id).where(
+            Device.owner_kind == owner_kind, Device.owner_id == owner_id, Device.deleted_at.is_(None)
+        )
+    elif data.device_id:
+        stmt = stmt.where(DeviceLast.device_id == data.device_id)
+    else:
+        return Fix(None, None, None)
+    row = session.execute(stmt.order_by(DeviceLast.at.desc()).limit(1)).first()
+    if row is None or row[0] is None or row[1] is None:
+        return Fix(None, None, None)
+    return Fix(float(row[0]), float(row[1]), row[2])
+
+
+def _typed_or_derived(data: AlertIn, fix: Fix) -> str | None:
     """With coordinates inside Pakistan the province comes from them; a typed one that disagrees is
-    refused."""
-    if data.lat is None or data.lon is None:
+    refused (a last known fix is older than what the caller says now: the typed one wins there)."""
+    if fix.lat is None or fix.lon is None or (fix.at is not None and data.province):
         return data.province
-    place = place_of(data.lat, data.lon)
+    place = place_of(fix.lat, fix.lon)
     if place is None:
         return data.province
     if data.province is not None and data.province != place[0]:
@@ -204,10 +240,10 @@ def _typed_or_derived(data: AlertIn) -> str | None:
     return place[0]
 
 
-def _subject_of(session: Session, data: AlertIn, principal: Principal) -> _Subject:
-    """The province comes from the caller, else the site, the person, the device; the district from the
-    first of those lying in that province (as the policy reads them: a district inside its province)."""
-    about = _Subject(_Place(_typed_or_derived(data)))
+def _subject_of(session: Session, data: AlertIn, principal: Principal, fix: Fix) -> _Subject:
+    """The province comes from the position (or the caller), else the site, the person, the device; the
+    district from the first of those lying in that province (as the policy reads them)."""
+    about = _Subject(_Place(_typed_or_derived(data, fix)))
     if data.site_id:
         about.site = _visible(session, Site, "sites", data.site_id, principal, "site_id")
         about.place.take(about.site.province, about.site.district)

@@ -172,6 +172,12 @@ def alert_json(
     # through the model it was a tenth of the SOS's work). Columns are typed, so nothing needs validating.
     state = alert.__dict__
     data = {k: state[k] if k in state else getattr(alert, k) for k in _OUT_FIELDS}
+    # How old the position was when the alert was raised (an SOS without coordinates takes the last fix).
+    fixed, raised = data["position_at"], data["created_at"]
+    data["position_known"] = data["lat"] is not None
+    data["position_age_s"] = (
+        max(0, round((raised - fixed).total_seconds())) if fixed is not None and raised is not None else None
+    )
     for key in _OUT_STAMPED:
         value = data[key]
         data[key] = stamp(value) if value is not None else None
