@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from hifazat.alerts import escalation
@@ -14,6 +15,7 @@ from hifazat.notify.models import Delivery
 from hifazat.platform.db import unit_of_work
 from tests.alerts.conftest import settle
 from tests.alerts.demo_world import CLIFTON, OWNER, Demo
+from tests.conftest import ADMIN_PASSWORD
 
 
 def paged(alert_id: str, level: int) -> set[str]:
@@ -56,3 +58,16 @@ def test_the_demo_policies_are_written_with_names_and_resolved_at_load(demo: Dem
     assert alert["escalation_policy_id"] == port_qasim["id"]
     settle(alert["id"])
     assert {"shield.manager", "sindh.spu", "noc.operator", "company.security"} <= paged(alert["id"], 0)
+
+
+def test_the_policy_page_names_its_targets_and_picks_them_by_name(demo: Demo) -> None:
+    web = TestClient(demo.client.app)
+    r = web.post("/api/v1/auth/token?set_cookie=true", data={"username": "admin", "password": ADMIN_PASSWORD})
+    assert r.status_code == 200, r.text
+    page = web.get("/alerts/policies")
+    assert page.status_code == 200
+    assert "operators of Shield" in page.text  # the Port Qasim policy, by name rather than by id
+    assert "user noc.operator" in page.text
+    picker = page.text[page.text.index('data-testid="target-picker"') :]
+    for name in ("Sindh SPU", "noc.operator", "SSD-DSU-QRF (SSD)", ">operator<"):
+        assert name in picker, name

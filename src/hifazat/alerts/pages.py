@@ -14,7 +14,7 @@ from sqlalchemy import select
 from hifazat.alerts import dispatch, escalation, lifecycle, notifications, polls, service
 from hifazat.alerts.models import AlertKind, Severity
 from hifazat.auth.access import visible_select
-from hifazat.auth.models import Agency
+from hifazat.auth.models import Agency, Role, User
 from hifazat.auth.policy import Principal
 from hifazat.auth.web_session import PageUser, render
 from hifazat.core.errors import Problem
@@ -105,6 +105,26 @@ def policies_page(request: Request, session: DbSession, principal: PageUser) -> 
         return _error(request, p, principal, session)
     sites = list(session.scalars(visible_select(Site, "sites", principal).order_by(Site.name).limit(500)))
     agencies = list(session.scalars(select(Agency).where(Agency.deleted_at.is_(None)).order_by(Agency.name)))
+    # The pickers: every agency (agencies are public to every role), the users of the caller's own tree
+    # (user lists are an admin's of that tree), the units the caller sees.
+    users = list(
+        session.scalars(
+            select(User)
+            .where(User.deleted_at.is_(None), User.agency_id.in_(principal.tree))
+            .order_by(User.username)
+            .limit(500)
+        )
+    )
+    units = list(
+        session.scalars(visible_select(Unit, "units", principal).order_by(Unit.call_sign).limit(500))
+    )
+    agency_label = {a.id: a.short_name or a.name for a in agencies}
+    names = {
+        **{f"agency:{a.id}": a.short_name or a.name for a in agencies},
+        **{f"user:{u.id}": u.username for u in users},
+        **{f"unit:{u.id}": f"{u.call_sign} ({agency_label.get(u.agency_id, '?')})" for u in units},
+        **{f"site:{s.id}": s.name for s in sites},
+    }
     return render(
         request,
         "alerts/policies.html",
@@ -113,6 +133,11 @@ def policies_page(request: Request, session: DbSession, principal: PageUser) -> 
         policies=rows,
         sites=sites,
         agencies=agencies,
+        users=users,
+        units=units,
+        roles=[r.value for r in Role],
+        names=names,
+        agency_label=agency_label,
         severities=[s.value for s in Severity],
         can_write=principal.has("admin"),
     )
