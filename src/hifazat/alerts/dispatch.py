@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.alerts.involvement import forget
 from hifazat.alerts.models import Alert, AlertStatus, Assignment, AssignmentStatus
-from hifazat.alerts.service import add_event, emit_changed
+from hifazat.alerts.service import add_event, emit_changed, forget_units
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.acting import Stance
 from hifazat.auth.policy import Principal
@@ -104,6 +104,7 @@ def recommend(
 def _set_unit_status(session: Session, unit: Unit, status: str, principal: Principal) -> None:
     if unit.status != status:
         audited_update(session, unit, {"status": status}, kind="units", principal=principal)
+        forget_units(session)  # which units are free to send changed
 
 
 def assign(
@@ -118,7 +119,7 @@ def assign(
     """Dispatch units (en route). The alert moves to responding (acknowledging it first if it was new).
     With the caller's `stance`, only units it may send: any it sees, or its own (`auth/acting.py`)."""
     # alerts.service and alerts.transitions import this module (release_all): imported when used.
-    from hifazat.alerts.service import add_event, emit_changed, forget_units
+    from hifazat.alerts.service import add_event, emit_changed
     from hifazat.alerts.transitions import apply_transition
 
     if alert.status not in (AlertStatus.new, AlertStatus.acknowledged, AlertStatus.responding):
