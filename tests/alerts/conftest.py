@@ -140,3 +140,6 @@ def scene(world: World, client: TestClient) -> Scene:
         },
     )["id"]
     return sc
+
+
+from tests.alerts.demo_world import demo  # noqa: E402,F401  (the demo scenario's fixture, for alert tests)

@@ -21,7 +21,7 @@ def test_happy_path_records_who_and_when(scene: Scene) -> None:
     c = scene.act("psc-operator", a["id"], "resolve")
     assert c["status"] == "resolved"
     assert c["resolved_by"] == "psc-operator"
-    assert c["actions"] == ["reopen"]
+    assert c["actions"] == ["reopen", "note"]
     tl = scene.client.get(f"/api/v1/alerts/{a['id']}/timeline", headers=scene.h("psc-operator")).json()[
         "items"
     ]

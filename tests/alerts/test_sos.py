@@ -20,7 +20,8 @@ def test_sos_for_a_person_is_owned_by_their_agency_and_durable(scene: Scene) -> 
     assert a["province"] == "PK-SD"
     assert a["nationality"] == "CN"
     assert a["title"] == "SOS: Li Wei"
-    assert a["actions"] == ["acknowledge", "false_alarm"]
+    assert a["actions"] == ["acknowledge", "false_alarm", "dispatch", "note"]
+    assert a["relations"] == ["owner"]
     with unit_of_work(readonly=True) as s:
         events = s.scalars(
             select(AlertEvent.action).where(AlertEvent.alert_id == a["id"]).order_by(AlertEvent.at)
@@ -54,7 +55,6 @@ def test_sos_for_self_from_the_dashboard(scene: Scene) -> None:
 def test_bad_sos_is_422_with_field_and_nothing_written(scene: Scene) -> None:
     h = scene.h("psc-operator")
     cases = [
-        ({"kind": "sos", "person_id": scene.ids["li"]}, "an SOS needs a position"),
         ({"kind": "sos", "lat": 24.8, "lon": 67.0}, "exactly one of person_id"),
         (
             {"kind": "sos", "lat": 24.8, "lon": 67.0, "person_id": scene.ids["li"], "for_self": True},
@@ -108,9 +108,15 @@ def test_visibility_owner_jurisdiction_and_strangers(scene: Scene) -> None:
     assert c.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("psc-operator")).json()["writable"] is True
     police = c.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("police-operator"))
     assert police.status_code == 200
-    assert police.json()["writable"] is False
-    r = c.post(f"/api/v1/alerts/{a['id']}/actions/acknowledge", headers=scene.h("police-operator"))
+    # the jurisdiction's control room (paged at level 0, so also shared) may acknowledge and add notes; it
+    # has no unit of its own to send
+    assert police.json()["relations"] == ["jurisdiction", "shared"]
+    assert police.json()["actions"] == ["acknowledge", "note"]
+    r = c.post(f"/api/v1/alerts/{a['id']}/actions/false_alarm", headers=scene.h("police-operator"))
     assert r.status_code == 403
+    r = c.post(f"/api/v1/alerts/{a['id']}/actions/acknowledge", headers=scene.h("police-operator"))
+    assert r.status_code == 200
+    assert r.json()["actions"] == ["note"]  # resolving is the owner's
     assert c.get(f"/api/v1/alerts/{a['id']}", headers=scene.h("liaison")).status_code == 404
     assert c.get("/api/v1/alerts/does-not-exist", headers=scene.h("liaison")).status_code == 404
     ids = [x["id"] for x in c.get("/api/v1/alerts", headers=scene.h("liaison")).json()["items"]]

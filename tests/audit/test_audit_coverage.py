@@ -249,6 +249,14 @@ CASES: list[Case] = [
     Case("POST", ACTION, ("alerts",), url=f"{ALERT}/actions/acknowledge", body={}, eid="alert"),
     Case(
         "POST",
+        f"{V1}/alerts/{{alert_id}}/notes",
+        ("alerts",),
+        url=f"{ALERT}/notes",
+        body={"note": "gate guard confirms"},
+        eid="alert",
+    ),
+    Case(
+        "POST",
         f"{V1}/alerts/{{alert_id}}/assignments",
         ("units", "alerts", "alerts"),
         url=f"{ALERT}/assignments",

@@ -158,6 +158,7 @@ def test_every_login_works_and_each_sees_what_the_policy_grants(
     _check_logins(client, logins)
     _check_embassy(client)
     _check_sindh(client)
+    _check_national(client)
 
 
 def _check_logins(client: TestClient, logins: list[tuple[str, str]]) -> None:
@@ -220,6 +221,17 @@ def _check_sindh(client: TestClient) -> None:
     army = _login(client, "army.ssd")
     provinces = {p["province"] for p in _all(client, "/api/v1/persons", army)}
     assert provinces == {"PK-KP", "PK-BA"}
+
+
+def _check_national(client: TestClient) -> None:
+    """The whole-country operator sees every unit and every vehicle (vehicles say no place of their own)."""
+    noc = _login(client, "noc.operator")
+    assert len(_all(client, "/api/v1/units", noc)) == len(scenario.UNITS)
+    assert len(_all(client, "/api/v1/vehicles", noc)) == len(scenario.VEHICLES)
+    # a provincial control room still sees only its own vehicles (the province does not cover them)
+    spu = _login(client, "sindh.spu")
+    own = {v.registration for v in scenario.VEHICLES if v.agency == "sindh"}
+    assert {v["registration"] for v in _all(client, "/api/v1/vehicles", spu)} == own
 
 
 def _province(site_key: str) -> str:

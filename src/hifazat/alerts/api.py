@@ -26,6 +26,7 @@ from hifazat.alerts.schemas import (
     AnswerIn,
     AssignIn,
     AssignmentPatch,
+    NoteIn,
     PolicyIn,
     PolicyOut,
     PolicyPatch,
@@ -78,8 +79,10 @@ def _create_alert(body: AlertIn, request: Request) -> bytes:
         principal = principal_from_request(session, request)
     with unit_of_work() as session:
         alert = raising.create(session, body, principal)
-        # The creator always sees its alert in full and may act on it (owner, or shared with its agency).
-        data = service.present(session, alert, service.FULL_RW_SHARED, assignments=[])
+        # The creator's agency owns the alert or was shared it: its stance needs no look-up of guards.
+        data = service.present(
+            session, alert, raising.creator_stance(session, alert, principal), assignments=[]
+        )
     return orjson.dumps(data)
 
 
@@ -105,22 +108,23 @@ def list_alerts(
     )
     items = []
     for a in rows:
-        view = service.view_for(session, a, principal)
-        if view is not None:
-            items.append(service.present(session, a, view))
+        stance = service.stance_for(session, a, principal)
+        if stance.view is not None:
+            items.append(service.present(session, a, stance))
     return {"items": items, "next_cursor": nxt}
 
 
 @router.get("/alerts/{alert_id}", tags=TAG, summary="One alert")
 def read_alert(alert_id: str, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
-    alert, view = service.get_alert(session, alert_id, principal)
-    return service.present(session, alert, view)
+    """`actions` lists exactly what you may do now (`relations` says why: owner, jurisdiction, ...)."""
+    alert, stance = service.get_alert(session, alert_id, principal)
+    return service.present(session, alert, stance)
 
 
 @router.get("/alerts/{alert_id}/timeline", tags=TAG, summary="Who did what, when")
 def read_timeline(alert_id: str, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
-    alert, view = service.get_alert(session, alert_id, principal)
-    if view.level != "full":
+    alert, stance = service.get_alert(session, alert_id, principal)
+    if stance.view is None or stance.view.level != "full":
         return {"items": []}
     return {"items": service.timeline_json(session, alert, principal)}
 
@@ -138,8 +142,15 @@ def act(
     alert = transitions.transition(
         session, alert_id=alert_id, action=action, note=body.note if body else "", principal=principal
     )
-    _, view = service.get_alert(session, alert.id, principal)
-    return service.present(session, alert, view)
+    _, stance = service.get_alert(session, alert.id, principal)
+    return service.present(session, alert, stance)
+
+
+@router.post("/alerts/{alert_id}/notes", status_code=201, tags=TAG, summary="Add a note to the timeline")
+def add_note(alert_id: str, body: NoteIn, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
+    """For the owner, the national centre, the jurisdictions, and agencies assigned, guarding or shared."""
+    alert, _ = service.get_alert(session, alert_id, principal, action="note")
+    return service.event_json(service.add_note(session, alert, principal, body.note))
 
 
 @router.get("/alerts/{alert_id}/recommendations", tags=TAG, summary="Nearest available units")
@@ -149,15 +160,17 @@ def recommend(
     principal: CurrentUser,
     limit: Annotated[int, Query(ge=1, le=50)] = 5,
 ) -> dict[str, Any]:
-    alert, _ = service.get_alert(session, alert_id, principal)
-    return {"items": dispatch.recommend(session, alert, principal, limit)}
+    """The nearest available units you may dispatch (the owner and the national centre: any unit they
+    see; others: their own)."""
+    alert, stance = service.get_alert(session, alert_id, principal)
+    return {"items": dispatch.recommend(session, alert, principal, limit, stance=stance)}
 
 
 @router.post("/alerts/{alert_id}/assignments", status_code=201, tags=TAG, summary="Dispatch units")
 def assign(alert_id: str, body: AssignIn, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
     require(principal, "alerts", "write")
-    alert, _ = service.get_alert(session, alert_id, principal, for_write=True)
-    rows = dispatch.assign(session, alert, body.unit_ids, principal, body.note)
+    alert, stance = service.get_alert(session, alert_id, principal, action="dispatch")
+    rows = dispatch.assign(session, alert, body.unit_ids, principal, body.note, stance=stance)
     return {"items": [service.assignment_json(a) for a in rows], "alert_status": alert.status}
 
 
@@ -167,14 +180,16 @@ def unit_status(
 ) -> dict[str, Any]:
     """en_route -> on_scene -> clear (or en_route -> clear). Clear frees the unit (registry: available)."""
     require(principal, "alerts", "write")
-    alert, _ = service.get_alert(session, alert_id, principal, for_write=True)
-    return service.assignment_json(dispatch.set_status(session, alert, assignment_id, body.status, principal))
+    alert, stance = service.get_alert(session, alert_id, principal, action="update_assignment")
+    row = dispatch.set_status(session, alert, assignment_id, body.status, principal, stance=stance)
+    return service.assignment_json(row)
 
 
 @router.get("/alerts/{alert_id}/deliveries", tags=TAG, summary="Notification deliveries for this alert")
 def deliveries(alert_id: str, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
-    alert, view = service.get_alert(session, alert_id, principal)
-    rows = notifications.deliveries(session, alert.id, principal) if view.level == "full" else []
+    alert, stance = service.get_alert(session, alert_id, principal)
+    full = stance.view is not None and stance.view.level == "full"
+    rows = notifications.deliveries(session, alert.id, principal) if full else []
     return {"available": rows is not None, "items": rows or []}
 
 
@@ -195,8 +210,8 @@ def _sender_name(session: Any, agency_id: str) -> str:
     responses={200: {"content": {"application/cap+xml": {}}}},
 )
 def alert_cap(alert_id: str, request: Request, session: DbSession, principal: CurrentUser) -> Response:
-    alert, view = service.get_alert(session, alert_id, principal)
-    if view.level != "full":
+    alert, stance = service.get_alert(session, alert_id, principal)
+    if stance.view is None or stance.view.level != "full":
         raise forbidden("your sharing agreement gives a summary of this alert, not its CAP message")
     body = cap.cap_xml(
         alert,

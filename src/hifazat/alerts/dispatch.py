@@ -13,12 +13,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from hifazat.alerts.involvement import forget
 from hifazat.alerts.models import Alert, AlertStatus, Assignment, AssignmentStatus
-from hifazat.alerts.service import add_event, emit_changed
+from hifazat.alerts.service import add_event, emit_changed, forget_units
 from hifazat.auth.access import get_visible, visible_select
+from hifazat.auth.acting import Stance
 from hifazat.auth.policy import Principal
 from hifazat.core.db import utcnow
-from hifazat.core.errors import Problem, invalid, not_found
+from hifazat.core.errors import Problem, forbidden, invalid, not_found
 from hifazat.platform.audit.writes import audited_action, audited_update
 from hifazat.registry.models import Site, Unit, UnitStatus
 from hifazat.tracking import service as tracking
@@ -61,13 +63,18 @@ def unit_positions(session: Session, units: list[Unit]) -> dict[str, tuple[float
     return out
 
 
-def recommend(session: Session, alert: Alert, principal: Principal, limit: int = 5) -> list[dict[str, Any]]:
-    """Available units the caller may see, nearest first (units without a known position last)."""
-    units = list(
-        session.scalars(
+def recommend(
+    session: Session, alert: Alert, principal: Principal, limit: int = 5, *, stance: Stance | None = None
+) -> list[dict[str, Any]]:
+    """Available units the caller may see (and, with its `stance`, may send), nearest first (units
+    without a known position last)."""
+    units = [
+        u
+        for u in session.scalars(
             visible_select(Unit, "units", principal).where(Unit.status == UnitStatus.available.value)
         )
-    )
+        if stance is None or stance.may_move_unit(u.agency_id)
+    ]
     positions = unit_positions(session, units)
     rows = []
     for u in units:
@@ -97,12 +104,20 @@ def recommend(session: Session, alert: Alert, principal: Principal, limit: int =
 def _set_unit_status(session: Session, unit: Unit, status: str, principal: Principal) -> None:
     if unit.status != status:
         audited_update(session, unit, {"status": status}, kind="units", principal=principal)
+        forget_units(session)  # which units are free to send changed
 
 
 def assign(
-    session: Session, alert: Alert, unit_ids: list[str], principal: Principal, note: str = ""
+    session: Session,
+    alert: Alert,
+    unit_ids: list[str],
+    principal: Principal,
+    note: str = "",
+    *,
+    stance: Stance | None = None,
 ) -> list[Assignment]:
-    """Dispatch units (en route). The alert moves to responding (acknowledging it first if it was new)."""
+    """Dispatch units (en route). The alert moves to responding (acknowledging it first if it was new).
+    With the caller's `stance`, only units it may send: any it sees, or its own (`auth/acting.py`)."""
     # alerts.service and alerts.transitions import this module (release_all): imported when used.
     from hifazat.alerts.service import add_event, emit_changed
     from hifazat.alerts.transitions import apply_transition
@@ -121,6 +136,8 @@ def assign(
             unit, _ = get_visible(session, Unit, "units", uid, principal)
         except Problem as exc:
             raise invalid(f"unit_ids.{i}", "no such unit visible to you") from exc
+        if stance is not None and not stance.may_move_unit(unit.agency_id):
+            raise invalid(f"unit_ids.{i}", "not a unit of your agency: you may dispatch your own units")
         busy = session.scalar(
             select(Assignment.id).where(Assignment.unit_id == uid, Assignment.status.in_(ACTIVE)).limit(1)
         )
@@ -156,6 +173,8 @@ def assign(
         _set_unit_status(session, unit, UnitStatus.responding.value, principal)
         out.append(a)
     session.flush(out)
+    forget(session, alert.id)
+    forget_units(session)
     for a, unit in zip(out, units, strict=True):
         add_event(
             session,
@@ -174,25 +193,31 @@ def assign(
             after={"unit_id": unit.id, "assignment_id": a.id},
         )
     if alert.status == AlertStatus.new:
-        apply_transition(
-            session, alert, "acknowledge", note="units dispatched", principal=principal, check_roles=False
-        )
+        apply_transition(session, alert, "acknowledge", note="units dispatched", principal=principal)
     if alert.status == AlertStatus.acknowledged:
-        apply_transition(
-            session, alert, "respond", note="units dispatched", principal=principal, check_roles=False
-        )
+        apply_transition(session, alert, "respond", note="units dispatched", principal=principal)
     else:
         emit_changed(session, alert, "assigned")
     return out
 
 
 def set_status(
-    session: Session, alert: Alert, assignment_id: str, status: str, principal: Principal
+    session: Session,
+    alert: Alert,
+    assignment_id: str,
+    status: str,
+    principal: Principal,
+    *,
+    stance: Stance | None = None,
 ) -> Assignment:
-
+    """Move a unit on through its response; with the caller's `stance`, only a unit it may move."""
     a = session.get(Assignment, assignment_id)
     if a is None or a.alert_id != alert.id:
         raise not_found("assignment")
+    if stance is not None:
+        owner = session.scalar(select(Unit.agency_id).where(Unit.id == a.unit_id))
+        if not stance.may_move_unit(owner):
+            raise forbidden("this assignment is another agency's unit: you may update your own units")
     if (a.status, status) not in UNIT_STEPS:
         raise Problem(
             409,

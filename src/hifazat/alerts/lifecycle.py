@@ -8,13 +8,18 @@ reopen window; a false alarm may be reopened only by an admin, and it starts ove
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
+from hifazat.alerts.models import Alert
 from hifazat.alerts.models import AlertStatus as S
+from hifazat.auth.acting import ADMINS, CONTROL_ROOM, RESPONDERS
+from hifazat.config import get_settings
+from hifazat.core.db import utcnow
 
-RESPONDERS = frozenset({"admin", "operator", "responder"})
-CONTROL_ROOM = frozenset({"admin", "operator"})
-ADMINS = frozenset({"admin"})
+# The roles come from the policy (`auth/acting.py`), which also decides which agencies may take each
+# action; a row's roles only narrow it further (reopening a false alarm: admins).
 
 
 @dataclass(frozen=True)
@@ -48,3 +53,19 @@ def allowed_actions(status: str) -> list[str]:
 
 def lookup(status: str, action: str) -> Transition | None:
     return TRANSITIONS.get((status, action))
+
+
+def reopen_window_passed(alert: Alert) -> bool:
+    """A resolved alert reopens only within the window; after it, a new alert is raised instead."""
+    if alert.status != S.resolved.value or alert.resolved_at is None:
+        return False
+    window = timedelta(seconds=get_settings().alerts_reopen_window_s)
+    return utcnow() - alert.resolved_at > window
+
+
+def may_take(alert: Alert, action: str, has_role: Callable[[frozenset[str]], bool]) -> bool:
+    """Whether the table lets a caller with these roles take `action` from the alert's state now."""
+    t = lookup(alert.status, action)
+    if t is None or not has_role(t.roles):
+        return False
+    return not (action == "reopen" and reopen_window_passed(alert))

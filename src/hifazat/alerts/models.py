@@ -84,6 +84,8 @@ class Alert(IdMixin, TimestampMixin, ScopedColumns, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    # When the position was fixed: the raise itself for given coordinates, else the last known fix.
+    position_at: Mapped[datetime | None] = mapped_column(default=None)
     person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"), index=True)
     subject_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     device_id: Mapped[str | None] = mapped_column(String(36), index=True)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from hifazat.alerts import dispatch, escalation, lifecycle, notifications, polls, service
 from hifazat.alerts.models import AlertKind, Severity
 from hifazat.auth.access import visible_select
-from hifazat.auth.models import Agency
+from hifazat.auth.models import Agency, Role, User
 from hifazat.auth.policy import Principal
 from hifazat.auth.web_session import PageUser, render
 from hifazat.core.errors import Problem
@@ -62,14 +62,24 @@ def _names(session: Any, model: Any, ids: set[str], label: Any) -> dict[str, str
     return {r.id: label(r) for r in session.scalars(select(model).where(model.id.in_(ids)))}
 
 
+def _age(seconds: int | None) -> str:
+    """A position's age as a duty officer reads it: 45 s, 2 min, 3 h, 2 days."""
+    if seconds is None:
+        return ""
+    for unit, size in (("days", 86_400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
 @router.get("/alerts")
 def inbox(request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
     rows, _ = service.list_alerts(session, principal, limit=100)
     items = []
     for a in rows:
-        view = service.view_for(session, a, principal)
-        if view is not None:
-            items.append(service.present(session, a, view))
+        stance = service.stance_for(session, a, principal)
+        if stance.view is not None:
+            items.append(service.present(session, a, stance))
     persons = list(
         session.scalars(visible_select(Person, "persons", principal).order_by(Person.family_name).limit(500))
     )
@@ -97,6 +107,26 @@ def policies_page(request: Request, session: DbSession, principal: PageUser) -> 
         return _error(request, p, principal, session)
     sites = list(session.scalars(visible_select(Site, "sites", principal).order_by(Site.name).limit(500)))
     agencies = list(session.scalars(select(Agency).where(Agency.deleted_at.is_(None)).order_by(Agency.name)))
+    # The pickers: every agency (agencies are public to every role), the users of the caller's own tree
+    # (user lists are an admin's of that tree), the units the caller sees.
+    users = list(
+        session.scalars(
+            select(User)
+            .where(User.deleted_at.is_(None), User.agency_id.in_(principal.tree))
+            .order_by(User.username)
+            .limit(500)
+        )
+    )
+    units = list(
+        session.scalars(visible_select(Unit, "units", principal).order_by(Unit.call_sign).limit(500))
+    )
+    agency_label = {a.id: a.short_name or a.name for a in agencies}
+    names = {
+        **{f"agency:{a.id}": a.short_name or a.name for a in agencies},
+        **{f"user:{u.id}": u.username for u in users},
+        **{f"unit:{u.id}": f"{u.call_sign} ({agency_label.get(u.agency_id, '?')})" for u in units},
+        **{f"site:{s.id}": s.name for s in sites},
+    }
     return render(
         request,
         "alerts/policies.html",
@@ -105,6 +135,11 @@ def policies_page(request: Request, session: DbSession, principal: PageUser) -> 
         policies=rows,
         sites=sites,
         agencies=agencies,
+        users=users,
+        units=units,
+        roles=[r.value for r in Role],
+        names=names,
+        agency_label=agency_label,
         severities=[s.value for s in Severity],
         can_write=principal.has("admin"),
     )
@@ -113,13 +148,14 @@ def policies_page(request: Request, session: DbSession, principal: PageUser) -> 
 @router.get("/alerts/{alert_id}")
 def alert_page(alert_id: str, request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
     try:
-        alert, view = service.get_alert(session, alert_id, principal)
+        alert, stance = service.get_alert(session, alert_id, principal)
     except Problem as p:
         return _error(request, p, principal, session)
-    data = service.present(session, alert, view)
-    full = view.level == "full"
+    data = service.present(session, alert, stance)
+    full = stance.view is not None and stance.view.level == "full"
     timeline = service.timeline_json(session, alert, principal) if full else []
-    recs = dispatch.recommend(session, alert, principal, 8) if full and view.writable else []
+    may = set(data["actions"])
+    recs = dispatch.recommend(session, alert, principal, 8, stance=stance) if "dispatch" in may else []
     deliveries = notifications.deliveries(session, alert.id, principal) if full else []
     unit_names = _names(session, Unit, {a["unit_id"] for a in data["assignments"]}, lambda u: u.call_sign)
     agency_names = _names(
@@ -138,8 +174,10 @@ def alert_page(alert_id: str, request: Request, session: DbSession, principal: P
         unit_names=unit_names,
         agency_names=agency_names,
         person=person,
-        writable=view.writable,
-        actions=lifecycle.allowed_actions(alert.status) if view.writable else [],
+        may=may,
+        position_age=_age(data["position_age_s"]),
+        movable={a.id for a in service.movable(session, stance, service.assignments_of(session, alert.id))},
+        actions=[a for a in data["actions"] if a in lifecycle.ACTIONS],
     )
 
 

@@ -3,16 +3,19 @@ finding who or what it is about. Never commits."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts import escalation
+from hifazat.alerts.involvement import fresh_involvement
 from hifazat.alerts.models import Alert, AlertKind, AlertStatus
 from hifazat.alerts.schemas import DEFAULT_SEVERITY, AlertIn
-from hifazat.alerts.service import _SHARES, KIND, add_event, emit_changed, share
+from hifazat.alerts.service import _SHARES, KIND, add_event, emit_changed, share, shared_with
 from hifazat.auth.access import get_visible
+from hifazat.auth.acting import Stance, alert_stance
 from hifazat.auth.models import User
 from hifazat.auth.policy import Principal, can_write_agency, in_jurisdiction, require
 from hifazat.core.db import new_id, utcnow
@@ -22,7 +25,7 @@ from hifazat.core.scope import Scope
 from hifazat.platform.audit.writes import NO_EVENT, audited_create
 from hifazat.platform.fast_insert import insert_pending
 from hifazat.registry.models import Person, Site
-from hifazat.tracking.models import Device
+from hifazat.tracking.models import Device, DeviceLast
 
 
 def raise_alert(
@@ -38,6 +41,7 @@ def raise_alert(
     source_authenticated: bool = True,
     lat: float | None = None,
     lon: float | None = None,
+    position_at: datetime | None = None,
     person_id: str | None = None,
     subject_user_id: str | None = None,
     device_id: str | None = None,
@@ -78,6 +82,7 @@ def raise_alert(
         description=description,
         lat=lat,
         lon=lon,
+        position_at=position_at if position_at is not None or lat is None else now,
         person_id=person_id,
         subject_user_id=subject_user_id,
         device_id=device_id,
@@ -103,11 +108,17 @@ def raise_alert(
     audited_create(session, alert, kind=KIND, principal=actor, subject=NO_EVENT, insert=False)
     share(session, alert, share_with, "raised by this agency")
     escalation.start(session, alert, actor, now=now, fresh=True)
-    emit_changed(session, alert, "created", assignments=[])
+    emit_changed(session, alert, "created", assignments=[], involved=())
     # Last: all the alert's rows and its entry at once, without the flush (on PostgreSQL one statement):
     # every SOS comes here.
     insert_pending(session)
     return alert
+
+
+def creator_stance(session: Session, alert: Alert, principal: Principal) -> Stance:
+    """The stance of whoever just raised the alert: its agency owns it or was shared it (`create`), and
+    either gives all that guarding it would, so the guards are not looked up on the SOS lane."""
+    return alert_stance(principal, fresh_involvement(alert, shared_with(session, alert.id)), KIND)
 
 
 def _person_label(p: Person) -> str:
@@ -118,7 +129,10 @@ def create(session: Session, data: AlertIn, principal: Principal, *, source: str
     """POST /alerts: an SOS (anyone signed in, for a person, a device or themselves) or a manual alert."""
     require(principal, KIND, "read" if data.kind == AlertKind.sos else "write")
     severity = (data.severity or DEFAULT_SEVERITY.get(data.kind) or "medium").__str__()
-    about = _subject_of(session, data, principal)
+    fix = Fix(data.lat, data.lon, None)
+    if data.kind == AlertKind.sos and data.lat is None:
+        fix = last_known(session, data, principal)
+    about = _subject_of(session, data, principal, fix)
     owner = _owner_of(data, principal, about)
     extra_share = [principal.agency_id] if principal.agency_id and principal.agency_id != owner else []
     person, site = about.person, about.site
@@ -131,8 +145,9 @@ def create(session: Session, data: AlertIn, principal: Principal, *, source: str
         source=source,
         title=_title(session, data, principal, about),
         description=data.description,
-        lat=data.lat,
-        lon=data.lon,
+        lat=fix.lat,
+        lon=fix.lon,
+        position_at=fix.at,
         person_id=person.id if person else None,
         subject_user_id=about.subject_user_id,
         device_id=data.device_id,
@@ -192,11 +207,41 @@ def _visible(session: Session, model: Any, kind: str, row_id: str, principal: Pr
     return found
 
 
-def _from_coordinates(data: AlertIn) -> tuple[str, str | None] | None:
-    """The province and district the alert's coordinates lie in (None without them, or outside Pakistan)."""
-    if data.lat is None or data.lon is None:
+class Fix(NamedTuple):
+    """Where the alert is: given with it (`at` None: now), the last known fix, or unknown (all None)."""
+
+    lat: float | None
+    lon: float | None
+    at: datetime | None
+
+
+def last_known(session: Session, data: AlertIn, principal: Principal) -> Fix:
+    """The newest fix of the SOS's device, or of the person's (the caller's, for_self) devices: one
+    indexed select (devices by owner, device_last by id). Unknown when none has reported a position."""
+    stmt = select(DeviceLast.lat, DeviceLast.lon, DeviceLast.at).where(
+        DeviceLast.at.is_not(None), DeviceLast.lat.is_not(None)
+    )
+    if data.person_id or data.for_self:
+        owner_kind, owner_id = ("person", data.person_id) if data.person_id else ("user", principal.user_id)
+        stmt = stmt.join(Device, Device.id == DeviceLast.device_id).where(
+            Device.owner_kind == owner_kind, Device.owner_id == owner_id, Device.deleted_at.is_(None)
+        )
+    elif data.device_id:
+        stmt = stmt.where(DeviceLast.device_id == data.device_id)
+    else:
+        return Fix(None, None, None)
+    row = session.execute(stmt.order_by(DeviceLast.at.desc()).limit(1)).first()
+    if row is None or row[0] is None or row[1] is None:
+        return Fix(None, None, None)
+    return Fix(float(row[0]), float(row[1]), row[2])
+
+
+def _from_coordinates(data: AlertIn, fix: Fix) -> tuple[str, str | None] | None:
+    """The province and district the alert's position lies in (None without one, or outside Pakistan). A
+    last known fix is older than what the caller says now: with a typed province, that one wins."""
+    if fix.lat is None or fix.lon is None or (fix.at is not None and data.province):
         return None
-    return place_of(data.lat, data.lon)
+    return place_of(fix.lat, fix.lon)
 
 
 def _may_place(data: AlertIn, principal: Principal, about: _Subject) -> bool:
@@ -208,11 +253,13 @@ def _may_place(data: AlertIn, principal: Principal, about: _Subject) -> bool:
     return subject and about.owner is not None and about.owner in principal.tree
 
 
-def _place(data: AlertIn, principal: Principal, about: _Subject, found: list[tuple[Any, Any]]) -> _Place:
+def _place(
+    data: AlertIn, principal: Principal, about: _Subject, found: list[tuple[Any, Any]], fix: Fix
+) -> _Place:
     """The province comes from the coordinates, else the site (a typed one must agree), else the typed
     one where the caller may place it, else the person or device; the district from the first of those
     lying in that province (as the policy reads them: a district inside its province)."""
-    coords = _from_coordinates(data)
+    coords = _from_coordinates(data, fix)
     derived, where = (coords[0] if coords else None), "the position lies in"
     if derived is None and about.site is not None:
         derived, where = about.site.province, "the site lies in"
@@ -230,7 +277,7 @@ def _place(data: AlertIn, principal: Principal, about: _Subject, found: list[tup
     return place
 
 
-def _subject_of(session: Session, data: AlertIn, principal: Principal) -> _Subject:
+def _subject_of(session: Session, data: AlertIn, principal: Principal, fix: Fix) -> _Subject:
     """Who or what the alert is about, and from them (and the coordinates) where it is (`_place`)."""
     about = _Subject(_Place(None))
     found: list[tuple[Any, Any]] = []  # (province, district) of the site, the person, the device
@@ -252,7 +299,7 @@ def _subject_of(session: Session, data: AlertIn, principal: Principal) -> _Subje
     elif data.for_self:
         about.subject_user_id = principal.user_id
         about.owner = principal.agency_id
-    about.place = _place(data, principal, about, found)
+    about.place = _place(data, principal, about, found, fix)
     return about
 
 

@@ -51,8 +51,7 @@ class AlertIn(Strict):
         if (self.lat is None) != (self.lon is None):
             raise ValueError("lat and lon go together: give both or neither")
         if self.kind == AlertKind.sos:
-            if self.lat is None:
-                raise ValueError("an SOS needs a position: lat and lon")
+            # No position is no reason to refuse an SOS: the last known one is taken (`raising.py`).
             subjects = [x for x in (self.person_id, self.device_id) if x] + (
                 ["self"] if self.for_self else []
             )
@@ -63,6 +62,10 @@ class AlertIn(Strict):
 
 class TransitionIn(Strict):
     note: str = Field(default="", max_length=2000)
+
+
+class NoteIn(Strict):
+    note: str = Field(min_length=1, max_length=2000)
 
 
 class AlertOut(BaseModel):
@@ -81,6 +84,7 @@ class AlertOut(BaseModel):
     description: str = ""
     lat: float | None = None
     lon: float | None = None
+    position_at: datetime | None = None
     person_id: str | None = None
     subject_user_id: str | None = None
     device_id: str | None = None

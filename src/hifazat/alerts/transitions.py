@@ -1,13 +1,14 @@
 """Lifecycle moves of an alert: the transition table (`lifecycle.py`) decides what is allowed; here the
 move is made, recorded on the timeline and the audit chain, and escalation and dispatch follow it."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from hifazat.alerts import dispatch, escalation, lifecycle
 from hifazat.alerts.models import Alert, AlertStatus
-from hifazat.alerts.service import KIND, add_event, emit_changed, get_alert
+from hifazat.alerts.service import KIND, add_event, emit_changed, get_alert, require_action
+from hifazat.auth.acting import Stance
 from hifazat.auth.policy import Principal, require
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
@@ -17,18 +18,26 @@ from hifazat.platform.audit.writes import audited_transition
 
 def transition(session: Session, *, alert_id: str, action: str, note: str, principal: Principal) -> Alert:
     require(principal, KIND, "write")
-    alert, _ = get_alert(session, alert_id, principal, for_write=True)
-    return apply_transition(session, alert, action, note=note, principal=principal)
+    alert, stance = get_alert(session, alert_id, principal, for_write=True)
+    return apply_transition(session, alert, action, note=note, principal=principal, stance=stance)
 
 
 def apply_transition(
-    session: Session, alert: Alert, action: str, *, note: str, principal: Principal, check_roles: bool = True
+    session: Session,
+    alert: Alert,
+    action: str,
+    *,
+    note: str,
+    principal: Principal,
+    stance: Stance | None = None,
 ) -> Alert:
-
+    """The move, if the table allows it from the alert's state (else 409) and `stance` (the caller's, as
+    the policy decides) allows it (else 403). Without a stance the move follows another the caller was
+    allowed (a dispatch acknowledges and responds)."""
     if action not in lifecycle.ACTIONS:
         raise invalid("action", f"must be one of {', '.join(lifecycle.ACTIONS)}")
     current = alert.status
-    t = _allowed(alert, action, principal, check_roles=check_roles)
+    t = _allowed(alert, action, principal, stance)
     now = utcnow()
     _stamp(alert, t, action, now, principal)
     add_event(session, alert, principal, action, from_status=current, to_status=t.to, note=note)
@@ -53,7 +62,7 @@ def apply_transition(
     return alert
 
 
-def _allowed(alert: Alert, action: str, principal: Principal, *, check_roles: bool) -> lifecycle.Transition:
+def _allowed(alert: Alert, action: str, principal: Principal, stance: Stance | None) -> lifecycle.Transition:
     """The transition the table allows from the alert's status, or the 409/403 that says why not."""
     current = alert.status
     t = lifecycle.lookup(current, action)
@@ -68,19 +77,20 @@ def _allowed(alert: Alert, action: str, principal: Principal, *, check_roles: bo
             current_state=current,
             allowed_actions=allowed,
         )
-    if check_roles and not principal.has(*t.roles):
-        raise forbidden(f"{action} on an alert needs one of the roles: {', '.join(sorted(t.roles))}")
-    if action == "reopen" and current == AlertStatus.resolved.value:
+    if stance is not None:
+        if not principal.has(*t.roles):
+            raise forbidden(f"{action} on an alert needs one of the roles: {', '.join(sorted(t.roles))}")
+        require_action(stance, action)
+    if action == "reopen" and lifecycle.reopen_window_passed(alert):
         window = get_settings().alerts_reopen_window_s
-        if alert.resolved_at is not None and utcnow() - alert.resolved_at > timedelta(seconds=window):
-            raise Problem(
-                409,
-                "Conflict",
-                f"this alert was resolved more than {window} s ago; raise a new alert instead",
-                errors=[{"field": "status", "reason": "reopen window has passed"}],
-                current_state=current,
-                allowed_actions=[],
-            )
+        raise Problem(
+            409,
+            "Conflict",
+            f"this alert was resolved more than {window} s ago; raise a new alert instead",
+            errors=[{"field": "status", "reason": "reopen window has passed"}],
+            current_state=current,
+            allowed_actions=[],
+        )
     return t
 
 

@@ -170,7 +170,10 @@ def require(principal: Principal, kind: str, action: str) -> None:
 
 
 def in_jurisdiction(where: Scope, jurisdiction: tuple[str, ...]) -> bool:
-    """Whether a record in this scope lies inside one of the jurisdiction entries."""
+    """Whether a record in this scope lies inside one of the jurisdiction entries. The whole country
+    covers records that say no place too (vehicles; an alert whose position is unknown): they are in it."""
+    if WHOLE_COUNTRY in jurisdiction:
+        return True
     province = where.province
     if not province:
         return False
@@ -189,10 +192,9 @@ def in_jurisdiction(where: Scope, jurisdiction: tuple[str, ...]) -> bool:
 
 
 def _jurisdiction_clause(model: type[ScopedColumns], jurisdiction: tuple[str, ...]) -> ColumnElement[bool]:
-    col = model.scope_column("province")
     if WHOLE_COUNTRY in jurisdiction:
-        located: ColumnElement[bool] = col.is_not(None)
-        return located
+        return true()  # as `in_jurisdiction`: located or not
+    col = model.scope_column("province")
     district_col = model.scope_column("district")
     parts: list[ColumnElement[bool]] = []
     for j in jurisdiction:
@@ -232,7 +234,9 @@ def scope(model: type[ScopedColumns], kind: str, principal: Principal) -> Column
         everything: ColumnElement[bool] = owner.is_not(None) | owner.is_(None)
         return everything
     clauses: list[ColumnElement[bool]] = [owner.in_(principal.tree)]
-    if principal.jurisdiction and model.scope_column("province") is not None:
+    if principal.jurisdiction and (
+        model.scope_column("province") is not None or WHOLE_COUNTRY in principal.jurisdiction
+    ):
         clauses.append(_jurisdiction_clause(model, principal.jurisdiction))
     for g in principal.grants:
         if kind not in g.kinds:
@@ -399,3 +403,8 @@ def sees_target_of(principal: Principal, owner_agency_id: str | None) -> bool:
     went (channel, status, attempts); the target and its error text stay in the owner's tree, since they
     map the owner's systems."""
     return principal.system or (owner_agency_id is not None and owner_agency_id in principal.tree)
+
+
+# Who may act on an alert (a record many agencies have a stake in) is decided beside this module, from the
+# same principal and views, and exposed here as `policy.acting`, so the policy stays the one place to look.
+from hifazat.auth import acting as acting  # noqa: E402  (acting builds on the definitions above)

@@ -3,7 +3,7 @@ in Python because their fields nest)."""
 
 from __future__ import annotations
 
-from hifazat.demo.specs import ROOT, AgencySpec, AgreementSpec, ProjectSpec, UserSpec
+from hifazat.demo.specs import ROOT, AgencySpec, AgreementSpec, PolicySpec, ProjectSpec, UserSpec
 
 AGENCIES: tuple[AgencySpec, ...] = (
     AgencySpec("noc", "MoI National Operations Centre", "NOC", "federal_ministry", ROOT, ("PK",)),
@@ -72,6 +72,10 @@ AGREEMENTS: tuple[AgreementSpec, ...] = (
     # The ministry's whole tree: every Chinese national it registers, names and status only.
     AgreementSpec(
         "Joint strategy: status of Chinese nationals", ROOT, "embassy", ("persons",), _CN, "summary"
+    ),
+    # ... and the alerts about them (an SOS of a Chinese national, wherever raised), as a summary.
+    AgreementSpec(
+        "Joint strategy: alerts involving Chinese nationals", ROOT, "embassy", ("alerts",), _CN, "summary"
     ),
     # The project company lets each guard company see the people and sites of the project it guards.
     AgreementSpec(
@@ -257,5 +261,53 @@ PROJECTS: tuple[ProjectSpec, ...] = (
         "active",
         "RCC gravity dam on the Indus about 7 km upstream of Dasu, Upper Kohistan; main civil works by a "
         "Chinese contractor, staff commute on the Karakoram Highway between camp and dam.",
+    ),
+)
+
+
+# Escalation at the two sites where the seed's lessons bite hardest, written as a duty officer would say it.
+POLICIES: tuple[PolicySpec, ...] = (
+    PolicySpec(
+        "Port Qasim plant: company, guards, police and NOC at once",
+        "company",
+        "pq_plant",
+        None,
+        (
+            (
+                60,
+                (
+                    {"role": "operator", "agency": "SRPIC"},
+                    {"role": "operator", "agency": "Shield"},
+                    {"role": "operator", "agency": "Sindh SPU"},
+                    {"role": "operator", "agency": "NOC"},
+                ),
+            ),
+            (
+                120,
+                (
+                    {"user": "noc.operator"},
+                    {"role": "operator", "agency": "SSD"},
+                    {"role": "admin", "agency": "MoI"},
+                ),
+            ),
+        ),
+    ),
+    PolicySpec(
+        "Dasu dam: company, SSD quick reaction force and NOC",
+        "company",
+        "dasu_dam",
+        None,
+        (
+            (
+                60,
+                (
+                    {"role": "operator", "agency": "SRPIC"},
+                    {"role": "operator", "agency": "SSD"},
+                    {"user": "army.qrf"},
+                    {"role": "operator", "agency": "NOC"},
+                ),
+            ),
+            (120, ({"unit": "SSD-DSU-QRF", "agency": "SSD"}, {"role": "admin", "agency": "MoI"})),
+        ),
     ),
 )

@@ -26,12 +26,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from hifazat.alerts import escalation
+from hifazat.alerts.models import EscalationPolicy
+from hifazat.alerts.schemas import PolicyIn
 from hifazat.auth import service as auth_service
 from hifazat.auth.models import Agency, SharingAgreement, User
 from hifazat.auth.policy import Principal, system_actor
 from hifazat.auth.schemas import AgencyIn, AgreementIn, UserIn
 from hifazat.config import get_settings
-from hifazat.demo.data_organisations import AGENCIES, AGREEMENTS, PROJECTS, USERS
+from hifazat.demo.data_organisations import AGENCIES, AGREEMENTS, POLICIES, PROJECTS, USERS
 from hifazat.demo.data_registry import PERSONS, SITES, UNITS, VEHICLES
 from hifazat.demo.identities import home_contact, passport_of, pk_mobile, seed
 from hifazat.demo.specs import (
@@ -39,6 +42,7 @@ from hifazat.demo.specs import (
     AgencySpec,
     AgreementSpec,
     PersonSpec,
+    PolicySpec,
     ProjectSpec,
     SiteSpec,
     UnitSpec,
@@ -54,6 +58,7 @@ __all__ = [
     "AGENCIES",
     "AGREEMENTS",
     "PERSONS",
+    "POLICIES",
     "PROJECTS",
     "SITES",
     "UNITS",
@@ -259,6 +264,64 @@ class _Loader:
         )
         registry.create(self.session, "vehicles", data, self.actor)
 
+    def policy(self, spec: PolicySpec) -> None:
+        owner = self.agencies[spec.owner]
+        exists = self.session.scalar(
+            select(EscalationPolicy.id).where(
+                EscalationPolicy.agency_id == owner,
+                EscalationPolicy.name == spec.name,
+                EscalationPolicy.deleted_at.is_(None),
+            )
+        )
+        if exists is not None:
+            return
+        levels = [
+            {"timeout_s": timeout, "targets": [self.target(t) for t in targets]}
+            for timeout, targets in spec.levels
+        ]
+        data = PolicyIn.model_validate(
+            {
+                "name": spec.name,
+                "agency_id": owner,
+                "site_id": self.sites[spec.site] if spec.site else None,
+                "severity": spec.severity,
+                "levels": levels,
+            }
+        )
+        escalation.create_policy(self.session, data, self.actor)
+
+    def target(self, named: dict[str, str]) -> dict[str, str]:
+        """A policy target written with names as the ids the policy stores (unknown names fail the load)."""
+        agency = self.agency_named(named["agency"]) if "agency" in named else None
+        if "user" in named:
+            uid = self.session.scalar(
+                select(User.id).where(func.lower(User.username) == named["user"].lower())
+            )
+            if uid is None:
+                raise ValueError(f"escalation target: no user {named['user']!r}")
+            return {"kind": "user", "id": uid}
+        if "unit" in named:
+            unit = self.session.scalar(
+                select(Unit.id).where(Unit.agency_id == agency, Unit.call_sign == named["unit"])
+            )
+            if unit is None:
+                raise ValueError(f"escalation target: no unit {named['unit']!r} in {named['agency']!r}")
+            return {"kind": "unit", "id": unit}
+        if "role" in named:
+            return {"kind": "role", "role": named["role"], "agency_id": agency or ""}
+        return {"kind": "agency", "id": agency or ""}
+
+    def agency_named(self, name: str) -> str:
+        found = self.session.scalar(
+            select(Agency.id).where(
+                Agency.deleted_at.is_(None),
+                (func.lower(Agency.short_name) == name.lower()) | (func.lower(Agency.name) == name.lower()),
+            )
+        )
+        if found is None:
+            raise ValueError(f"escalation target: no agency named {name!r}")
+        return str(found)
+
 
 def load(session: Session, *, password: str) -> list[tuple[str, str]]:
     """Load the scenario (idempotent) and return (username, description) of every demo login.
@@ -283,4 +346,6 @@ def load(session: Session, *, password: str) -> list[tuple[str, str]]:
         loader.unit(unit)
     for vehicle in VEHICLES:
         loader.vehicle(vehicle)
+    for policy in POLICIES:
+        loader.policy(policy)
     return [(u.username, u.what) for u in USERS]

@@ -31,6 +31,17 @@ class AgreementSpec(NamedTuple):
     redact: tuple[str, ...] = ()
 
 
+class PolicySpec(NamedTuple):
+    """An escalation policy written with names, resolved at load: each target is {"role": ..., "agency":
+    short name}, {"user": username}, {"unit": call sign, "agency": short name} or {"agency": short name}."""
+
+    name: str
+    owner: str  # agency key
+    site: str | None  # site key
+    severity: str | None
+    levels: tuple[tuple[int, tuple[dict[str, str], ...]], ...]  # (timeout_s, targets)
+
+
 class UserSpec(NamedTuple):
     username: str
     full_name: str

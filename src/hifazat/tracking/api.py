@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hifazat.auth.deps import CurrentUser
 from hifazat.auth.policy import view_of
-from hifazat.core.errors import invalid
+from hifazat.core.errors import forbidden, invalid
 from hifazat.platform.db import unit_of_work
 from hifazat.platform.deps import DbSession, Page
 from hifazat.tracking import schemas, service
@@ -25,7 +25,7 @@ def _device_page(session: Any, rows: Any, principal: Any) -> list[dict[str, Any]
     last = service.last_rows(session, [r.id for r in rows])
     out = []
     for r in rows:
-        view = view_of(r, "devices", principal)
+        view = service.device_view(session, r, principal)
         if view is not None:
             out.append(service.present_device(r, view, principal, last.get(r.id)))
     return out
@@ -115,7 +115,9 @@ def device_positions(
 ) -> dict[str, Any]:
     """Stored positions of one device in time order (at most `limit`; continue from the last `at`)."""
     _range(start, end)
-    device, _ = service.get_device(session, device_id, principal)
+    device, view = service.get_device(session, device_id, principal)
+    if view.level != "full":
+        raise forbidden("a summary view of this device shows no positions")
     items = service.positions(session, device=device, principal=principal, start=start, end=end, limit=limit)
     return {"device_id": device.id, "items": items}
 
@@ -131,7 +133,9 @@ def device_track(
 ) -> JSONResponse:
     """The track as GeoJSON (application/geo+json): one LineString and a Point per fix."""
     _range(start, end)
-    device, _ = service.get_device(session, device_id, principal)
+    device, view = service.get_device(session, device_id, principal)
+    if view.level != "full":
+        raise forbidden("a summary view of this device shows no positions")
     items = service.positions(session, device=device, principal=principal, start=start, end=end, limit=limit)
     return JSONResponse(service.track_geojson(device, items, principal), media_type="application/geo+json")
 

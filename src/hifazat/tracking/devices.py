@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
-from hifazat.auth.access import get_visible, visible_select
+from hifazat.auth.access import get_visible
 from hifazat.auth.models import User
 from hifazat.auth.policy import (
     Fields,
@@ -19,11 +19,13 @@ from hifazat.auth.policy import (
     can_write_agency,
     redacted_outside_tree,
     require,
+    scope,
+    view_of,
     where_readable,
 )
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
-from hifazat.core.errors import Problem, conflict, forbidden, invalid
+from hifazat.core.errors import Problem, conflict, forbidden, invalid, not_found
 from hifazat.core.like import contains_ci
 from hifazat.core.pagination import paginate
 from hifazat.platform.audit.writes import (
@@ -123,11 +125,49 @@ def create_device(session: Session, *, data: schemas.DeviceIn, principal: Princi
     return device, secret
 
 
+# A person's device follows the person: whoever sees the person (a guard company by its contract, an
+# embassy its nationals) sees the device, at the person's level and read only; the device rules (owner,
+# jurisdiction, an agreement on devices) still apply first.
+
+
+def device_scope(principal: Principal) -> ColumnElement[bool]:
+    """The devices the caller may see, as SQL: by the policy, or by seeing the person who carries it."""
+    base = scope(Device, "devices", principal)
+    if principal.system:
+        return base
+    persons = select(Person.id).where(scope(Person, "persons", principal), Person.deleted_at.is_(None))
+    return or_(base, and_(Device.owner_kind == "person", Device.owner_id.in_(persons)))
+
+
+def device_view(session: Session, device: Device, principal: Principal) -> View | None:
+    """How the caller sees one device: as the policy says, else as it sees the device's person."""
+    view = view_of(device, "devices", principal)
+    if view is not None or device.owner_kind != "person" or not device.owner_id:
+        return view
+    person = session.get(Person, device.owner_id)
+    if person is None or person.deleted_at is not None:
+        return None
+    seen = view_of(person, "persons", principal)
+    return View(seen.level) if seen is not None else None
+
+
+def visible_devices(principal: Principal) -> Select[Any]:
+    return select(Device).where(device_scope(principal), Device.deleted_at.is_(None))
+
+
 def get_device(
     session: Session, device_id: str, principal: Principal, *, for_write: bool = False
 ) -> tuple[Device, View]:
     require(principal, "devices", "read")
-    return get_visible(session, Device, "devices", device_id, principal, for_write=for_write)
+    device = session.get(Device, device_id)
+    view = (
+        device_view(session, device, principal) if device is not None and device.deleted_at is None else None
+    )
+    if device is None or view is None:
+        raise not_found("device")
+    if for_write and not view.writable:
+        raise forbidden("this device belongs to another agency; you may read it, not change it")
+    return device, view
 
 
 def update_device(
@@ -200,7 +240,7 @@ def list_devices(
     cursor: str | None = None,
 ) -> tuple[Sequence[Device], str | None]:
     require(principal, "devices", "read")
-    stmt = visible_select(Device, "devices", principal)
+    stmt = visible_devices(principal)
 
     def on(name: str, condition: Any) -> Any:  # a field the caller cannot read in full never matches
         return where_readable(Device, "devices", principal, name, condition)

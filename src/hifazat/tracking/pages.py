@@ -8,8 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from hifazat.auth.access import visible_select
-from hifazat.auth.policy import view_of
 from hifazat.auth.web_session import PageUser, render
 from hifazat.platform.deps import DbSession
 from hifazat.tracking import service
@@ -31,11 +29,11 @@ NAV_ITEMS = (NavItem("/live", "Live", order=11), NavItem("/devices", "Devices", 
 
 
 def _devices(session: Any, principal: Any) -> list[dict[str, Any]]:
-    rows = list(session.scalars(visible_select(Device, "devices", principal).order_by(Device.id).limit(5000)))
+    rows = list(session.scalars(service.visible_devices(principal).order_by(Device.id).limit(5000)))
     last = service.last_rows(session, [r.id for r in rows])
     out = []
     for r in rows:
-        view = view_of(r, "devices", principal)
+        view = service.device_view(session, r, principal)
         if view is not None:
             out.append(service.present_device(r, view, principal, last.get(r.id)))
     return out

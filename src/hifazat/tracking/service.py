@@ -16,6 +16,7 @@ from hifazat.tracking.devices import (
     DEVICE_SECRET_COLUMNS,
     create_device,
     delete_device,
+    device_view,
     get_device,
     is_stale,
     last_rows,
@@ -23,6 +24,7 @@ from hifazat.tracking.devices import (
     present_device,
     rotate_secret,
     update_device,
+    visible_devices,
 )
 from hifazat.tracking.escorts import (
     create_escort,
@@ -158,6 +160,7 @@ __all__ = [
     "delete_device",
     "delete_escort",
     "delete_zone",
+    "device_view",
     "get_device",
     "get_escort",
     "get_zone",
@@ -174,4 +177,5 @@ __all__ = [
     "update_device",
     "update_escort",
     "update_zone",
+    "visible_devices",
 ]

@@ -44,6 +44,7 @@ class FirstPlan:
     shares: list[str]
     share_to: list[str]
     prepared: Any
+    involved: frozenset[str] = frozenset()  # agencies assigned to or guarding it: the event's audience
     alert: Alert | None = None  # as read (detached): `apply_first` writes from it if it is unchanged
 
     @classmethod
@@ -56,6 +57,7 @@ def plan_first(session: Session, *, now: datetime, limit: int = 50) -> list[Firs
     """The read phase of level 0 for new alerts whose level-0 timer is due. Writes nothing, and lets an
     urgent request in flight (an SOS) have the interpreter before each alert's share of the work."""
     # alerts.service calls into escalation (raise, reopen): imported when used, not at load.
+    from hifazat.alerts.involvement import involvement
     from hifazat.alerts.service import assignments_of, shared_with
 
     timers = session.scalars(
@@ -96,6 +98,8 @@ def plan_first(session: Session, *, now: datetime, limit: int = 50) -> list[Firs
             prepared=None,
             alert=alert,
         )
+        inv = involvement(session, alert, plan.shares)
+        plan.involved = inv.assigned | inv.guards
         plans.append(plan)
         let_urgent_through()
         plan.prepared = notifications.prepare_targets(
@@ -113,7 +117,7 @@ def _write_first(session: Session, plan: FirstPlan, alert: Alert, actor: Princip
     if len(plan.levels) > 1:
         arm(session, alert, 1, plan.created_at + timedelta(seconds=int(plan.levels[0]["timeout_s"])))
     added = share(session, alert, plan.share_to, "escalation level 0")
-    emit_changed(session, alert, "notified", assignments=plan.assigned)
+    emit_changed(session, alert, "notified", assignments=plan.assigned, involved=plan.involved)
     deliveries = notifications.write_targets(session, plan.prepared, claimed=True)
     info = {
         "level": 0,

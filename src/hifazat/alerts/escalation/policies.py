@@ -1,6 +1,6 @@
 """Escalation policies: who is told at each level of an unacknowledged alert, per agency, site and
-severity; the most specific active policy wins, else the built-in levels (the agency's operators, then its
-parent's)."""
+severity; the most specific active policy wins, else the built-in levels (`default_levels`: the owner,
+the police with jurisdiction and the national centre first, then the army division and the ministry)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from hifazat.alerts.models import Alert, EscalationPolicy
 from hifazat.alerts.schemas import PolicyIn, PolicyPatch
 from hifazat.auth import cache as agency_cache
 from hifazat.auth.access import get_visible
-from hifazat.auth.models import Agency, Role, User
-from hifazat.auth.policy import Principal, can_write_agency, require
+from hifazat.auth.models import Agency, AgencyKind, Role, User
+from hifazat.auth.policy import WHOLE_COUNTRY, Principal, can_write_agency, in_jurisdiction, require
 from hifazat.config import get_settings
 from hifazat.core.errors import Problem, forbidden, invalid, not_found
 from hifazat.platform.audit.writes import NO_EVENT, audited_create, audited_delete, audited_update
@@ -29,17 +29,61 @@ def ancestors(session: Session, agency_id: str) -> list[str]:
     return list(agency_cache.facts(session, agency_id).chain)
 
 
+def _operators(agency_ids: list[str], roles: tuple[str, ...] = ("operator",)) -> list[dict[str, Any]]:
+    seen = dict.fromkeys(agency_ids)
+    return [{"kind": "role", "role": role, "agency_id": a} for a in seen for role in roles]
+
+
 def default_levels(session: Session, alert: Alert) -> list[dict[str, Any]]:
-    """When no policy matches: the owning agency's operators, then the parent agency's operators."""
+    """When no policy matches. Level 0: the owner's operators, the control rooms of the police with
+    jurisdiction where the alert is, and the national operations centre (a whole-country ministry agency
+    below the top). Level 1: the army security division (those covering the place, else every one: it is
+    the backstop), the owner's parent and the ministry at the top (its operators and admins)."""
     timeout = get_settings().alerts_default_ack_timeout_s
     chain = ancestors(session, alert.agency_id)
-    levels = [
-        {"timeout_s": timeout, "targets": [{"kind": "role", "role": "operator", "agency_id": chain[0]}]}
+    rows = session.execute(
+        select(Agency.id, Agency.kind, Agency.parent_id, Agency.jurisdiction)
+        .where(Agency.deleted_at.is_(None))
+        .order_by(Agency.name)
+    ).all()
+    where = alert.scope
+
+    def covers(jurisdiction: list[str] | None) -> bool:
+        return in_jurisdiction(where, tuple(jurisdiction or ()))
+
+    police = [
+        r.id
+        for r in rows
+        if r.kind == AgencyKind.provincial_police
+        and WHOLE_COUNTRY not in (r.jurisdiction or ())
+        and covers(r.jurisdiction)
     ]
-    if len(chain) > 1:
-        levels.append(
-            {"timeout_s": timeout, "targets": [{"kind": "role", "role": "operator", "agency_id": chain[1]}]}
-        )
+    national = [
+        r.id
+        for r in rows
+        if r.kind == AgencyKind.federal_ministry
+        and r.parent_id is not None
+        and WHOLE_COUNTRY in (r.jurisdiction or ())
+    ]
+    army_all = [r.id for r in rows if r.kind == AgencyKind.army_security_division]
+    army = [
+        r.id
+        for r in rows
+        if r.id in army_all and WHOLE_COUNTRY not in (r.jurisdiction or ()) and covers(r.jurisdiction)
+    ] or army_all
+    first = _operators([chain[0], *police, *national])
+    levels = [{"timeout_s": timeout, "targets": first}]
+    climb = _operators([a for a in (*army, *chain[1:2]) if a not in chain[:1]])
+    climb += _operators([chain[-1]], ("operator", "admin")) if len(chain) > 1 else []
+    told = {(t["role"], t["agency_id"]) for t in first}
+    fresh = []
+    for t in climb:
+        if (t["role"], t["agency_id"]) not in told:
+            told.add((t["role"], t["agency_id"]))
+            fresh.append(t)
+    climb = fresh
+    if climb:
+        levels.append({"timeout_s": timeout, "targets": climb})
     return levels
 
 

@@ -139,6 +139,11 @@ if (page) {
   for (const btn of document.querySelectorAll('[data-assign]')) {
     btn.addEventListener('click', () => act('POST', `/api/v1/alerts/${id}/assignments`, { unit_ids: [btn.dataset.assign] }));
   }
+  const noteForm = $('alert-note');
+  noteForm?.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    act('POST', `/api/v1/alerts/${id}/notes`, { note: $('note-text').value });
+  });
   for (const btn of document.querySelectorAll('[data-unit-status]')) {
     btn.addEventListener('click', () =>
       act('PATCH', `/api/v1/alerts/${id}/assignments/${btn.dataset.assignment}`, { status: btn.dataset.unitStatus }));
@@ -213,6 +218,23 @@ if (policyForm) {
     } catch (err) {
       showProblem(policyForm, err.problem || { detail: err.message });
     }
+  });
+}
+// The pickers write the chosen target, by its id, into the levels text: line N is level N.
+for (const btn of document.querySelectorAll('[data-pick]')) {
+  btn.addEventListener('click', () => {
+    const kind = btn.dataset.pick;
+    const token = kind === 'role'
+      ? `role:${$('pick-role').value}@${$('pick-role-agency').value}`
+      : `${kind}:${$(`pick-${kind}`).value}`;
+    if (token.endsWith(':')) return; // an empty list: nothing to add
+    const area = $('p-levels');
+    const lines = area.value.split('\n').map((l) => l.trimEnd()).filter(Boolean); // as the form reads them
+    const at = Math.max(1, Number($('pick-level').value) || 1) - 1;
+    while (lines.length <= at) lines.push(`${Number($('pick-timeout').value) || 120}:`);
+    const line = lines[at].trimEnd();
+    lines[at] = line.endsWith(':') ? `${line} ${token}` : `${line}, ${token}`;
+    area.value = lines.join('\n');
   });
 }
 for (const btn of document.querySelectorAll('[data-toggle-policy]')) {
