@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from hifazat.auth.policy import permissions
 from hifazat.notify import api, pages, worker
 from hifazat.notify.channels import stream
+from hifazat.notify.webhooks import WEBHOOK_READ, WEBHOOK_WRITE
 from hifazat.platform.composition import Domain, Job, contribute
 from hifazat.platform.stream import STREAM_ROUTES
 from hifazat.web.nav import NAV, NavItem
@@ -17,5 +19,10 @@ DOMAIN = Domain(
     contributions=(
         contribute(STREAM_ROUTES, *stream.STREAM_ROUTES),
         contribute(NAV, NavItem("/notifications", "Notifications", order=60)),
+        contribute(NAV, NavItem("/webhooks", "Webhooks", frozenset(WEBHOOK_READ), order=61)),
+        # The pages ask the policy table; the service checks the same roles itself.
+        permissions(
+            {("webhooks", "read"): frozenset(WEBHOOK_READ), ("webhooks", "write"): frozenset(WEBHOOK_WRITE)}
+        ),
     ),
 )

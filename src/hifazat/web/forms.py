@@ -91,6 +91,8 @@ def _by_name(name: str, label: str, required: bool) -> FormField | None:
         return FormField(name, label, "select", required, ref=REF_KINDS[name])
     if name == "password":
         return FormField(name, label, "password", required)
+    if name == "secret":  # a webhook's signing secret: write-only, like a password
+        return FormField(name, label, "password", required, help="empty: one is generated and shown once")
     if name == "passport_number":
         return FormField(
             name, label, "text", required, help="stored encrypted; masked for roles that do not need it"

@@ -46,6 +46,25 @@ function collect(form, onlyChanged) {
   return body;
 }
 
+// A secret the server returns once (a webhook's signing secret): shown in place of the form, never stored.
+function showSecret(form, secret, next) {
+  const box = document.createElement('div');
+  box.className = 'notice ok';
+  box.setAttribute('role', 'status');
+  box.dataset.testid = 'secret';
+  const note = document.createElement('p');
+  note.textContent = 'Saved. The signing secret is shown this once; copy it to the receiver now:';
+  const code = document.createElement('code');
+  code.className = 'mono';
+  code.textContent = secret;
+  const link = document.createElement('a');
+  link.className = 'button';
+  link.href = next;
+  link.textContent = 'Continue';
+  box.append(note, code, document.createElement('br'), link);
+  form.replaceChildren(box);
+}
+
 async function submit(form, event) {
   event.preventDefault();
   const method = form.dataset.api;
@@ -61,6 +80,10 @@ async function submit(form, event) {
   try {
     const saved = await api(method, form.dataset.url, body);
     const target = patch ? location.pathname : `/${form.dataset.kind}/${encodeURIComponent(saved.id)}`;
+    if (saved && saved.secret) {
+      showSecret(form, saved.secret, `${target}?saved=1`);
+      return;
+    }
     window.location.assign(`${target}?saved=1`);
   } catch (err) {
     showProblem(form, err.problem || { title: err.message, errors: [] });
