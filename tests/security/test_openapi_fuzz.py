@@ -12,9 +12,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
+from tests.security import specimens
 from tests.security.conftest import DemoWorld
 
-EXAMPLES = 6
+EXAMPLES = 20
 # Revoking the token the run authenticates with would turn every later operation into a 401; the live
 # stream never ends by itself (tests/auth/test_stream_revocation.py and test_district_stream.py cover it).
 SKIP = {("POST", "/api/v1/auth/logout"), ("GET", "/api/v1/stream")}
@@ -36,8 +37,36 @@ def _operations() -> list[Any]:
 OPERATIONS = _operations()
 
 
+# Path segment -> the specimen group whose ids it takes.
+SEGMENTS = {"sharing-agreements": "agreements", "escalation-policies": "escalation_policies"}
+
+
+@pytest.fixture(scope="module")
+def real_ids(demo_world: DemoWorld) -> dict[str, str]:
+    """One existing record per collection (`/api/v1/<segment>/{id}`), so that each operation on a record
+    is also fuzzed past its 404."""
+    found = specimens.from_demo()
+    every = {**found, **specimens.make(demo_world.client, demo_world.headers, found)}
+    out: dict[str, str] = {}
+    for (group, _key), value in sorted(every.items()):
+        out.setdefault(group, value)
+    return {seg: out[SEGMENTS.get(seg, seg)] for seg in _segments() if SEGMENTS.get(seg, seg) in out}
+
+
+def _segments() -> set[str]:
+    return {op.path.split("/")[3] for op in OPERATIONS if op.path.startswith("/api/v1/") and "{" in op.path}
+
+
+def _with_real_id(case: Any, real_ids: dict[str, str]) -> dict[str, Any] | None:
+    """The case's path parameters with the first one naming an existing record, if there is one."""
+    parts = case.path.split("/")
+    if len(parts) < 5 or not parts[4].startswith("{") or parts[3] not in real_ids:
+        return None
+    return {**(case.path_parameters or {}), parts[4].strip("{}"): real_ids[parts[3]]}
+
+
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: f"{op.method.upper()} {op.path}")
-def test_no_server_error(demo_world: DemoWorld, operation: Any) -> None:
+def test_no_server_error(demo_world: DemoWorld, real_ids: dict[str, str], operation: Any) -> None:
     headers = demo_world.headers["admin"]
     key = (operation.method.upper(), operation.path)
 
@@ -52,9 +81,15 @@ def test_no_server_error(demo_world: DemoWorld, operation: Any) -> None:
     )
     @given(case=operation.as_strategy())
     def check(case: Any) -> None:
+        send(case, case.formatted_path)
+        real = _with_real_id(case, real_ids)
+        if real is not None:
+            send(case, case.path.format(**real))
+
+    def send(case: Any, path: str) -> None:
         response = demo_world.client.request(
             case.method,
-            case.formatted_path,
+            path,
             headers={**(case.headers or {}), **_content_type(case), **headers},
             params=case.query,
             cookies=case.cookies,
@@ -62,7 +97,7 @@ def test_no_server_error(demo_world: DemoWorld, operation: Any) -> None:
         )
         if response.status_code >= 500:
             assert DESIGNED.get(key) == response.status_code, (
-                f"{case.method} {case.formatted_path} query={case.query} body={case.body!r} "
+                f"{case.method} {path} query={case.query} body={case.body!r} "
                 f"-> {response.status_code}: {response.text[:500]}"
             )
             assert response.headers["content-type"].startswith("application/problem+json")
@@ -90,3 +125,12 @@ def _content_type(case: Any) -> dict[str, str]:
     media = case.media_type or "application/json"
     known = ("application/json", "application/x-www-form-urlencoded")
     return {} if media in known or media.startswith("multipart/") else {"content-type": media}
+
+
+def test_poll_area_with_an_empty_site_id_names_the_field(demo_world: DemoWorld) -> None:
+    """Found by the run above: `{"area": {"site_id": ""}}` was a 500 (an empty id taken for no site)."""
+    r = demo_world.client.post(
+        "/api/v1/polls", headers=demo_world.headers["admin"], json={"area": {"site_id": ""}}
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "area.site_id"
