@@ -577,3 +577,15 @@ PAGES: tuple[str, ...] = (
     "/polls",
     "/polls/{poll_id}",
 )
+
+# Answered without credentials: probes for the operator's load balancer and Prometheus, and the public CAP
+# feed (only alerts their owner published with cap_scope=public).
+PUBLIC: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/metrics"),
+        ("GET", "/api/v1/cap/feed.atom"),
+        ("GET", "/cap/feed.atom"),
+    }
+)
