@@ -117,6 +117,14 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
 
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    yield configure_settings(tmp_path, monkeypatch)
+    dispose_engines()
+    reset_settings()
+
+
+def configure_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The test settings on an empty data directory under `tmp_path` (the caller undoes `monkeypatch`):
+    shared by `settings` and the module-scoped worlds of tests/security."""
     monkeypatch.setenv("HIFAZAT_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setenv("HIFAZAT_FIELD_KEY", FIELD_KEY)
     monkeypatch.setenv("HIFAZAT_LOG_JSON", "true")
@@ -141,13 +149,15 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settin
     s = get_settings()
     if PG_URL:
         _reset_pg(PG_URL)
-    yield s
-    dispose_engines()
-    reset_settings()
+    return s
 
 
 @pytest.fixture
 def initialised(settings: Settings, migrated_template: Path | None) -> bootstrap.InitResult:
+    return initialise(settings, migrated_template)
+
+
+def initialise(settings: Settings, migrated_template: Path | None) -> bootstrap.InitResult:
     target = settings.data_dir / "hifazat.db"
     if migrated_template is not None and not target.exists():
         import shutil

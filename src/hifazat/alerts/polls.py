@@ -63,7 +63,7 @@ def persons_in_area(
     session: Session, area: Area, principal: Principal
 ) -> tuple[list[Person], Site | None, dict[str, Any]]:
     site: Site | None = None
-    if area.site_id:
+    if area.site_id is not None:  # "" is a site id too (none such), not "no site": else no geometry either
         try:
             found, _ = get_visible(session, Site, "sites", area.site_id, principal)
         except Problem as exc:

@@ -1,0 +1,139 @@
+"""The records the authorisation matrix points at. The registry's come from the demo scenario; the later
+domains' (devices, zones, escorts, alerts, polls, webhooks, escalation policies) are created here through
+the API by their owners' demo logins, each at its owner's place, since the scenario holds none of them.
+
+A specimen is named by group and key: `("sites", "punjab")` is a site Punjab SPU owns, `("persons",
+"LHR-OLMT")` a person of the Lahore project (every demo person belongs to the project company)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from hifazat.auth.models import Agency, SharingAgreement, User
+from hifazat.demo.data_organisations import AGENCIES
+from hifazat.platform.db import unit_of_work
+from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
+
+Specimens = dict[tuple[str, str], str]
+
+# The demo's agency keys, by the names the database knows them by (the ministry itself is "moi").
+AGENCY_KEY = {a.name: a.key for a in AGENCIES}
+# Who creates the later domains' specimens, and where they stand (lat, lon).
+MAKERS = {
+    "company": ("company.security", 24.7912, 67.3618),
+    "sindh": ("sindh.spu", 24.8138, 67.0300),
+    "punjab": ("punjab.spu", 31.5204, 74.3587),
+    "shield": ("shield.manager", 24.7850, 67.3694),
+}
+
+
+def _key(agency: Agency) -> str:
+    return AGENCY_KEY.get(agency.name, "moi")
+
+
+def from_demo() -> Specimens:
+    """One record per owning agency of each registry kind (one person and project per project code),
+    and the agencies, users and agreements themselves."""
+    out: Specimens = {}
+    with unit_of_work(readonly=True) as s:
+        agencies = {a.id: a for a in s.scalars(select(Agency))}
+        for a in agencies.values():
+            out[("agencies", _key(a))] = a.id
+        for model, group in ((Site, "sites"), (Unit, "units"), (Vehicle, "vehicles"), (User, "users")):
+            for row in s.scalars(select(model).order_by(model.id)):
+                out.setdefault((group, _key(agencies[row.agency_id])), row.id)
+        projects = {p.id: p for p in s.scalars(select(Project))}
+        for p in projects.values():
+            out[("projects", p.code or p.id)] = p.id
+        for person in s.scalars(select(Person).order_by(Person.id)):
+            code = projects[person.project_id].code if person.project_id else "none"
+            out.setdefault(("persons", code or "none"), person.id)
+        for ag in s.scalars(select(SharingAgreement).order_by(SharingAgreement.id)):
+            grantor, grantee = _key(agencies[ag.grantor_id]), _key(agencies[ag.grantee_id])
+            out.setdefault(("agreements", f"{grantor}>{grantee}"), ag.id)
+    return out
+
+
+def _post(client: TestClient, headers: dict[str, str], path: str, body: dict[str, Any]) -> str:
+    r = client.post(path, headers=headers, json=body)
+    assert r.status_code == 201, f"{path}: {r.status_code} {r.text}"
+    return str(r.json()["id"])
+
+
+def square(lat: float, lon: float, d: float = 0.01) -> dict[str, Any]:
+    ring = [
+        [lon - d, lat - d],
+        [lon + d, lat - d],
+        [lon + d, lat + d],
+        [lon - d, lat + d],
+        [lon - d, lat - d],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def make(client: TestClient, headers: dict[str, dict[str, str]], found: Specimens) -> Specimens:
+    """Create the later domains' specimens, one per maker agency, and one user in every agency that is
+    none of the demo logins (a login reading itself is another rule than reading a colleague)."""
+    out: Specimens = {}
+    for (group, key), agency_id in found.items():
+        if group == "agencies":
+            out[("users", key)] = _post(
+                client,
+                headers["admin"],
+                "/api/v1/users",
+                {
+                    "username": f"specimen.{key}",
+                    "password": "specimen-password-1",
+                    "full_name": f"Specimen of {key}",
+                    "agency_id": agency_id,
+                    "roles": ["responder"],
+                },
+            )
+    person_of = {"company": "PQ-CFPP", "sindh": "PQ-CFPP", "punjab": "LHR-OLMT", "shield": "PQ-CFPP"}
+    for key, (user, lat, lon) in MAKERS.items():
+        h = headers[user]
+        person = found[("persons", person_of[key])]
+        out[("devices", key)] = _post(client, h, "/api/v1/devices", {"kind": "phone", "name": f"{key} phone"})
+        out[("zones", key)] = _post(
+            client,
+            h,
+            "/api/v1/zones",
+            {"name": f"{key} zone", "kind": "restricted", "geometry": square(lat, lon)},
+        )
+        out[("alerts", key)] = _post(
+            client,
+            h,
+            "/api/v1/alerts",
+            {"kind": "suspicious_activity", "lat": lat, "lon": lon, "title": f"{key} report"},
+        )
+        out[("polls", key)] = _post(client, h, "/api/v1/polls", {"person_ids": [person]})
+        unit = found.get(("units", key))
+        if unit is not None:
+            out[("escorts", key)] = _post(
+                client, h, "/api/v1/escorts", {"person_id": person, "unit_id": unit}
+            )
+            alert = out[("alerts", key)]
+            r = client.post(f"/api/v1/alerts/{alert}/assignments", headers=h, json={"unit_ids": [unit]})
+            assert r.status_code == 201, r.text
+            out[("assignments", key)] = str(r.json()["items"][0]["id"])
+    # Webhooks and escalation policies are an admin's: the agencies with an admin among the demo logins.
+    for key, user in (("company", "company.security"), ("shield", "shield.manager"), ("moi", "admin")):
+        out[("webhooks", key)] = _post(
+            client,
+            headers[user],
+            "/api/v1/webhooks",
+            {"name": f"{key} hook", "url": f"https://{key}.example/hook"},
+        )
+        out[("escalation_policies", key)] = _post(
+            client,
+            headers[user],
+            "/api/v1/escalation-policies",
+            {
+                "name": f"{key} policy",
+                "levels": [{"timeout_s": 300, "targets": [{"kind": "role", "role": "operator"}]}],
+            },
+        )
+    return out
