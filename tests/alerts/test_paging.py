@@ -62,7 +62,11 @@ def test_the_demo_policies_are_written_with_names_and_resolved_at_load(demo: Dem
 
 def test_the_policy_page_names_its_targets_and_picks_them_by_name(demo: Demo) -> None:
     web = TestClient(demo.client.app)
-    r = web.post("/api/v1/auth/token?set_cookie=true", data={"username": "admin", "password": ADMIN_PASSWORD})
+    r = web.post(
+        "/api/v1/auth/token?set_cookie=true",
+        data={"username": "admin", "password": ADMIN_PASSWORD},
+        headers={"Origin": "http://testserver"},
+    )
     assert r.status_code == 200, r.text
     page = web.get("/alerts/policies")
     assert page.status_code == 200

@@ -111,7 +111,9 @@ def test_district_user_sees_another_agencys_sos_and_tracking_in_its_district_onl
     )
     a = _token(base, owner)
     devices: dict[str, dict[str, Any]] = {}
-    for key, district, lon in (("outside", "Hyderabad", 68.37), ("inside", "karachi south", 67.03)):
+    # Each residence lies in the district it names (an alert's district comes from its position).
+    where = {"outside": ("Hyderabad", 68.37, 25.39), "inside": ("Karachi South", 67.02, 24.85)}
+    for key, (district, lon, lat) in where.items():
         site = _post(
             base,
             a,
@@ -119,7 +121,7 @@ def test_district_user_sees_another_agencys_sos_and_tracking_in_its_district_onl
             {
                 "name": f"{key} residence",
                 "kind": "residence",
-                "geometry": {"type": "Point", "coordinates": [lon, 24.9]},
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
                 "radius_m": 200,
                 "province": "PK-SD",
                 "district": district,
@@ -142,10 +144,11 @@ def test_district_user_sees_another_agencys_sos_and_tracking_in_its_district_onl
 
     reader = Reader(base, _token(base, viewer))
     for key in ("outside", "inside"):  # the outside events go first: were they let through, they'd come first
-        fix = {"device": f"{key}-phone", "lat": 24.9, "lon": 67.0, "at": utcnow().isoformat(), "alarm": "sos"}
+        _district, lon, lat = where[key]
+        fix = {"device": f"{key}-phone", "lat": lat, "lon": lon, "at": utcnow().isoformat(), "alarm": "sos"}
         _post(base, a, "/positions", [fix])
         sos = _post(
-            base, a, "/alerts", {"kind": "sos", "device_id": devices[key]["id"], "lat": 24.9, "lon": 67.0}
+            base, a, "/alerts", {"kind": "sos", "device_id": devices[key]["id"], "lat": lat, "lon": lon}
         )
         assert sos["district"] == devices[key]["district"]
 
@@ -161,8 +164,8 @@ def test_district_user_sees_another_agencys_sos_and_tracking_in_its_district_onl
     assert {e["data"]["device_id"] for e in reader.events} == {inside}
     assert outside not in json.dumps(reader.events)
     tracking = next(e["data"] for e in reader.events if e["event"] == "tracking")
-    assert (tracking["province"], tracking["district"]) == ("PK-SD", "karachi south")
+    assert (tracking["province"], tracking["district"]) == ("PK-SD", "Karachi South")
     alert = next(e["data"] for e in reader.events if e["event"] == "alert")
-    assert alert["district"] == "karachi south"
+    assert alert["district"] == "Karachi South"
     assert "_shared_with" not in alert
     assert "_summary" not in alert

@@ -62,8 +62,9 @@ def test_stream_filters_by_agency(
     t.start()
     assert ready.wait(10)
     with unit_of_work() as session:
-        # The admin's tree is the ministry's; "Other" is a separate top-level agency, so its event is hidden.
-        emit(session, "probe.hidden", {"id": "x1", "agency_id": other_id})
+        # The admin's tree is the ministry's; "Other" is a separate top-level agency and its event lies
+        # outside the ministry's whole-country jurisdiction (which covers what has no place), so it is hidden.
+        emit(session, "probe.hidden", {"id": "x1", "agency_id": other_id, "province": "AF-KAB"})
         emit(session, "probe.shown", {"id": "x2", "agency_id": initialised.agency_id, "_internal": 1})
     t.join(10)
     assert len(got) == 1

@@ -9,7 +9,7 @@ from hifazat.tracking.zone_events import event, position_place
 
 def _device(**kw: object) -> SimpleNamespace:
     base = {
-        "id": "d1", "identifier": "imei-1", "owner_kind": None, "owner_id": None,
+        "id": "d1", "identifier": "imei-1", "name": "Gate phone", "owner_kind": None, "owner_id": None,
         "agency_id": "a1", "province": "PK-IS", "district": "Islamabad",
     }  # fmt: skip
     return SimpleNamespace(**(base | kw))

@@ -172,9 +172,9 @@ def require(principal: Principal, kind: str, action: str) -> None:
 def in_jurisdiction(where: Scope, jurisdiction: tuple[str, ...]) -> bool:
     """Whether a record in this scope lies inside one of the jurisdiction entries. The whole country
     covers records that say no place too (vehicles; an alert whose position is unknown): they are in it."""
-    if WHOLE_COUNTRY in jurisdiction:
-        return True
     province = where.province
+    if WHOLE_COUNTRY in jurisdiction:
+        return not province or province.startswith(WHOLE_COUNTRY + "-")
     if not province:
         return False
     for j in jurisdiction:
@@ -192,9 +192,9 @@ def in_jurisdiction(where: Scope, jurisdiction: tuple[str, ...]) -> bool:
 
 
 def _jurisdiction_clause(model: type[ScopedColumns], jurisdiction: tuple[str, ...]) -> ColumnElement[bool]:
-    if WHOLE_COUNTRY in jurisdiction:
-        return true()  # as `in_jurisdiction`: located or not
     col = model.scope_column("province")
+    if WHOLE_COUNTRY in jurisdiction:  # as `in_jurisdiction`: in the country, or saying no place
+        return true() if col is None else or_(col.is_(None), col == "", col.like(WHOLE_COUNTRY + "-%"))
     district_col = model.scope_column("district")
     parts: list[ColumnElement[bool]] = []
     for j in jurisdiction:
@@ -331,71 +331,6 @@ def redacted_outside_tree(principal: Principal, kind: str, owner_agency_id: str 
     return fields.owner_only
 
 
-def _grant_reveals(view: View, fields: Fields | None, name: str) -> bool:
-    if name in view.redact:
-        return False
-    return view.level == ShareLevel.full.value or (fields is not None and name in fields.summary)
-
-
-def reveals(principal: Principal, kind: str, view: View, name: str, owner_agency_id: str | None) -> bool:
-    """Whether a caller seeing a record of `kind` through `view` reads field `name` in full."""
-    if principal.system:
-        return True
-    fields = fields_of(kind)
-    roles = fields.roles_needed.get(name) if fields else None
-    if roles is not None and not principal.has(*roles):
-        return False
-    if name in redacted_outside_tree(principal, kind, owner_agency_id):
-        return False
-    return _grant_reveals(view, fields, name)
-
-
-def readable_where(
-    model: type[ScopedColumns], kind: str, principal: Principal, name: str
-) -> ColumnElement[bool]:
-    """Rows of `model` whose field `name` the caller reads in full (AND it with `scope`). Mirrors `view_in`:
-    the owner's tree and the jurisdiction see all, else the best covering grant, the first of equals."""
-    if principal.system:
-        return true()
-    fields = fields_of(kind)
-    roles = fields.roles_needed.get(name) if fields else None
-    if roles is not None and not principal.has(*roles):
-        return false()
-    owner = model.scope_column("agency_id")
-    if fields is not None and name in fields.owner_only:
-        return owner.in_(principal.tree)  # type: ignore[no-any-return]
-    covers: list[tuple[View, ColumnElement[bool]]] = []
-    for g in principal.grants:
-        fc = _filter_clause(model, g.filters) if g.filters else None
-        if kind in g.kinds and not (g.filters and fc is None):
-            base = owner.in_(g.grantor_tree)
-            covers.append((View(g.level, g.redact), and_(base, fc) if fc is not None else base))
-    if all(_grant_reveals(v, fields, name) for v, _ in covers):
-        return true()  # every way the caller may see a row shows the field: the scope alone decides
-    clauses: list[ColumnElement[bool]] = [owner.in_(principal.tree)]
-    if principal.jurisdiction and model.scope_column("province") is not None:
-        clauses.append(_jurisdiction_clause(model, principal.jurisdiction))
-    for i, (view, covered) in enumerate(covers):
-        if not _grant_reveals(view, fields, name):
-            continue
-        # the row's view is this grant's only if no covering grant ranks above it or equals it earlier
-        better = [
-            c
-            for j, (v, c) in enumerate(covers)
-            if _rank(v) > _rank(view) or (j < i and _rank(v) == _rank(view))
-        ]
-        # (NULL from a grant's filter on a missing field means "does not cover", as in `view_in`)
-        clauses.append(and_(covered, ~func.coalesce(or_(*better), false())) if better else covered)
-    return or_(*clauses)
-
-
-def where_readable(
-    model: type[ScopedColumns], kind: str, principal: Principal, name: str, condition: ColumnElement[bool]
-) -> ColumnElement[bool]:
-    """`condition` on field `name`, holding only where the caller reads that field in full."""
-    return and_(readable_where(model, kind, principal, name), condition)
-
-
 def sees_target_of(principal: Principal, owner_agency_id: str | None) -> bool:
     """May see where an agency's notifications go (a webhook's URL, an address) and why a send failed.
 
@@ -408,3 +343,8 @@ def sees_target_of(principal: Principal, owner_agency_id: str | None) -> bool:
 # Who may act on an alert (a record many agencies have a stake in) is decided beside this module, from the
 # same principal and views, and exposed here as `policy.acting`, so the policy stays the one place to look.
 from hifazat.auth import acting as acting  # noqa: E402  (acting builds on the definitions above)
+
+# Which fields a search or filter may match (no oracles) lives beside this module too, on the same views.
+from hifazat.auth.readable import readable_where as readable_where  # noqa: E402
+from hifazat.auth.readable import reveals as reveals  # noqa: E402
+from hifazat.auth.readable import where_readable as where_readable  # noqa: E402
