@@ -35,6 +35,7 @@ OUTCOMES = {
     "deny": lambda s: s == 403,
     "hide": lambda s: s == 404,
     "refuse": lambda s: s in (403, 404, 422),
+    "stop": lambda s: s in (403, 409),
 }
 
 

@@ -154,7 +154,9 @@ def test_tampered_none_expired_and_revoked_tokens_are_401(demo_world: DemoWorld)
 def test_session_cookie_is_httponly_and_samesite_strict(demo_world: DemoWorld, scheme: str) -> None:
     c = TestClient(demo_world.client.app, base_url=f"{scheme}://testserver", raise_server_exceptions=False)
     r = c.post(
-        "/api/v1/auth/token?set_cookie=true", data={"username": "sindh.spu", "password": DEMO_PASSWORD}
+        "/api/v1/auth/token?set_cookie=true",
+        data={"username": "sindh.spu", "password": DEMO_PASSWORD},
+        headers={"Origin": f"{scheme}://testserver"},  # a cookie login comes from our own page
     )
     assert r.status_code == 200, r.text
     flags = {part.strip().lower() for part in r.headers["set-cookie"].split(";")}
@@ -165,7 +167,11 @@ def test_session_cookie_is_httponly_and_samesite_strict(demo_world: DemoWorld, s
 
 def test_cookie_only_writes_need_x_requested_with(demo_world: DemoWorld, found: specimens.Specimens) -> None:
     c = TestClient(demo_world.client.app, raise_server_exceptions=False)
-    r = c.post("/api/v1/auth/token?set_cookie=true", data={"username": "admin", "password": _admin()})
+    r = c.post(
+        "/api/v1/auth/token?set_cookie=true",
+        data={"username": "admin", "password": _admin()},
+        headers={"Origin": "http://testserver"},  # a cookie login comes from our own page
+    )
     assert r.status_code == 200
     wrong = []
     for row in ROWS:

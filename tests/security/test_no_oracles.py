@@ -212,9 +212,12 @@ def test_devices_and_alerts_answer_no_filter_on_what_a_grant_hides(
     r = client.post("/api/v1/devices", headers=owner, json=device)
     assert r.status_code == 201, r.text
     did = r.json()["id"]
-    site = _items(client, owner, "sites", q="main compound")[0]
+    # Away from the sites Shield guards (an alert at one of them Shield sees in full, as its guard):
+    # Shield sees this one through the grant alone.
     r = client.post(
-        "/api/v1/alerts", headers=owner, json={"kind": "intrusion", "severity": "high", "site_id": site["id"]}
+        "/api/v1/alerts",
+        headers=owner,
+        json={"kind": "intrusion", "severity": "high", "lat": 33.6844, "lon": 73.0479},
     )
     assert r.status_code == 201, r.text
     aid = r.json()["id"]
@@ -226,6 +229,9 @@ def test_devices_and_alerts_answer_no_filter_on_what_a_grant_hides(
 
     assert did in ids(guard, "devices")  # seen, at summary level
     assert aid in ids(guard, "alerts")
+    seen = client.get(f"/api/v1/alerts/{aid}", headers=guard).json()
+    assert seen["relations"] == ["partner"], seen["relations"]  # through the grant, nothing else
+    assert seen["severity"] is None, seen
     for params in ({"q": "SRPIC-TRK"}, {"q": "SRPIC-TRK-000417"}, {"owner_id": person["id"]}):
         assert did not in ids(guard, "devices", **params), params
         assert did in ids(owner, "devices", **params), params
