@@ -590,8 +590,7 @@ ROWS: tuple[Row, ...] = (
     collection("GET", f"{V}/polls"),
     read(f"{V}/polls/{{poll_id}}", "polls"),
     # A sharer (noc, which now sees every poll with no place of its own) reads another agency's poll but
-    # may not record an answer on it. Fails while src/hifazat/alerts/polls.py:answer_api skips the
-    # can_write_agency check that close() makes (noc.operator gets 200).
+    # may not record an answer on it (an answer moves the tally; "need_help" raises the owner's alert).
     write("POST", f"{V}/polls/{{poll_id}}/answers", "polls", STAFF, body="answer"),
     # Closing another agency's poll answers 422 ("belongs to another agency"), not 403.
     write("POST", f"{V}/polls/{{poll_id}}/close", "polls", STAFF, shared="refuse"),

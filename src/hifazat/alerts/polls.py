@@ -23,7 +23,7 @@ from hifazat.alerts.schemas import Area, PollIn
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.policy import Principal, can_write_agency, require, scope, system_actor, view_of
 from hifazat.core.db import utcnow
-from hifazat.core.errors import Problem, conflict, invalid, not_found
+from hifazat.core.errors import Problem, conflict, forbidden, invalid, not_found
 from hifazat.platform.audit.chain import stamp
 from hifazat.platform.audit.writes import audited_action
 from hifazat.platform.outbox import emit
@@ -287,6 +287,10 @@ def answer_api(
 ) -> PollRecipient:
     require(principal, KIND, "write")
     poll = get(session, poll_id, principal)
+    if not can_write_agency(principal, poll.agency_id):
+        # Reading a poll (a partner, the national centre) is not answering for the owner's people: an
+        # answer moves the tally and a "need_help" raises an alert in the owner's name.
+        raise forbidden("this poll belongs to another agency; you may read it, not answer on it")
     return record_answer(session, poll, person_id, answer, channel=channel, actor=principal)
 
 
