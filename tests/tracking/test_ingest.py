@@ -479,7 +479,8 @@ def test_a_device_the_worker_has_not_loaded_yet_is_judged_against_the_database(
     ):  # as another worker would: the row and the version bump, nothing in this process
         s.add(Device(identifier="from-another-worker-0001", kind="phone", agency_id=first["agency_id"]))
         bump(s)
-    assert get_cache().current() is held and "from-another-worker-0001" not in held.by_identifier
+    assert get_cache().current() is held
+    assert "from-another-worker-0001" not in held.by_identifier
     r = post(client, admin, [{"device": "from-another-worker-0001", "lat": 24.9, "lon": 67.1, "at": NOW()}])
     assert r.status_code == 200, r.text
     r = post(client, admin, [{"device": "nobody-at-all", "lat": 24.9, "lon": 67.1, "at": NOW()}])
