@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from fastapi import UploadFile
+from starlette.datastructures import UploadFile
 from starlette.responses import StreamingResponse
 
 from hifazat.config import get_settings

@@ -11,9 +11,9 @@ import base64
 from collections.abc import Collection
 from urllib.parse import quote
 
-from fastapi import UploadFile
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.responses import StreamingResponse
 
 from hifazat.platform.evidence.errors import FileRefused
