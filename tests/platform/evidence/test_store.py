@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -206,3 +209,32 @@ def test_a_named_temporary_file_left_by_a_killed_process_is_swept(store: Content
 def test_a_type_the_store_cannot_recognise_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="image/tiff"):
         ContentStore(tmp_path, max_bytes=10, allowed_types={"image/png", "image/tiff"})
+
+
+KILLED_MID_UPLOAD = """
+import os, signal, sys
+from pathlib import Path
+from hifazat.platform.evidence.api import KNOWN_TYPES, ContentStore
+store = ContentStore(Path(sys.argv[1]), max_bytes=10 * 2**20, allowed_types=KNOWN_TYPES)
+store._anonymous = sys.argv[2] == "anonymous"
+writer = store.writer()
+writer.write(b"\\x89PNG\\r\\n\\x1a\\n" + os.urandom(2**20))
+os.kill(os.getpid(), signal.SIGKILL)  # no finally, no atexit: as a crash or the OOM killer would
+"""
+
+
+@pytest.mark.parametrize("mode", ["anonymous", "named"])
+def test_a_process_killed_mid_upload_leaves_nothing_once_swept(tmp_path: Path, mode: str) -> None:
+    root = tmp_path / "evidence"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3] / "src")}
+    done = subprocess.run([sys.executable, "-c", KILLED_MID_UPLOAD, str(root), mode], env=env, timeout=60)
+    assert done.returncode == -signal.SIGKILL
+    left = files_under(root)
+    if mode == "anonymous":
+        assert left == []  # the file never had a name
+        return
+    [part] = left  # the named fallback leaves its .part, which the next start past an hour removes
+    assert part.parent == root / "tmp"
+    os.utime(part, (1, 1))
+    ContentStore(root, max_bytes=10, allowed_types={"text/plain"})
+    assert files_under(root) == []

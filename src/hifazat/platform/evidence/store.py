@@ -59,8 +59,8 @@ class ContentStore:
         self.allowed_types = frozenset(allowed_types)
         self.objects = self.root / "sha256"
         self.tmp = self.root / "tmp"
-        self.objects.mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.objects.mkdir(mode=0o750, parents=True, exist_ok=True)
+        self.tmp.mkdir(mode=0o750, parents=True, exist_ok=True)
         self._anonymous = _anonymous_files_work(self.tmp)
         self.sweep()
 
@@ -285,7 +285,7 @@ def _make_dirs(leaf: Path, top: Path) -> list[Path]:
         missing.append(directory)
         directory = directory.parent
     for directory in reversed(missing):
-        directory.mkdir(exist_ok=True)
+        directory.mkdir(mode=0o750, exist_ok=True)
     return [d.parent for d in missing]
 
 
