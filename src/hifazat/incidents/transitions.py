@@ -13,7 +13,7 @@ from hifazat.incidents import lifecycle, service
 from hifazat.incidents.models import Incident, IncidentEvent
 from hifazat.incidents.schemas import ActionIn
 from hifazat.incidents.service import KIND
-from hifazat.incidents.stance import NOTE
+from hifazat.incidents.stance import ACTION_ROLES, NOTE
 from hifazat.incidents.writing import add_event
 from hifazat.platform.audit.writes import audited_action, audited_transition
 
@@ -24,6 +24,10 @@ def transition(
     """The move, if the state allows it (else 409 naming the allowed ones), the caller may (else 403),
     and the body carries what the move needs (else 422: a resolution to close, a reason to dismiss)."""
     require(principal, KIND, "write")
+    if not principal.has(*ACTION_ROLES[action]):  # the roles first: no look-up for who may never move one
+        raise forbidden(
+            f"{action} on an incident needs one of the roles: {', '.join(sorted(ACTION_ROLES[action]))}"
+        )
     incident, stance = service.get_incident(session, incident_id, principal, lock=True)
     current = incident.status
     t = lifecycle.lookup(current, action)
