@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hifazat.core.scope import Scope
+from hifazat.platform.stream import Audience
 
 SUBJECT = "incidents.changed"
 # What a summary view of an incident shows (reads, filters, and the live stream with the change's name).
@@ -28,4 +29,5 @@ class IncidentChanged:
 
     def payload(self) -> dict[str, Any]:
         body = {k: self.incident.get(k) for k in SUMMARY}
-        return self.scope.on_wire({**body, "change": self.change})
+        body = self.scope.on_wire({**body, "change": self.change})
+        return Audience(summary=(*SUMMARY, "change")).on_wire(body)

@@ -31,10 +31,10 @@ router = APIRouter(include_in_schema=False)
 FILTERS = ("type", "status", "severity", "province", "q")
 
 
-def incident_link(viewer: Principal | None, alert: dict[str, Any]) -> str | None:
+def incident_link(principal: Principal | None, alert: dict[str, Any]) -> str | None:
     """The alert page's "Create incident" link: for a caller who files incidents and sees the alert in
     full (the form itself opens the incident instead when the alert already has one)."""
-    if viewer is None or alert.get("view") != "full" or not viewer.has(*WRITERS):
+    if principal is None or alert.get("view") != "full" or not principal.has(*WRITERS):
         return None
     return f"/incidents/new?alert_id={alert['id']}"
 
