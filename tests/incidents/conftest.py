@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.alerts.conftest import KHI, Scene, scene  # noqa: F401  (the scene fixture, reused)
+from tests.alerts.demo_world import demo  # noqa: F401  (the demo scenario fixture, reused)
 
 BASE = "/api/v1/incidents"
 
