@@ -20,7 +20,7 @@ from hifazat.incidents import service
 from hifazat.incidents.models import Incident, IncidentEvent, IncidentStatus, IncidentType, Involved
 from hifazat.incidents.schemas import IncidentIn, IncidentPatch, InvolvedIn
 from hifazat.incidents.service import KIND
-from hifazat.incidents.stance import UPDATE
+from hifazat.incidents.stance import UPDATE, stance_for
 from hifazat.platform.audit.writes import NO_EVENT, audited_action, audited_create, audited_update, values_of
 from hifazat.registry.models import Person, Site
 
@@ -69,14 +69,16 @@ def _alert(session: Session, alert_id: str, principal: Principal) -> Alert:
         raise invalid("alert_id", "no such alert visible to you") from exc
     if stance.view is None or stance.view.level != "full":
         raise invalid("alert_id", "no such alert visible to you")
-    existing = session.scalar(select(Incident.id).where(Incident.alert_id == alert.id))
+    existing = session.scalar(select(Incident).where(Incident.alert_id == alert.id))
     if existing is not None:
+        # Its id only to a caller who sees it (an agency assigned to the alert may not see the incident).
+        seen = stance_for(existing, principal).view is not None
         raise Problem(
             409,
             "Conflict",
-            f"alert {alert.id} already has its incident {existing}",
+            f"alert {alert.id} already has its incident" + (f" {existing.id}" if seen else ""),
             errors=[{"field": "alert_id", "reason": "already has an incident"}],
-            incident_id=existing,
+            incident_id=existing.id if seen else None,
         )
     return alert
 
