@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.test_browser import Tab, browser, tab  # noqa: F401  (the browser fixtures, reused)
+from tests.web.test_browser import Tab, api, browser, tab  # noqa: F401  (the browser fixtures, reused)
 
 pytestmark = pytest.mark.browser
 
@@ -43,3 +43,21 @@ def test_file_and_verify_on_a_phone(tab: Tab) -> None:  # noqa: F811
     page.goto(tab.base + "/incidents")
     assert "Threatening call to the site office" in page.inner_text('[data-testid="incident-list"]')
     page.locator("#incident-map .leaflet-interactive").first.wait_for()
+
+
+def test_pages_follow_the_stream(tab: Tab, api: Any) -> None:  # noqa: F811
+    """Another officer's move shows on an open incident page; a new report is announced on the list."""
+    body = {"type": "crime", "summary": "Laptop stolen from the site office", "lat": 24.86, "lon": 67.0}
+    made = api.post("/api/v1/incidents", json=body)
+    assert made.status_code == 201, made.text
+    iid = made.json()["id"]
+    tab.login(f"/incidents/{iid}")
+    page: Any = tab.page
+    page.locator('html[data-incident-stream="open"]').wait_for(state="attached")
+    assert api.post(f"/api/v1/incidents/{iid}/actions/verify", json={}).status_code == 200
+    page.locator('[data-testid="incident-status"]', has_text="verified").wait_for()
+    page.goto(tab.base + "/incidents")
+    page.locator('html[data-incident-stream="open"]').wait_for(state="attached")
+    assert page.locator('[data-testid="incident-news"]').is_hidden()
+    assert api.post("/api/v1/incidents", json={**body, "summary": "Second theft"}).status_code == 201
+    page.locator('[data-testid="incident-news"]').wait_for()

@@ -4,6 +4,24 @@ import { api, showProblem, clearErrors, textElement } from './app.js';
 
 const $ = (id) => document.getElementById(id);
 
+// The SSE `incident` event (summary fields and the change's name) for incidents the caller may see.
+function live(onEvent) {
+  const source = new EventSource('/api/v1/stream?events=incident');
+  // Said on the page, so a reader (and the browser test) knows from when changes show.
+  source.addEventListener('open', () => { document.documentElement.dataset.incidentStream = 'open'; });
+  source.addEventListener('incident', (ev) => onEvent(JSON.parse(ev.data)));
+  return source;
+}
+
+// --- list: say when a new incident is reported --------------------------------------------------------
+const list = document.querySelector('[data-testid="incident-list"]');
+if (list) {
+  live((d) => {
+    if (d.change !== 'created' || list.querySelector(`tr[data-incident-id="${CSS.escape(d.id)}"]`)) return;
+    $('incident-news').hidden = false;
+  });
+}
+
 // --- map (list and incident page) -------------------------------------------------------------------------
 const mapEl = $('incident-map');
 const points = JSON.parse($('incident-points')?.textContent || '[]');
@@ -82,6 +100,12 @@ const page = $('incident-page');
 if (page) {
   const id = page.dataset.incidentId;
   const error = $('action-error');
+  let acting = false; // our own change reloads the page itself
+  live((d) => {
+    if (d.id !== id || acting) return;
+    const shown = $('incident-status').dataset.status;
+    if (d.status !== shown || ['updated', 'note'].includes(d.change)) window.location.reload();
+  });
   const fail = (err) => {
     error.hidden = false;
     error.textContent = err.problem?.detail || err.message;
@@ -92,16 +116,18 @@ if (page) {
     const body = {};
     if (action === 'close') body.resolution = $('a-resolution')?.value || '';
     if (action === 'dismiss') body.reason = $('a-reason')?.value || '';
+    acting = true;
     try {
       await api('POST', `/api/v1/incidents/${id}/actions/${action}`, body);
       window.location.reload();
-    } catch (err) { fail(err); }
+    } catch (err) { acting = false; fail(err); }
   });
   $('incident-note')?.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    acting = true;
     try {
       await api('POST', `/api/v1/incidents/${id}/notes`, { note: $('note-text').value });
       window.location.reload();
-    } catch (err) { fail(err); }
+    } catch (err) { acting = false; fail(err); }
   });
 }
