@@ -16,7 +16,7 @@ from hifazat.auth.policy import Principal, can_write_agency, require
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, conflict, invalid
 from hifazat.core.places import place_of
-from hifazat.incidents import service
+from hifazat.incidents import lifecycle, service
 from hifazat.incidents.models import Incident, IncidentEvent, IncidentStatus, IncidentType, Involved
 from hifazat.incidents.schemas import IncidentIn, IncidentPatch, InvolvedIn
 from hifazat.incidents.service import KIND
@@ -112,17 +112,28 @@ def _replace_people(
     session.flush()
     for values in people:
         session.add(Involved(incident_id=incident.id, **values))
+    _audit_people(session, incident, principal, before, people)
+    return True
+
+
+def _audit_people(
+    session: Session,
+    incident: Incident,
+    principal: Principal,
+    before: list[dict[str, Any]],
+    after: list[dict[str, Any]],
+) -> None:
+    """Who was involved, on the audit chain: the incident's entry cannot show its child rows."""
     audited_action(
         session,
         principal=principal,
-        action="update",
+        action="involved",
         entity=KIND,
         entity_id=incident.id,
         before={"involved": before},
-        after={"involved": people},
+        after={"involved": after},
         owner_agency_id=incident.agency_id,
     )
-    return True
 
 
 def add_event(
@@ -196,8 +207,10 @@ def create(session: Session, data: IncidentIn, principal: Principal) -> Incident
         created_by=principal.user_id,
     )
     audited_create(session, incident, kind=KIND, principal=principal, subject=NO_EVENT)
-    for values in people:
-        session.add(Involved(incident_id=incident.id, **values))
+    if people:
+        for values in people:
+            session.add(Involved(incident_id=incident.id, **values))
+        _audit_people(session, incident, principal, [], people)
     add_event(
         session,
         incident,
@@ -216,7 +229,7 @@ def update(session: Session, incident_id: str, data: IncidentPatch, principal: P
     when given, replaces the list. The place follows the coordinates and the site."""
     require(principal, KIND, "write")
     incident, _ = service.get_incident(session, incident_id, principal, action=UPDATE)
-    if incident.status not in (IncidentStatus.reported, IncidentStatus.verified, "under_investigation"):
+    if incident.status not in lifecycle.OPEN_STATES:
         raise conflict(f"a {incident.status} incident is no longer edited; add a note instead", "status")
     given = data.model_dump(exclude_unset=True, mode="python")
     changes: dict[str, Any] = {
