@@ -6,26 +6,32 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 import httpx
 import pytest
 
-from tests.web.test_browser import Tab, _create, api, browser, tab  # noqa: F401 (the browser fixtures)
+from tests.web import test_browser as shared
+from tests.web.test_browser import Tab, _create
+
+# The browser, the offline tab and the API client of test_browser.py, as this module's fixtures.
+browser, tab, api = shared.browser, shared.tab, shared.api
 
 pytestmark = pytest.mark.browser
 
 UUID = r"[0-9a-f-]{36}"
 
 
-def _assert_map_on(page: object, lat: float, lon: float) -> None:
+def _assert_map_on(page: Any, lat: float, lon: float) -> None:
     """The alert page's map opened at street level, centred on the alert."""
-    page.wait_for_selector("#alert-map[data-ready=true]")  # type: ignore[attr-defined]
-    view = page.evaluate(  # type: ignore[attr-defined]
+    page.wait_for_selector("#alert-map[data-ready=true]")
+    view = page.evaluate(
         "(() => { const m = document.getElementById('alert-map').leafletMap;"
         " const c = m.getCenter(); return [m.getZoom(), c.lat, c.lng]; })()"
     )
     assert view[0] >= 13, view
-    assert abs(view[1] - lat) < 0.005 and abs(view[2] - lon) < 0.005, view
+    assert abs(view[1] - lat) < 0.005, view
+    assert abs(view[2] - lon) < 0.005, view
 
 
 def test_sos_from_a_device_takes_its_last_position_and_shows_its_age(tab: Tab, api: httpx.Client) -> None:
@@ -52,7 +58,8 @@ def test_sos_from_a_device_takes_its_last_position_and_shows_its_age(tab: Tab, a
     assert re.search(r"last known, 5 min old", position), position
     assert page.get_attribute("[data-testid=alert-province]", "data-code") == "PK-SD"
     raised = page.inner_text("[data-testid=raised]")
-    assert "Sindh" in raised and "from the last known position (5 min old)" in raised
+    assert "Sindh" in raised
+    assert "from the last known position (5 min old)" in raised
     _assert_map_on(page, 24.8607, 67.0011)
     got = api.get(f"/api/v1/alerts/{alert_id}").json()
     assert (got["lat"], got["lon"], got["device_id"]) == (24.8607, 67.0011, device["id"])
@@ -77,7 +84,8 @@ def test_alert_placed_by_clicking_the_map_in_karachi_is_in_sindh(tab: Tab, api: 
     page.wait_for_selector("#manual-form .pick-map[data-ready=true]")
     # Zoom in as an operator would (scroll); then one click where it happens: Gulshan-e-Iqbal, Karachi.
     page.evaluate(
-        "document.querySelector('#manual-form .pick-map').leafletMap.setView([24.92, 67.09], 12, {animate: false})"
+        "document.querySelector('#manual-form .pick-map').leafletMap"
+        ".setView([24.92, 67.09], 12, {animate: false})"
     )
     pick = page.locator("#manual-form .pick-map")
     pick.scroll_into_view_if_needed()
@@ -85,7 +93,8 @@ def test_alert_placed_by_clicking_the_map_in_karachi_is_in_sindh(tab: Tab, api: 
     assert box is not None
     pick.click(position={"x": box["width"] / 2, "y": box["height"] / 2})
     lat, lon = float(page.input_value("#m-lat")), float(page.input_value("#m-lon"))
-    assert abs(lat - 24.92) < 0.01 and abs(lon - 67.09) < 0.01, (lat, lon)
+    assert abs(lat - 24.92) < 0.01, lat
+    assert abs(lon - 67.09) < 0.01, lon
     assert page.locator("#manual-form .pick-map path[stroke='#c62828']").count() == 1  # the marker
     page.click("#manual-form button[type=submit]")
     page.wait_for_url(re.compile(rf"/alerts/{UUID}\?raised=1$"))
@@ -93,7 +102,8 @@ def test_alert_placed_by_clicking_the_map_in_karachi_is_in_sindh(tab: Tab, api: 
     assert page.get_attribute("[data-testid=alert-province]", "data-code") == "PK-SD"
     got = api.get(f"/api/v1/alerts/{alert_id}").json()
     assert got["province"] == "PK-SD"
-    assert got["district"] and got["district"] in page.inner_text("[data-testid=alert-district]")
+    assert got["district"]
+    assert got["district"] in page.inner_text("[data-testid=alert-district]")
     assert got["district"] in page.inner_text("[data-testid=raised]")
     _assert_map_on(page, got["lat"], got["lon"])  # the alert's map opens on the alert, not the country
 
@@ -111,14 +121,20 @@ def test_map_mode_without_a_click_is_refused_next_to_the_position(tab: Tab) -> N
 
 def test_escalation_editor_saves_levels_picked_by_names(tab: Tab, api: httpx.Client) -> None:
     police = _create(
-        api, "agencies", name="Sindh Police", short_name="SPU", kind="provincial_police", jurisdiction=["PK-SD"]
+        api,
+        "agencies",
+        name="Sindh Police",
+        short_name="SPU",
+        kind="provincial_police",
+        jurisdiction=["PK-SD"],
     )
     me = api.get("/api/v1/me").json()
     me_label = f"{me['full_name']} (admin)" if me.get("full_name") else "admin"
     tab.login("/alerts/policies")
     page = tab.page
     page.wait_for_selector("#policy-form[data-ready=true]")
-    assert "AGENCY-ID" not in page.content() and "agency:" not in page.inner_text("#policy-form")
+    assert "AGENCY-ID" not in page.content()
+    assert "agency:" not in page.inner_text("#policy-form")
     page.fill("#p-name", "Karachi SOS")
     first = page.locator("#level-list [data-level]").nth(0)
     first.locator("[name=delay]").fill("2")
@@ -128,7 +144,8 @@ def test_escalation_editor_saves_levels_picked_by_names(tab: Tab, api: httpx.Cli
     first.locator("[name=target-kind]").select_option("user")
     first.locator("[name=user]").select_option(label=me_label)
     first.locator("[data-add-target]").click()
-    assert first.locator(".target").all_inner_texts() == ["operators of SPU remove", f"user {me_label} remove"]
+    targets = first.locator(".target").all_inner_texts()
+    assert targets == ["operators of SPU remove", f"user {me_label} remove"]
 
     page.click("#add-level")
     second = page.locator("#level-list [data-level]").nth(1)
@@ -159,7 +176,9 @@ def test_escalation_editor_saves_levels_picked_by_names(tab: Tab, api: httpx.Cli
         {"timeout_s": 30, "targets": [{"kind": "agency", "id": police["id"]}]},
     ]
     row = page.inner_text(f"tr[data-policy-id='{policy['id']}']")
-    assert "operators of SPU" in row and "agency Sindh Police (SPU)" in row and police["id"] not in row
+    assert "operators of SPU" in row
+    assert "agency Sindh Police (SPU)" in row
+    assert police["id"] not in row
 
     # Edit: the saved levels come back into the pickers; a level removed is saved as a PATCH.
     page.click(f"[data-edit-policy='{policy['id']}']")
