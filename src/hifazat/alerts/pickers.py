@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth.access import visible_select
 from hifazat.auth.models import Agency, Role, User
-from hifazat.auth.policy import Principal
+from hifazat.auth.policy import Principal, permitted_roles
 from hifazat.core.db import utcnow
 from hifazat.registry.models import Person, Site, Unit
 from hifazat.tracking.events import device_label
@@ -50,23 +50,35 @@ def _fix_note(at: datetime | None, now: datetime) -> str:
     return f"last fix {age_label(max(0, round((now - at).total_seconds())))} ago"
 
 
+def _reads(principal: Principal, kind: str) -> bool:
+    """Whether the caller's roles may list `kind` at all (as the API's list would `require`)."""
+    return principal.system or bool(principal.roles & permitted_roles(kind, "read"))
+
+
 def alert_form(session: Session, principal: Principal) -> dict[str, list[Choice]]:
-    """People, devices and sites for the SOS and alert forms. A device reads as its name (never its
-    identifier: a credential), its owner's name and how old its last fix is, so an operator picks the one
-    that knows where the person is."""
-    persons = list(
-        session.scalars(
-            visible_select(Person, "persons", principal).order_by(Person.family_name).limit(LIMIT)
+    """People, devices and sites for the SOS and alert forms, scoped as `raising.create` checks them. A
+    device reads as its name (never its identifier: a credential), its owner's name and how old its last
+    fix is, so an operator picks the one that knows where the person is."""
+    persons: list[Person] = []
+    if _reads(principal, "persons"):
+        stmt = visible_select(Person, "persons", principal).order_by(Person.family_name).limit(LIMIT)
+        persons = list(session.scalars(stmt))
+    sites: list[Site] = []
+    if _reads(principal, "sites"):
+        sites = list(
+            session.scalars(visible_select(Site, "sites", principal).order_by(Site.name).limit(LIMIT))
         )
-    )
-    sites = list(session.scalars(visible_select(Site, "sites", principal).order_by(Site.name).limit(LIMIT)))
-    rows = session.execute(
-        visible_select(Device, "devices", principal)
-        .add_columns(DeviceLast.at)
-        .outerjoin(DeviceLast, DeviceLast.device_id == Device.id)
-        .order_by(Device.name, Device.id)
-        .limit(LIMIT)
-    ).all()
+    rows: list[Any] = []
+    if _reads(principal, "devices"):
+        rows = list(
+            session.execute(
+                visible_select(Device, "devices", principal)
+                .add_columns(DeviceLast.at)
+                .outerjoin(DeviceLast, DeviceLast.device_id == Device.id)
+                .order_by(Device.name, Device.id)
+                .limit(LIMIT)
+            ).all()
+        )
     owners = _owner_names(session, [d for d, _ in rows], {p.id: person_label(p) for p in persons})
     now = utcnow()
     devices = []
