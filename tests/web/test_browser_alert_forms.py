@@ -176,7 +176,8 @@ def test_escalation_editor_saves_levels_picked_by_names(tab: Tab, api: httpx.Cli
         {"timeout_s": 30, "targets": [{"kind": "agency", "id": police["id"]}]},
     ]
     row = page.inner_text(f"tr[data-policy-id='{policy['id']}']")
-    assert "operators of SPU" in row
+    assert "2 min: operators of SPU" in row
+    assert "30 s: agency" in row
     assert "agency Sindh Police (SPU)" in row
     assert police["id"] not in row
 
