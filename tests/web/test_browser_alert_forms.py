@@ -189,3 +189,34 @@ def test_escalation_editor_saves_levels_picked_by_names(tab: Tab, api: httpx.Cli
         page.click("#policy-save")
     assert rp.value.status == 200, rp.value.text()
     assert len(api.get(f"/api/v1/escalation-policies/{policy['id']}").json()["levels"]) == 1
+
+
+def test_the_server_s_refusal_of_a_target_is_shown_at_its_level(tab: Tab, api: httpx.Client) -> None:
+    """A unit retired while the editor was open: the server names levels.0.targets.0.id, the page says it
+    next to that level's targets."""
+    base = _create(
+        api,
+        "sites",
+        name="Clifton base",
+        kind="base",
+        province="PK-SD",
+        geometry={"type": "Point", "coordinates": [67.03, 24.81]},
+        radius_m=100,
+    )
+    unit = _create(api, "units", call_sign="QRF-9", kind="quick_reaction", base_site_id=base["id"])
+    tab.login("/alerts/policies")
+    page = tab.page
+    page.wait_for_selector("#policy-form[data-ready=true]")
+    assert api.delete(f"/api/v1/units/{unit['id']}").status_code == 204
+    page.fill("#p-name", "Clifton")
+    level = page.locator("#level-list [data-level]").nth(0)
+    level.locator("[name=target-kind]").select_option("unit")
+    name = level.locator("[name=unit] option", has_text="QRF-9").inner_text()  # "QRF-9 (its agency)"
+    level.locator("[name=unit]").select_option(label=name)
+    level.locator("[data-add-target]").click()
+    with page.expect_response(lambda r: r.request.method == "POST" and "escalation-policies" in r.url) as rp:
+        page.click("#policy-save")
+    assert rp.value.status == 422
+    page.wait_for_selector("#level-list [data-level] [data-error-slot=targets]:not(:empty)")
+    assert "no such unit" in level.locator("[data-error-slot=targets]").inner_text()
+    assert page.inner_text("#policy-form .form-error") == ""
