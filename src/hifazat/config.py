@@ -85,12 +85,15 @@ class Settings(BaseSettings):
         description="Each serve worker runs bulk position ingest and background jobs in a helper process, "
         "so an SOS never shares an interpreter with them.",
     )
+    # Off by default: a control room may have no internet, and a public tile server sees every place an
+    # operator looks at. The shipped base map (provinces, districts, roads, cities) always draws.
     tile_url: str = Field(
-        default="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        description="Map tile template; the shipped outline layer shows when tiles cannot be reached.",
+        default="",
+        description="Map tile template, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty = no "
+        "tiles, only the shipped base map.",
     )
     tile_attribution: str = Field(
-        default="&copy; OpenStreetMap contributors", description="Attribution shown under the map tiles."
+        default="", description="Attribution shown under the map tiles (HTML), e.g. for OpenStreetMap."
     )
     log_level: str = Field(default="INFO", description="Root log level.")
     log_json: bool = Field(default=True, description="Structured JSON logs (one object per line).")

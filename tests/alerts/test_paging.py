@@ -4,6 +4,7 @@ demo's own policies are written with names and resolved when it loads."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -71,7 +72,9 @@ def test_the_policy_page_names_its_targets_and_picks_them_by_name(demo: Demo) ->
     page = web.get("/alerts/policies")
     assert page.status_code == 200
     assert "operators of Shield" in page.text  # the Port Qasim policy, by name rather than by id
-    assert "user noc.operator" in page.text
-    picker = page.text[page.text.index('data-testid="target-picker"') :]
-    for name in ("Sindh SPU", "noc.operator", "SSD-DSU-QRF (SSD)", ">operator<"):
+    assert re.search(r"user [^<,]*\(noc\.operator\)", page.text)
+    # The editor's level: pickers whose labels are names (ids only as option values), no typed targets.
+    picker = page.text[page.text.index('id="level-template"') :]
+    for name in ("Sindh SPU", "noc.operator", "SSD-DSU-QRF (SSD)", ">operators<", 'name="delay"'):
         assert name in picker, name
+    assert "agency:" not in page.text[page.text.index('id="policy-form"') :].split("<script")[0]

@@ -21,8 +21,8 @@ def _fresh_tracking_state() -> Iterator[None]:
     get_cache().clear()
 
 
-def device(scene: Scene, name: str, **owner: str) -> dict[str, Any]:
-    return scene.post("psc-admin", "/api/v1/devices", {"identifier": name, "kind": "phone", **owner})
+def device(scene: Scene, ident: str, **fields: str) -> dict[str, Any]:
+    return scene.post("psc-admin", "/api/v1/devices", {"identifier": ident, "kind": "phone", **fields})
 
 
 def report(scene: Scene, identifier: str, lat: float, lon: float, age_s: int) -> None:
@@ -88,3 +88,29 @@ def test_given_coordinates_are_fixed_when_raised(scene: Scene) -> None:
     assert a["position_known"] is True
     assert a["position_at"] == a["created_at"]
     assert a["position_age_s"] == 0
+
+
+def test_a_manual_alert_about_a_device_takes_its_last_position_too(scene: Scene) -> None:
+    """The dashboard's alert form picks a person or device instead of typing a position."""
+    dev = device(scene, "manual-tag-1", owner_kind="person", owner_id=scene.ids["li"])
+    report(scene, dev["identifier"], KHI[0] + 0.004, KHI[1] - 0.002, age_s=600)
+    a = scene.post("psc-operator", "/api/v1/alerts", {"kind": "suspicious_activity", "device_id": dev["id"]})
+    settle(a["id"])
+    assert (a["lat"], a["lon"]) == (pytest.approx(KHI[0] + 0.004), pytest.approx(KHI[1] - 0.002))
+    assert 598 <= a["position_age_s"] <= 660
+    assert a["province"] == "PK-SD"
+    plain = scene.post("psc-operator", "/api/v1/alerts", {"kind": "suspicious_activity"})
+    assert plain["lat"] is None  # about no one: nothing to take a position from
+    page = web(scene, "psc-operator").get(f"/alerts/{a['id']}?raised=1")
+    assert "from the last known position (10 min old)" in page.text
+
+
+def test_the_inbox_offers_devices_by_name_and_fix_age_never_by_identifier(scene: Scene) -> None:
+    dev = device(scene, "secret-ident-77", owner_kind="person", owner_id=scene.ids["li"], name="Li's phone")
+    report(scene, dev["identifier"], KHI[0], KHI[1], age_s=7200)
+    page = web(scene, "psc-operator").get("/alerts")
+    assert page.status_code == 200
+    assert f'value="device:{dev["id"]}"' in page.text
+    assert "Li&#39;s phone" in page.text or "Li's phone" in page.text
+    assert "last fix 2 h ago" in page.text
+    assert "secret-ident-77" not in page.text

@@ -111,8 +111,8 @@ def test_login_then_map_draws_outline_and_sites_without_tiles(tab: Tab, api: htt
     # Country outline + 7 provinces + 2 site shapes + 2 site dots, all SVG paths in the overlay pane.
     assert page.locator(".leaflet-overlay-pane svg path").count() >= 12
     assert page.locator(".province-label", has_text="Sindh").count() == 1
-    page.wait_for_selector("#tile-status.offline")
-    assert "unavailable" in page.inner_text("#tile-status")
+    page.wait_for_selector("#tile-status.base-only")  # no tile server configured: none is asked
+    assert "Base map only" in page.inner_text("#tile-status")
     assert page.inner_text("#map-status") == "2 sites visible to you."
     assert "(1)" in page.inner_text("#site-legend li[data-kind=residence]")
     assert page.inner_text("header .who .user") == "admin"

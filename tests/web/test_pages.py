@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import circle
+from tests.conftest import ADMIN_PASSWORD
+from tests.web.conftest import SAME_ORIGIN, circle
 
 LIST_PAGES = ["/persons", "/sites", "/projects", "/units", "/vehicles", "/agencies", "/users", "/audit"]
 NEW_PAGES = ["/persons/new", "/sites/new", "/projects/new", "/units/new", "/vehicles/new"]
@@ -45,7 +46,8 @@ def test_every_page_renders_for_an_admin(
     assert r.status_code == 200
     assert 'id="map"' in r.text
     assert "/static/leaflet/leaflet.js" in r.text
-    assert 'data-tile-url="https://tile.openstreetmap.org/{z}/{x}/{y}.png"' in r.text
+    assert 'data-tile-url=""' in r.text  # no tiles unless configured: only the shipped base map
+    assert "img-src 'self' data:;" in r.headers["content-security-policy"]
     assert "cdn" not in r.text.lower()
     assert "unpkg" not in r.text
     # header: user, agency, logout; nav filtered by role
@@ -80,3 +82,23 @@ def test_every_page_renders_for_an_admin(
     r = admin_web.get("/persons")
     assert f'<a href="/persons/{person["id"]}">Wei Zhang</a>' in r.text
     assert f'<a href="/projects/{project["id"]}">Karachi Coastal Power</a>' in r.text
+
+
+def test_a_configured_tile_server_reaches_the_map_and_the_csp(client: TestClient) -> None:
+    """Tiles are opt-in: with HIFAZAT_TILE_URL set, the map pages get the template and the CSP its host."""
+    from hifazat.app import create_app  # the app under other settings than the fixture's
+    from hifazat.config import get_settings
+
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    tiled = get_settings().model_copy(update={"tile_url": url, "tile_attribution": "&copy; Example"})
+    with TestClient(create_app(tiled), raise_server_exceptions=False) as c:
+        r = c.get("/login")
+        assert "img-src 'self' data: https://tiles.example.org;" in r.headers["content-security-policy"]
+        r = c.post(
+            "/api/v1/auth/token?set_cookie=true",
+            data={"username": "admin", "password": ADMIN_PASSWORD},
+            headers=SAME_ORIGIN,
+        )
+        assert r.status_code == 200, r.text
+        r = c.get("/")
+        assert f'data-tile-url="{url}"' in r.text

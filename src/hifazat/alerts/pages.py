@@ -11,10 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from hifazat.alerts import dispatch, escalation, lifecycle, notifications, polls, service
+from hifazat.alerts import dispatch, escalation, lifecycle, notifications, pickers, polls, service
 from hifazat.alerts.models import AlertKind, Severity
 from hifazat.auth.access import visible_select
-from hifazat.auth.models import Agency, Role, User
+from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal
 from hifazat.auth.web_session import PageUser, render
 from hifazat.core.errors import Problem
@@ -62,16 +62,6 @@ def _names(session: Any, model: Any, ids: set[str], label: Any) -> dict[str, str
     return {r.id: label(r) for r in session.scalars(select(model).where(model.id.in_(ids)))}
 
 
-def _age(seconds: int | None) -> str:
-    """A position's age as a duty officer reads it: 45 s, 2 min, 3 h, 2 days."""
-    if seconds is None:
-        return ""
-    for unit, size in (("days", 86_400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds // size} {unit}"
-    return f"{seconds} s"
-
-
 @router.get("/alerts")
 def inbox(request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
     rows, _ = service.list_alerts(session, principal, limit=100)
@@ -80,18 +70,13 @@ def inbox(request: Request, session: DbSession, principal: PageUser) -> HTMLResp
         stance = service.stance_for(session, a, principal)
         if stance.view is not None:
             items.append(service.present(session, a, stance))
-    persons = list(
-        session.scalars(visible_select(Person, "persons", principal).order_by(Person.family_name).limit(500))
-    )
-    sites = list(session.scalars(visible_select(Site, "sites", principal).order_by(Site.name).limit(500)))
     return render(
         request,
         "alerts/inbox.html",
         principal=principal,
         session=session,
         alerts=items,
-        persons=persons,
-        sites=sites,
+        pick=pickers.alert_form(session, principal),
         kinds=[k.value for k in AlertKind if k != AlertKind.sos],
         severities=[s.value for s in Severity],
         can_write=principal.has("admin", "operator", "responder"),
@@ -105,41 +90,17 @@ def policies_page(request: Request, session: DbSession, principal: PageUser) -> 
         rows = escalation.list_policies(session, principal)
     except Problem as p:
         return _error(request, p, principal, session)
-    sites = list(session.scalars(visible_select(Site, "sites", principal).order_by(Site.name).limit(500)))
-    agencies = list(session.scalars(select(Agency).where(Agency.deleted_at.is_(None)).order_by(Agency.name)))
-    # The pickers: every agency (agencies are public to every role), the users of the caller's own tree
-    # (user lists are an admin's of that tree), the units the caller sees.
-    users = list(
-        session.scalars(
-            select(User)
-            .where(User.deleted_at.is_(None), User.agency_id.in_(principal.tree))
-            .order_by(User.username)
-            .limit(500)
-        )
-    )
-    units = list(
-        session.scalars(visible_select(Unit, "units", principal).order_by(Unit.call_sign).limit(500))
-    )
-    agency_label = {a.id: a.short_name or a.name for a in agencies}
-    names = {
-        **{f"agency:{a.id}": a.short_name or a.name for a in agencies},
-        **{f"user:{u.id}": u.username for u in users},
-        **{f"unit:{u.id}": f"{u.call_sign} ({agency_label.get(u.agency_id, '?')})" for u in units},
-        **{f"site:{s.id}": s.name for s in sites},
-    }
     return render(
         request,
         "alerts/policies.html",
         principal=principal,
         session=session,
         policies=rows,
-        sites=sites,
-        agencies=agencies,
-        users=users,
-        units=units,
-        roles=[r.value for r in Role],
-        names=names,
-        agency_label=agency_label,
+        policies_json=[
+            {"id": p.id, "name": p.name, "site_id": p.site_id, "severity": p.severity, "levels": p.levels}
+            for p in rows
+        ],
+        pick=pickers.policy_editor(session, principal),
         severities=[s.value for s in Severity],
         can_write=principal.has("admin"),
     )
@@ -175,7 +136,7 @@ def alert_page(alert_id: str, request: Request, session: DbSession, principal: P
         agency_names=agency_names,
         person=person,
         may=may,
-        position_age=_age(data["position_age_s"]),
+        position_age=pickers.age_label(data["position_age_s"]),
         movable={a.id for a in service.movable(session, stance, service.assignments_of(session, alert.id))},
         actions=[a for a in data["actions"] if a in lifecycle.ACTIONS],
     )

@@ -130,7 +130,9 @@ def create(session: Session, data: AlertIn, principal: Principal, *, source: str
     require(principal, KIND, "read" if data.kind == AlertKind.sos else "write")
     severity = (data.severity or DEFAULT_SEVERITY.get(data.kind) or "medium").__str__()
     fix = Fix(data.lat, data.lon, None)
-    if data.kind == AlertKind.sos and data.lat is None:
+    if data.lat is None and (data.kind == AlertKind.sos or data.person_id or data.device_id):
+        # Without coordinates an alert about someone or something is where they were last seen (the
+        # dashboard form picks a person or device instead of typing a position).
         fix = last_known(session, data, principal)
     about = _subject_of(session, data, principal, fix)
     owner = _owner_of(data, principal, about)

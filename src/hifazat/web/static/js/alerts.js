@@ -1,5 +1,6 @@
-// Alerts dashboard: live inbox (SSE `alert`), SOS and manual alerts, the alert page (actions, dispatch, unit
-// status, map), the escalation-policy editor and safety polls (live tally from the SSE `poll` event).
+// Alerts dashboard: live inbox (SSE `alert`), the alert page (actions, dispatch, unit status, map) and
+// safety polls (live tally from the SSE `poll` event). The SOS and alert forms: alert-form.js; the
+// escalation-policy editor: policy-editor.js.
 import { api, showProblem, clearErrors, textElement } from './app.js';
 
 const $ = (id) => document.getElementById(id);
@@ -69,55 +70,6 @@ if (inbox) {
   });
 }
 
-const sos = $('sos-form');
-if (sos) {
-  $('sos-locate')?.addEventListener('click', () => {
-    navigator.geolocation?.getCurrentPosition((pos) => {
-      sos.elements.lat.value = pos.coords.latitude.toFixed(6);
-      sos.elements.lon.value = pos.coords.longitude.toFixed(6);
-    });
-  });
-  sos.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    clearErrors(sos);
-    const person = sos.elements.person_id.value;
-    const body = {
-      kind: 'sos',
-      lat: Number(sos.elements.lat.value),
-      lon: Number(sos.elements.lon.value),
-      ...(person ? { person_id: person } : { for_self: true }),
-    };
-    if (sos.elements.lat.value.trim() === '' || sos.elements.lon.value.trim() === '') {
-      showProblem(sos, { detail: 'give a position', errors: [{ field: 'lat', reason: 'latitude and longitude are required' }] });
-      return;
-    }
-    try {
-      const alert = await api('POST', '/api/v1/alerts', body);
-      window.location.assign(`/alerts/${alert.id}`);
-    } catch (err) {
-      showProblem(sos, err.problem || { detail: err.message });
-    }
-  });
-}
-
-const manual = $('manual-form');
-if (manual) {
-  manual.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    clearErrors(manual);
-    const f = manual.elements;
-    const body = { kind: f.kind.value, description: f.description.value, cap_scope: f.cap_scope.value };
-    if (f.severity.value) body.severity = f.severity.value;
-    if (f.site_id.value) body.site_id = f.site_id.value;
-    try {
-      const alert = await api('POST', '/api/v1/alerts', body);
-      window.location.assign(`/alerts/${alert.id}`);
-    } catch (err) {
-      showProblem(manual, err.problem || { detail: err.message });
-    }
-  });
-}
-
 // --- one alert ------------------------------------------------------------------------------------------
 const page = $('alert-page');
 if (page) {
@@ -155,99 +107,41 @@ if (page) {
     if (a.escalation_level !== undefined) $('alert-level').textContent = a.escalation_level;
   });
   const mapEl = $('alert-map');
-  if (mapEl && window.L && mapEl.dataset.lat) {
-    import('./map.js').then(({ createMap, loadOutline }) => {
+  if (mapEl && window.L) {
+    import('./map.js').then(async ({ createMap, loadOutline }) => {
+      const known = mapEl.dataset.lat !== '';
       const lat = Number(mapEl.dataset.lat);
       const lon = Number(mapEl.dataset.lon);
-      const handle = createMap(mapEl, {
-        tileUrl: mapEl.dataset.tileUrl,
-        attribution: mapEl.dataset.tileAttribution,
-        fit: [[lat - 0.05, lon - 0.05], [lat + 0.05, lon + 0.05]],
-      });
-      loadOutline?.(handle, { labels: false });
+      const handle = createMap(mapEl, { tileUrl: mapEl.dataset.tileUrl, attribution: mapEl.dataset.tileAttribution });
+      // Opens on the alert (street level); the units stay drawn, a zoom out away.
+      mapEl.leafletMap = handle.map; // for a test or another script to drive the map
+      if (known) handle.map.setView([lat, lon], ALERT_ZOOM);
       const L = window.L;
-      const points = [[lat, lon]];
-      const marks = [L.circleMarker([lat, lon], { radius: 9, color: '#c62828', weight: 3 }).bindTooltip(textElement('Alert'))];
+      const marks = known ? [L.circleMarker([lat, lon], { radius: 9, color: '#c62828', weight: 3 }).bindTooltip(textElement('Alert'))] : [];
       for (const r of JSON.parse($('recommendations').textContent || '[]')) {
         if (r.lat === null || r.lon === null) continue;
-        points.push([r.lat, r.lon]);
         marks.push(L.circleMarker([r.lat, r.lon], { radius: 6, color: '#2f7d32' }).bindTooltip(textElement(r.call_sign)));
       }
       handle.addLayer('Alert and units', L.layerGroup(marks));
-      if (points.length > 1) handle.map.fitBounds(points, { padding: [24, 24] });
+      await loadOutline(handle, { labels: !known });
+      if (!known) zoomToPlace(handle, mapEl.dataset.province, mapEl.dataset.district);
+      mapEl.dataset.ready = 'true';
     });
   }
 }
 
-// --- escalation policies --------------------------------------------------------------------------------
-function parseTarget(text, lineNo) {
-  const [kind, rest] = text.split(':').map((s) => s.trim());
-  if (!kind || !rest) throw new Error(`line ${lineNo}: "${text}" is not kind:value`);
-  if (kind === 'role') {
-    const [role, agency] = rest.split('@').map((s) => s.trim());
-    return agency ? { kind, role, agency_id: agency } : { kind, role };
-  }
-  return { kind, id: rest };
-}
+const ALERT_ZOOM = 14;
 
-const policyForm = $('policy-form');
-if (policyForm) {
-  policyForm.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    clearErrors(policyForm);
-    const f = policyForm.elements;
-    let levels;
-    try {
-      levels = f.levels.value.split('\n').map((l) => l.trim()).filter(Boolean).map((line, i) => {
-        const cut = line.indexOf(':');
-        const timeout = Number(line.slice(0, cut));
-        if (cut < 0 || !Number.isInteger(timeout)) throw new Error(`line ${i + 1}: start with the timeout in seconds`);
-        const targets = line.slice(cut + 1).split(',').map((t) => t.trim()).filter(Boolean).map((t) => parseTarget(t, i + 1));
-        return { timeout_s: timeout, targets };
-      });
-    } catch (err) {
-      showProblem(policyForm, { detail: err.message, errors: [{ field: 'levels', reason: err.message }] });
-      return;
-    }
-    const body = { name: f.name.value, levels };
-    if (f.site_id.value) body.site_id = f.site_id.value;
-    if (f.severity.value) body.severity = f.severity.value;
-    try {
-      await api('POST', '/api/v1/escalation-policies', body);
-      window.location.reload();
-    } catch (err) {
-      showProblem(policyForm, err.problem || { detail: err.message });
-    }
-  });
-}
-// The pickers write the chosen target, by its id, into the levels text: line N is level N.
-for (const btn of document.querySelectorAll('[data-pick]')) {
-  btn.addEventListener('click', () => {
-    const kind = btn.dataset.pick;
-    const token = kind === 'role'
-      ? `role:${$('pick-role').value}@${$('pick-role-agency').value}`
-      : `${kind}:${$(`pick-${kind}`).value}`;
-    if (token.endsWith(':')) return; // an empty list: nothing to add
-    const area = $('p-levels');
-    const lines = area.value.split('\n').map((l) => l.trimEnd()).filter(Boolean); // as the form reads them
-    const at = Math.max(1, Number($('pick-level').value) || 1) - 1;
-    while (lines.length <= at) lines.push(`${Number($('pick-timeout').value) || 120}:`);
-    const line = lines[at].trimEnd();
-    lines[at] = line.endsWith(':') ? `${line} ${token}` : `${line}, ${token}`;
-    area.value = lines.join('\n');
-  });
-}
-for (const btn of document.querySelectorAll('[data-toggle-policy]')) {
-  btn.addEventListener('click', async () => {
-    await api('PATCH', `/api/v1/escalation-policies/${btn.dataset.togglePolicy}`, { active: btn.dataset.active !== 'true' });
-    window.location.reload();
-  });
-}
-for (const btn of document.querySelectorAll('[data-delete-policy]')) {
-  btn.addEventListener('click', async () => {
-    await api('DELETE', `/api/v1/escalation-policies/${btn.dataset.deletePolicy}`);
-    window.location.reload();
-  });
+/** An alert without a position: the map shows its district, else its province (what the server knows). */
+function zoomToPlace(handle, province, district) {
+  const pick = (name, test) => {
+    let found = null;
+    handle.layers[name]?.eachLayer((l) => { if (!found && test(l.feature.properties)) found = l; });
+    return found;
+  };
+  const area = (district && pick('Districts', (p) => p.province === province && p.name === district))
+    || (province && pick('Provinces', (p) => p.code === province));
+  if (area) handle.map.fitBounds(area.getBounds(), { padding: [12, 12] });
 }
 
 // --- polls ----------------------------------------------------------------------------------------------

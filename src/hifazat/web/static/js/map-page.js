@@ -5,6 +5,10 @@ const el = document.getElementById('map');
 const status = document.getElementById('map-status');
 const tileStatus = document.getElementById('tile-status');
 const handle = createMap(el, { tileUrl: el.dataset.tileUrl, attribution: el.dataset.tileAttribution });
+if (!el.dataset.tileUrl) {
+  tileStatus.textContent = 'Base map only: no tile server is configured.';
+  tileStatus.classList.add('base-only');
+}
 el.addEventListener('hifazat:tiles', (e) => {
   if (!e.detail.ok) {
     tileStatus.textContent = 'Map tiles unavailable: showing the built-in outline.';
