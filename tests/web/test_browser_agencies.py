@@ -127,9 +127,15 @@ def test_sindh_police_acknowledges_and_dispatches_its_unit_to_the_companys_karac
     assert "en route" in assigned.inner_text()
     assert assigned.locator("button[data-unit-status]").count() >= 1  # its own unit: it may move it
     timeline = page.locator("[data-testid=timeline] li").all_inner_texts()
-    by_spu = [line for line in timeline if "sindh.spu" in line]
+    # By its login or, once timelines name people, by its name.
+    by_spu = [line for line in timeline if "sindh.spu" in line or "Sindh SPU Control Room Officer" in line]
     assert any(re.search("acknowledg", line, re.I) for line in by_spu), timeline
     assert any(re.search("assign|dispatch", line, re.I) for line in by_spu), timeline
+    with _api(demo_server, "sindh.spu") as spu:  # nor does the API let it send Shield's team
+        r = spu.post(f"/api/v1/alerts/{alert['id']}/assignments", json={"unit_ids": [team["id"]]})
+        assert r.status_code == 422, r.text
+        assert [e["field"] for e in r.json()["errors"]] == ["unit_ids.0"]
+        assert "your own units" in r.json()["errors"][0]["reason"]
     with _api(demo_server, "company.security") as owner:
         now = owner.get(f"/api/v1/alerts/{alert['id']}").json()
     assert now["status"] == "responding"
