@@ -18,8 +18,11 @@ if ! port_open 5432; then
   pg_ctlcluster --skip-systemctl-redirect "$ver" main start 2>/dev/null || true
   wait_port 5432 || { echo "services: PostgreSQL not reachable on 127.0.0.1:5432" >&2; exit 1; }
 fi
-psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" 2>/dev/null | grep -q 1 \
-  || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" >/dev/null 2>&1 || true
+# `test`: the PostgreSQL pass; `test_two_workers`: the SQLite pass's two-worker test (scripts/test.sh).
+for db in test test_two_workers; do
+  psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" 2>/dev/null | grep -q 1 \
+    || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE $db" >/dev/null 2>&1 || true
+done
 
 if ! port_open 4222; then
   command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || apt_install nats-server

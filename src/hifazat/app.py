@@ -62,6 +62,8 @@ def _relay_tick() -> None:
 # 5 ms). A bulk batch parsed in a worker thread would otherwise hold up the event loop that answers an SOS
 # and writes its stream event for that long at every switch.
 SWITCH_INTERVAL_S = 0.0005
+# Whether this process has had its one full collection before freezing the start-up heap (below).
+_collected_once = False
 
 
 @contextlib.asynccontextmanager
@@ -78,8 +80,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if role == "all" or where in (role, "both"):
             tasks.append(asyncio.create_task(starter(stop)))
     # Everything made at start-up (modules, the app, caches) lives as long as the process: out of the cycle
-    # collector's way, so that its full passes (100+ ms on this heap) walk only what came after.
-    gc.collect()
+    # collector's way, so that its full passes (100+ ms on this heap) walk only what came after. One full
+    # pass per process is enough: a server starts once, and a test process starting hundreds of apps would
+    # otherwise pay a full pass for each (what it freezes uncollected is thawed again on shutdown).
+    global _collected_once
+    if not _collected_once:
+        gc.collect()
+        _collected_once = True
     gc.freeze()
     try:
         yield

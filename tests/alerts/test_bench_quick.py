@@ -16,6 +16,7 @@ KEYS = ("sos_to_stream_p50_ms", "sos_to_stream_p99_ms", "cross_worker_p99_ms", "
 
 
 @pytest.mark.slow
+@pytest.mark.one_pass  # the bench makes its own databases, whatever the suite's backend
 def test_bench_quick_prints_json_last() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HIFAZAT_")}
     out = subprocess.run(

@@ -1,9 +1,10 @@
 """Two `hifazat serve` workers sharing PostgreSQL and NATS JetStream: an SOS posted to worker A reaches the
 SSE stream of worker B, and an escalation timer fires exactly once while both workers race for it.
 
-Runs in both CI passes and never skips: the PostgreSQL pass uses HIFAZAT_TEST_DATABASE_URL; the SQLite pass
-uses a dedicated PostgreSQL database (HIFAZAT_TEST_PG_URL_TWO_WORKERS, default the `test` database), whose
-schema it drops and recreates.
+Never skips, and is PostgreSQL + NATS on either pass: with HIFAZAT_TEST_DATABASE_URL it uses that database;
+on the SQLite pass a dedicated PostgreSQL database (HIFAZAT_TEST_PG_URL_TWO_WORKERS, default the `test`
+database; scripts/test.sh gives it `test_two_workers`), whose schema it drops and recreates. Being the same
+test on both, it is `one_pass`: scripts/test.sh runs it in the SQLite pass only.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def read_stream(base: str, token: str, out: list[dict[str, Any]], ready: threadi
 
 
 @pytest.mark.integration
+@pytest.mark.one_pass
 def test_sos_crosses_workers_and_escalation_fires_once(pg_world: str, tmp_path: Path) -> None:
     ports = [free_port(), free_port()]
     procs = []

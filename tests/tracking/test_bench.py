@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
+@pytest.mark.one_pass  # the bench makes its own databases, whatever the suite's backend
 def test_bench_quick_prints_json_last() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HIFAZAT_")}
     out = subprocess.run(

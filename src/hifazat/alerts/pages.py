@@ -118,9 +118,12 @@ def alert_page(alert_id: str, request: Request, session: DbSession, principal: P
     may = set(data["actions"])
     recs = dispatch.recommend(session, alert, principal, 8, stance=stance) if "dispatch" in may else []
     deliveries = notifications.deliveries(session, alert.id, principal) if full else []
-    unit_names = _names(session, Unit, {a["unit_id"] for a in data["assignments"]}, lambda u: u.call_sign)
+    # A summary view (a partner's agreement) carries neither assignments nor shares: nothing to name.
+    unit_names = _names(
+        session, Unit, {a["unit_id"] for a in data["assignments"] or []}, lambda u: u.call_sign
+    )
     agency_names = _names(
-        session, Agency, {alert.agency_id, *data["shared_with"]}, lambda a: a.short_name or a.name
+        session, Agency, {alert.agency_id, *(data["shared_with"] or [])}, lambda a: a.short_name or a.name
     )
     person = session.get(Person, alert.person_id) if alert.person_id and full else None
     return render(
