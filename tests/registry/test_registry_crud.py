@@ -175,7 +175,10 @@ def test_normalisation_on_create(client: TestClient, psc: dict[str, str]) -> Non
 def test_filters_and_search(client: TestClient, psc: dict[str, str], world: Any) -> None:
     site_a = _create(client, psc, "sites", _site_body(1))
     site_b = _create(
-        client, psc, "sites", _site_body(2, kind="residence", province="PK-PB", district="Lahore", geometry=LAHORE, radius_m=250)
+        client,
+        psc,
+        "sites",
+        _site_body(2, kind="residence", province="PK-PB", district="Lahore", geometry=LAHORE, radius_m=250),
     )
     people = [
         ("Li", "Na", "CN", "AB1234567", site_a["id"], "in_country"),
@@ -353,7 +356,12 @@ def test_uniqueness_conflicts_are_409(client: TestClient, psc: dict[str, str], w
 
 def test_references_must_be_visible(client: TestClient, psc: dict[str, str], world: Any) -> None:
     police = world.headers["police-admin"]
-    psc_site = _create(client, psc, "sites", _site_body(1, province="PK-PB", district="Lahore", geometry=LAHORE, radius_m=250))
+    psc_site = _create(
+        client,
+        psc,
+        "sites",
+        _site_body(1, province="PK-PB", district="Lahore", geometry=LAHORE, radius_m=250),
+    )
     for body, field in (
         (
             {"given_name": "A", "family_name": "B", "nationality": "CN", "residence_site_id": psc_site["id"]},

@@ -48,7 +48,9 @@ def place_project(
     if province is None:
         return
     sites = (
-        session.scalars(select(Site.province).where(Site.project_id == row.id, Site.deleted_at.is_(None))).all()
+        session.scalars(
+            select(Site.province).where(Site.project_id == row.id, Site.deleted_at.is_(None))
+        ).all()
         if row is not None
         else []
     )

@@ -80,7 +80,7 @@ def update_zone(session: Session, *, zone_id: str, data: schemas.ZonePatch, prin
         )
     if {"geometry", "radius_m", "width_m", "province"} & set(changes):
         lat, lon = changes.get("center_lat", zone.center_lat), changes.get("center_lon", zone.center_lon)
-        typed = changes["province"] if "province" in changes else None
+        typed = changes.get("province")
         changes["province"] = _province(principal, typed, lat, lon, zone.agency_id, current=zone.province)
     values = {k: v for k, v in changes.items() if not (k == "name" and v is None)}
     payload = {"id": zone.id, "agency_id": zone.agency_id}
