@@ -96,7 +96,7 @@ def _site_body() -> dict[str, Any]:
         "kind": "project_site",
         "geometry": geometry,
         "province": "PK-SD",
-        "district": "Karachi",
+        "district": "Karachi South",  # where the square lies: a typed place must agree (18.6)
         "project_id": "{projects}",
     }
 

@@ -20,6 +20,9 @@ def _post(client: TestClient, h: dict[str, str], path: str, body: dict[str, Any]
     return out
 
 
+WHERE = {"PK-SD": [67.03, 24.86], "PK-PB": [74.3587, 31.5204]}  # Karachi, Lahore
+
+
 def _site(client: TestClient, h: dict[str, str], name: str, province: str) -> dict[str, Any]:
     return _post(
         client,
@@ -28,7 +31,7 @@ def _site(client: TestClient, h: dict[str, str], name: str, province: str) -> di
         {
             "name": name,
             "kind": "residence",
-            "geometry": {"type": "Point", "coordinates": [67.03, 24.86]},
+            "geometry": {"type": "Point", "coordinates": WHERE[province]},  # the place is derived (18.6)
             "radius_m": 150,
             "province": province,
         },
@@ -142,8 +145,13 @@ def test_moving_a_site_moves_its_residents_jurisdiction(
     client: TestClient, world: Any, records: dict[str, dict[str, Any]]
 ) -> None:
     psc, police = world.headers["psc-admin"], world.headers["police-operator"]
-    r = client.patch(f"/api/v1/sites/{records['site_pb']['id']}", headers=psc, json={"province": "PK-SD"})
+    r = client.patch(
+        f"/api/v1/sites/{records['site_pb']['id']}",
+        headers=psc,
+        json={"geometry": {"type": "Point", "coordinates": WHERE["PK-SD"]}},
+    )
     assert r.status_code == 200, r.text
+    assert r.json()["province"] == "PK-SD"
     r = client.get(f"/api/v1/persons/{records['person_pb_cn']['id']}", headers=police)
     assert r.status_code == 200, r.text
     assert r.json()["province"] == "PK-SD"

@@ -21,6 +21,8 @@ POLYGON = {
     "coordinates": [[[67.0, 24.8], [67.01, 24.8], [67.01, 24.81], [67.0, 24.81], [67.0, 24.8]]],
 }
 
+LAHORE = {"type": "Point", "coordinates": [74.3, 31.5]}
+
 
 def _audit_count() -> int:
     with unit_of_work() as s:
@@ -40,8 +42,8 @@ def _site_body(n: int = 0, **extra: Any) -> dict[str, Any]:
         "kind": "project_site",
         "geometry": POLYGON,
         "address": f"Plot {n}, Port Qasim",
-        "province": "PK-SD",
-        "district": "Karachi",
+        "province": "PK-SD",  # where POLYGON lies (a typed place must agree with the geometry, 18.6)
+        "district": "Karachi South",
         "perimeter_wall": True,
         "cctv": True,
         "guard_posts": 4,
@@ -164,7 +166,7 @@ def test_normalisation_on_create(client: TestClient, psc: dict[str, str]) -> Non
         client,
         psc,
         "sites",
-        _site_body(6, geometry={"type": "Point", "coordinates": [74.3, 31.5]}, radius_m=250),
+        _site_body(6, geometry=LAHORE, radius_m=250, province="PK-PB", district="Lahore"),
     )
     assert circle["radius_m"] == 250
     assert circle["center_lat"] == 31.5
@@ -173,7 +175,10 @@ def test_normalisation_on_create(client: TestClient, psc: dict[str, str]) -> Non
 def test_filters_and_search(client: TestClient, psc: dict[str, str], world: Any) -> None:
     site_a = _create(client, psc, "sites", _site_body(1))
     site_b = _create(
-        client, psc, "sites", _site_body(2, kind="residence", province="PK-PB", district="Lahore")
+        client,
+        psc,
+        "sites",
+        _site_body(2, kind="residence", province="PK-PB", district="Lahore", geometry=LAHORE, radius_m=250),
     )
     people = [
         ("Li", "Na", "CN", "AB1234567", site_a["id"], "in_country"),
@@ -351,7 +356,12 @@ def test_uniqueness_conflicts_are_409(client: TestClient, psc: dict[str, str], w
 
 def test_references_must_be_visible(client: TestClient, psc: dict[str, str], world: Any) -> None:
     police = world.headers["police-admin"]
-    psc_site = _create(client, psc, "sites", _site_body(1, province="PK-PB"))
+    psc_site = _create(
+        client,
+        psc,
+        "sites",
+        _site_body(1, province="PK-PB", district="Lahore", geometry=LAHORE, radius_m=250),
+    )
     for body, field in (
         (
             {"given_name": "A", "family_name": "B", "nationality": "CN", "residence_site_id": psc_site["id"]},

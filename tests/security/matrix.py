@@ -372,9 +372,9 @@ RELATIONS_TEXT: dict[str, str] = {
         noc.operator         -                company          -
         noc.analyst          -                company          -
         moi.auditor          company          -                -
-        sindh.spu            sindh            -                company
-        sindh.responder      sindh            -                company
-        police.investigator  sindh            -                company
+        sindh.spu            sindh            company          punjab
+        sindh.responder      sindh            company          punjab
+        police.investigator  sindh            company          punjab
         isb.police           -                -                company
         punjab.spu           punjab           -                company
         balochistan.police   -                -                company

@@ -153,8 +153,7 @@ def test_create_site_by_drawing_on_the_map(tab: Tab, api: httpx.Client) -> None:
     page = tab.page
     page.wait_for_selector("form[data-ready=true]")
     page.fill("#f-name", "Drawn compound")
-    page.select_option("#f-kind", "office")
-    page.select_option("#f-province", "PK-IS")
+    page.select_option("#f-kind", "office")  # no province: it comes from the drawn shape (18.6)
     page.click("button:has-text('Register site')")
     slot = page.locator("[data-field=geometry] .field-error")
     page.wait_for_selector("form [data-field=geometry] .field-error:not(:empty)")
@@ -172,6 +171,8 @@ def test_create_site_by_drawing_on_the_map(tab: Tab, api: httpx.Client) -> None:
     site = api.get(f"/api/v1/sites/{site_id}").json()
     assert site["name"] == "Drawn compound"
     assert site["kind"] == "office"
+    assert site["province"].startswith("PK-"), site  # where the shape was drawn
+    assert site["district"], site
     ring = site["geometry"]["coordinates"][0]
     assert site["geometry"]["type"] == "Polygon"
     assert len(ring) == 5

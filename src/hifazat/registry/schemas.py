@@ -87,7 +87,8 @@ class SiteIn(Strict):
     radius_m: float | None = None
     geometry: dict[str, Any]
     address: str = Field(default="", max_length=500)
-    province: ProvinceCode
+    # Derived from the geometry (18.6); a typed one must agree with it.
+    province: ProvinceCode | None = None
     district: str | None = Field(default=None, max_length=100)
     perimeter_wall: bool = False
     razor_wire: bool = False

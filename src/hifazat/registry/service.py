@@ -26,7 +26,7 @@ from hifazat.core.geometry import validate_geometry
 from hifazat.core.like import contains_ci
 from hifazat.core.pagination import paginate
 from hifazat.platform.audit.writes import audited_create, audited_delete, audited_update
-from hifazat.registry import schemas
+from hifazat.registry import places, schemas
 from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
 from hifazat.security import crypto
 
@@ -206,6 +206,7 @@ def create(session: Session, kind: str, data: BaseModel, principal: Principal) -
     _check_refs(session, spec, values, principal)
     if spec.prepare:
         spec.prepare(session, values, None)
+    _place(session, kind, values, None, principal, owner)
     _check_unique(session, spec, values, None)
     return audited_create(session, spec.model(**values), kind=kind, principal=principal)
 
@@ -228,6 +229,7 @@ def update(session: Session, kind: str, entity_id: str, patch: BaseModel, princi
     _check_refs(session, spec, values, principal)
     if spec.prepare:
         spec.prepare(session, values, row)
+    _place(session, kind, values, row, principal, row.agency_id)
     _check_unique(
         session, spec, {**values, "agency_id": row.agency_id} if "call_sign" in values else values, row.id
     )
@@ -235,6 +237,16 @@ def update(session: Session, kind: str, entity_id: str, patch: BaseModel, princi
     if kind == "sites" and ("province" in values or "district" in values):
         _follow_site_place(session, row, principal)
     return row
+
+
+def _place(
+    session: Session, kind: str, values: dict[str, Any], row: Any, principal: Principal, owner: str
+) -> None:
+    """Place is derived, not typed (18.6): sites from their geometry, projects from their sites."""
+    if kind == "sites":
+        places.place_site(values, row, principal, owner)
+    elif kind == "projects":
+        places.place_project(session, values, row, principal, owner)
 
 
 def _follow_site_place(session: Session, site: Site, principal: Principal) -> None:

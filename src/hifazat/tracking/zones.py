@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from hifazat.auth import placing
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.policy import Fields, Principal, View, can_write_agency, require, where_readable
 from hifazat.core.errors import forbidden, invalid
@@ -30,6 +31,7 @@ def create_zone(session: Session, *, data: schemas.ZoneIn, principal: Principal)
     if not can_write_agency(principal, owner):
         raise forbidden("you may only draw zones for your own agency or one below it")
     geometry, lat, lon = schemas.validate_zone_geometry(data.geometry, data.radius_m, data.width_m)
+    province = _province(principal, data.province, lat, lon, owner)
     zone = Zone(
         agency_id=owner,
         name=data.name,
@@ -39,7 +41,7 @@ def create_zone(session: Session, *, data: schemas.ZoneIn, principal: Principal)
         width_m=data.width_m if geometry["type"] == "LineString" else None,
         center_lat=lat,
         center_lon=lon,
-        province=data.province,
+        province=province,
         active=data.active,
         description=data.description,
     )
@@ -76,6 +78,10 @@ def update_zone(session: Session, *, zone_id: str, data: schemas.ZonePatch, prin
             radius_m=radius if geometry["type"] == "Point" else None,
             width_m=width if geometry["type"] == "LineString" else None,
         )
+    if {"geometry", "radius_m", "width_m", "province"} & set(changes):
+        lat, lon = changes.get("center_lat", zone.center_lat), changes.get("center_lon", zone.center_lon)
+        typed = changes.get("province")
+        changes["province"] = _province(principal, typed, lat, lon, zone.agency_id, current=zone.province)
     values = {k: v for k, v in changes.items() if not (k == "name" and v is None)}
     payload = {"id": zone.id, "agency_id": zone.agency_id}
     if audited_update(
@@ -89,6 +95,23 @@ def update_zone(session: Session, *, zone_id: str, data: schemas.ZonePatch, prin
     ):
         bump(session)
     return zone
+
+
+def _province(
+    principal: Principal,
+    typed: str | None,
+    lat: float,
+    lon: float,
+    owner: str,
+    *,
+    current: str | None = None,
+) -> str | None:
+    """The zone's province from its centre (18.6); a typed one must agree. A zone outside every province
+    keeps the typed (or current) one where the caller may place it."""
+    found = placing.from_position(lat, lon, province=typed, district=None, what="the zone's geometry")
+    if found is not None:
+        return found[0]
+    return placing.typed(principal, typed or current, owner, hint="draw the zone where it is")
 
 
 def delete_zone(session: Session, *, zone_id: str, principal: Principal) -> None:
