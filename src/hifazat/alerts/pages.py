@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from hifazat.alerts import dispatch, escalation, lifecycle, notifications, polls, service
+from hifazat.alerts import dispatch, escalation, labels, lifecycle, notifications, polls, service
 from hifazat.alerts.models import AlertKind, Severity
 from hifazat.auth.access import visible_select
 from hifazat.auth.models import Agency, Role, User
@@ -140,6 +140,7 @@ def policies_page(request: Request, session: DbSession, principal: PageUser) -> 
         roles=[r.value for r in Role],
         names=names,
         agency_label=agency_label,
+        level_labels=lambda targets: labels.level_labels(session, principal, [{"targets": targets}])[0],
         severities=[s.value for s in Severity],
         can_write=principal.has("admin"),
     )
