@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts.events import ALERT_SUMMARY
-from hifazat.alerts.models import Alert, EscalationPolicy, Poll
+from hifazat.alerts.models import Alert, AlertRule, EscalationPolicy, Poll
 from hifazat.auth.labels import Labeler, labels, labels_for, scoped
 from hifazat.auth.policy import Principal, View
 from hifazat.registry.models import Unit
@@ -125,6 +125,13 @@ def _policies(session: Session, principal: Principal, ids: Collection[str]) -> d
     return {p.id: p.name for p in rows}
 
 
+def _rules(session: Session, principal: Principal, ids: Collection[str]) -> dict[str, str]:
+    rows = session.scalars(
+        select(AlertRule).where(AlertRule.id.in_(list(ids)), AlertRule.agency_id.in_(principal.tree))
+    )
+    return {r.id: f"rule for {_human(r.event_kind)}" for r in rows}
+
+
 def _poll(row: Poll, view: View) -> str:
     return row.question[:80]
 
@@ -133,4 +140,5 @@ LABELERS = (
     Labeler("alerts", _alerts),
     Labeler("escalation_policies", _policies),
     Labeler("polls", scoped(Poll, "polls", _poll)),
+    Labeler("alert_rules", _rules),
 )

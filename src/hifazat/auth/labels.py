@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hifazat.auth.models import Agency, User
+from hifazat.auth.models import Agency, SharingAgreement, User
 from hifazat.auth.policy import Principal, View, scope, view_of
 from hifazat.platform.composition import ExtensionPoint, current
 
@@ -118,4 +118,18 @@ def user_labels(session: Session, principal: Principal, ids: Collection[str]) ->
     return {u.id: user_label(principal, u, agencies.get(u.agency_id)) for u in rows}
 
 
-AUTH_LABELERS = (Labeler("users", user_labels), Labeler("agencies", _agencies))
+def _agreements(session: Session, principal: Principal, ids: Collection[str]) -> dict[str, str]:
+    """An agreement by its name, for the two agencies' trees and the platform admin (who read it)."""
+    rows = session.scalars(select(SharingAgreement).where(SharingAgreement.id.in_(list(ids))))
+    return {
+        a.id: a.name
+        for a in rows
+        if principal.system or principal.platform_admin or {a.grantor_id, a.grantee_id} & principal.tree
+    }
+
+
+AUTH_LABELERS = (
+    Labeler("users", user_labels),
+    Labeler("agencies", _agencies),
+    Labeler("agreements", _agreements),
+)

@@ -8,10 +8,12 @@ from collections.abc import Collection
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hifazat.auth.labels import Labeler, agency_name
+from hifazat.auth.labels import Labeler, agency_name, user_labels
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal, sees_target_of
-from hifazat.notify.models import Webhook
+from hifazat.notify.models import Delivery, Webhook
+from hifazat.notify.presentation import recipient_names
+from hifazat.notify.service import may_see_ref
 
 
 def _webhooks(session: Session, principal: Principal, ids: Collection[str]) -> dict[str, str]:
@@ -27,4 +29,23 @@ def _webhooks(session: Session, principal: Principal, ids: Collection[str]) -> d
     }
 
 
-LABELERS = (Labeler("webhooks", _webhooks),)
+def _deliveries(session: Session, principal: Principal, ids: Collection[str]) -> dict[str, str]:
+    """A delivery the caller may see (its record's, or its own) as "<channel> to <recipient>"."""
+    rows = [
+        d
+        for d in session.scalars(select(Delivery).where(Delivery.id.in_(list(ids))))
+        if (d.user_id is not None and d.user_id == principal.user_id) or may_see_ref(session, principal, d)
+    ]
+    names = recipient_names(session, principal, rows)
+    return {d.id: f"{d.channel} to {names[d.id][0]}" for d in rows}
+
+
+def _preferences(session: Session, principal: Principal, ids: Collection[str]) -> dict[str, str]:
+    return {k: f"preferences of {v}" for k, v in user_labels(session, principal, ids).items()}
+
+
+LABELERS = (
+    Labeler("webhooks", _webhooks),
+    Labeler("deliveries", _deliveries),
+    Labeler("notification_preferences", _preferences),  # an entry names the user whose they are
+)
