@@ -29,6 +29,9 @@ _DONE = {
 }
 
 
+_PLURAL = {"user": "users", "unit": "units", "agency": "agencies"}  # a target's kind -> the labelled kind
+
+
 def _human(word: str | None) -> str:
     return (word or "").replace("_", " ")
 
@@ -36,8 +39,9 @@ def _human(word: str | None) -> str:
 def target_refs(targets: Iterable[dict[str, Any]]) -> list[tuple[str, str | None]]:
     refs: list[tuple[str, str | None]] = []
     for t in targets:
-        if t.get("kind") in ("user", "unit", "agency"):
-            refs.append((t["kind"] + "s", t.get("id")))
+        kind = _PLURAL.get(str(t.get("kind")))
+        if kind is not None:
+            refs.append((kind, t.get("id")))
         refs.append(("agencies", t.get("agency_id")))
     return refs
 
@@ -70,7 +74,9 @@ def _unit_names(session: Session, principal: Principal, ids: set[str]) -> dict[s
     seen = labels(session, principal, "units", ids)
     rest = ids - set(seen)
     if rest:
-        seen.update(session.execute(select(Unit.id, Unit.call_sign).where(Unit.id.in_(rest))).tuples())
+        seen.update(
+            {i: c for i, c in session.execute(select(Unit.id, Unit.call_sign).where(Unit.id.in_(rest)))}
+        )
     return seen
 
 
