@@ -70,8 +70,9 @@ def test_the_policy_page_names_its_targets_and_picks_them_by_name(demo: Demo) ->
     assert r.status_code == 200, r.text
     page = web.get("/alerts/policies")
     assert page.status_code == 200
-    assert "operators of Shield" in page.text  # the Port Qasim policy, by name rather than by id
-    assert "user noc.operator" in page.text
+    # the Port Qasim policy, by name rather than by id (17.6: "Agency: … / role: …", "user: <name>")
+    assert "Agency: Shield Guard Services (Pvt) Ltd / role: operator" in page.text
+    assert "user: NOC Duty Operations Officer" in page.text
     picker = page.text[page.text.index('data-testid="target-picker"') :]
     for name in ("Sindh SPU", "noc.operator", "SSD-DSU-QRF (SSD)", ">operator<"):
         assert name in picker, name
