@@ -4,7 +4,6 @@ demo's own policies are written with names and resolved when it loads."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -71,8 +70,9 @@ def test_the_policy_page_names_its_targets_and_picks_them_by_name(demo: Demo) ->
     assert r.status_code == 200, r.text
     page = web.get("/alerts/policies")
     assert page.status_code == 200
-    assert "operators of Shield" in page.text  # the Port Qasim policy, by name rather than by id
-    assert re.search(r"user [^<,]*\(noc\.operator\)", page.text)
+    # the Port Qasim policy, by name rather than by id (17.6: "Agency: … / role: …", "user: <name>")
+    assert "Agency: Shield Guard Services (Pvt) Ltd / role: operator" in page.text
+    assert "user: NOC Duty Operations Officer" in page.text
     # The editor's level: pickers whose labels are names (ids only as option values), no typed targets.
     picker = page.text[page.text.index('id="level-template"') :]
     for name in ("Sindh SPU", "noc.operator", "SSD-DSU-QRF (SSD)", ">operators<", 'name="delay"'):

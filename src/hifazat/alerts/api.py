@@ -7,11 +7,13 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from hifazat.alerts import (
     cap,
     dispatch,
     escalation,
+    labels,
     lifecycle,
     notifications,
     polls,
@@ -266,30 +268,32 @@ def cap_feed_root(
 PTAG: list[Any] = ["escalation"]
 
 
-def _policy(row: Any) -> dict[str, Any]:
-    return PolicyOut.model_validate(row, from_attributes=True).model_dump(mode="json")
+def _policy(row: Any, session: Session, principal: Principal) -> dict[str, Any]:
+    out = PolicyOut.model_validate(row, from_attributes=True).model_dump(mode="json")
+    out["level_labels"] = labels.level_labels(session, principal, out["levels"])  # beside the ids
+    return out
 
 
 @router.post("/escalation-policies", status_code=201, tags=PTAG, summary="Create an escalation policy")
 def create_policy(body: PolicyIn, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
-    return _policy(escalation.create_policy(session, body, principal))
+    return _policy(escalation.create_policy(session, body, principal), session, principal)
 
 
 @router.get("/escalation-policies", tags=PTAG, summary="Escalation policies of your agency tree")
 def list_policies(session: DbSession, principal: CurrentUser) -> dict[str, Any]:
-    return {"items": [_policy(p) for p in escalation.list_policies(session, principal)]}
+    return {"items": [_policy(p, session, principal) for p in escalation.list_policies(session, principal)]}
 
 
 @router.get("/escalation-policies/{policy_id}", tags=PTAG)
 def read_policy(policy_id: str, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
-    return _policy(escalation.get_policy(session, policy_id, principal))
+    return _policy(escalation.get_policy(session, policy_id, principal), session, principal)
 
 
 @router.patch("/escalation-policies/{policy_id}", tags=PTAG)
 def patch_policy(
     policy_id: str, body: PolicyPatch, session: DbSession, principal: CurrentUser
 ) -> dict[str, Any]:
-    return _policy(escalation.update_policy(session, policy_id, body, principal))
+    return _policy(escalation.update_policy(session, policy_id, body, principal), session, principal)
 
 
 @router.delete("/escalation-policies/{policy_id}", status_code=204, tags=PTAG)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from hifazat.alerts import api, escalation, from_tracking, notifications, pages, polls, service, sms
+from hifazat.alerts import api, escalation, from_tracking, labels, notifications, pages, polls, service, sms
 from hifazat.alerts.models import EscalationPolicy
 from hifazat.auth.cache import CACHE_WATCHES
+from hifazat.auth.labels import LABELS
 from hifazat.auth.policy import FIELDS, READ_ALL, STAFF, permissions
 from hifazat.notify import pages as notify_pages
 from hifazat.notify.service import REF_VISIBILITY
@@ -38,6 +39,7 @@ DOMAIN = Domain(
             }
         ),
         contribute(FIELDS, service.FIELDS),
+        contribute(LABELS, *labels.LABELERS),
         contribute(STREAM_ROUTES, service.STREAM_ROUTE, polls.STREAM_ROUTE),
         contribute(TRACKING_HOOKS, from_tracking.on_tracking_events),  # inside the ingest transaction
         contribute(REF_VISIBILITY, (notifications.REF_KIND, notifications.alert_visible)),

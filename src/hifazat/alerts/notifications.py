@@ -125,7 +125,9 @@ def notify_persons(
 def deliveries(session: Session, alert_id: str, principal: Principal) -> list[dict[str, Any]]:
     """The deliveries about an alert, for its page and its API, as this caller may see them (notify hides
     a recipient's target and error text outside the recipient's agency tree)."""
-    return [notify.delivery_row(d, principal) for d in notify.deliveries_for(session, REF_KIND, alert_id)]
+    rows = notify.deliveries_for(session, REF_KIND, alert_id)
+    names = notify.recipient_names(session, principal, rows)
+    return [notify.delivery_row(d, principal, names) for d in rows]
 
 
 def alert_visible(session: Session, ref_id: str, principal: Any) -> bool:

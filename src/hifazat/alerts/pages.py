@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
-from hifazat.alerts import dispatch, escalation, lifecycle, notifications, pickers, polls, service
+from hifazat.alerts import dispatch, escalation, labels, lifecycle, notifications, pickers, polls, service
 from hifazat.alerts.models import AlertKind, Severity
 from hifazat.auth.access import visible_select
 from hifazat.auth.models import Agency
@@ -101,6 +101,7 @@ def policies_page(request: Request, session: DbSession, principal: PageUser) -> 
             for p in rows
         ],
         pick=pickers.policy_editor(session, principal),
+        level_labels=lambda targets: labels.level_labels(session, principal, [{"targets": targets}])[0],
         severities=[s.value for s in Severity],
         can_write=principal.has("admin"),
     )

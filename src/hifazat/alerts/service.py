@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.alerts import involvement, lifecycle
 from hifazat.alerts.events import ALERT_SUBJECT, ALERT_SUMMARY, AlertChanged
+from hifazat.alerts.labels import label_timeline
 from hifazat.alerts.models import Alert, AlertEvent, AlertShare, Assignment, AssignmentStatus
 from hifazat.alerts.schemas import AlertOut
 from hifazat.auth.access import visible_select
@@ -355,8 +356,9 @@ def event_json(e: AlertEvent) -> dict[str, Any]:
 
 
 def timeline_json(session: Session, alert: Alert, principal: Principal) -> list[dict[str, Any]]:
-    """The timeline as the caller reads it. A device report's entries carry the device identifier, a
-    credential: only the owner's agency tree (the alert's, as the device's) sees it; others have the name."""
+    """The timeline as the caller reads it, each entry with its line in names (`label`, `actor_label`,
+    `unit_label`). A device report's entries carry the device identifier, a credential: only the owner's
+    agency tree (the alert's, as the device's) sees it; others have the name."""
     hide = "identifier" in redacted_outside_tree(principal, "devices", alert.agency_id)
     out = []
     for e in timeline(session, alert.id):
@@ -364,6 +366,7 @@ def timeline_json(session: Session, alert: Alert, principal: Principal) -> list[
         if hide and isinstance(item["data"], dict) and "device_identifier" in item["data"]:
             item["data"] = {**item["data"], "device_identifier": None}
         out.append(item)
+    label_timeline(session, principal, out)
     return out
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import or_, select
 
 from hifazat.auth.deps import CurrentUser
+from hifazat.auth.labels import labels, labels_for
 from hifazat.auth.models import Agency, AgencyKind
 from hifazat.auth.policy import require
 from hifazat.core.errors import invalid
@@ -36,6 +37,8 @@ class AuditOut(BaseModel):
     after: dict[str, Any] | None
     prev_hash: str
     hash: str
+    entity_label: str | None = None  # the entity by name, where the caller may see it (auth/labels.py)
+    actor_label: str | None = None  # the acting user by name, or "a user of <agency>"
 
 
 @router.get("/audit")
@@ -83,7 +86,18 @@ def list_audit(
     if len(rows) > page.limit:
         rows = rows[: page.limit]
         nxt = encode_cursor(str(rows[-1].seq))
-    return {"items": [AuditOut.model_validate(r).model_dump(mode="json") for r in rows], "next_cursor": nxt}
+    found = labels_for(session, principal, [(r.entity, r.entity_id) for r in rows])
+    actors = labels(session, principal, "users", [r.actor_id for r in rows])
+    items = [
+        AuditOut.model_validate(r).model_copy(
+            update={
+                "entity_label": found.get((r.entity, r.entity_id or "")),
+                "actor_label": actors.get(r.actor_id or ""),
+            }
+        )
+        for r in rows
+    ]
+    return {"items": [i.model_dump(mode="json") for i in items], "next_cursor": nxt}
 
 
 @router.get("/audit/verify")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hifazat.auth import api, cache, live_stream, pages, record_pages
+from hifazat.auth.labels import AUTH_LABELERS, LABELS
 from hifazat.auth.policy import AUTH_PERMISSIONS, permissions
 from hifazat.platform.composition import Domain, contribute
 from hifazat.web.nav import NAV, NavItem
@@ -16,6 +17,7 @@ DOMAIN = Domain(
     handlers=(cache.subscribe,),  # another worker changed an agency, agreement, user or token
     contributions=(
         permissions(AUTH_PERMISSIONS),
+        contribute(LABELS, *AUTH_LABELERS),
         contribute(
             NAV,
             NavItem("/agencies", "Agencies", order=40),

@@ -10,7 +10,7 @@ from hifazat.auth.deps import CurrentUser
 from hifazat.core.errors import invalid
 from hifazat.notify import service
 from hifazat.notify.models import Webhook
-from hifazat.notify.presentation import present_delivery
+from hifazat.notify.presentation import present_delivery, recipient_names
 from hifazat.notify.schemas import (
     PreferencesIn,
     PreferencesOut,
@@ -57,7 +57,8 @@ def list_deliveries(
         rows = service.visible_deliveries(session, principal, ref_kind, ref_id)[:limit]
     else:
         rows = service.my_deliveries(session, principal, limit)
-    return {"items": [present_delivery(d, principal).model_dump(mode="json") for d in rows]}
+    names = recipient_names(session, principal, rows)
+    return {"items": [present_delivery(d, principal, names).model_dump(mode="json") for d in rows]}
 
 
 @router.get("/me/notification-preferences", response_model=PreferencesOut)

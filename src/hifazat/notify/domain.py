@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from hifazat.auth.labels import LABELS
 from hifazat.auth.policy import permissions
-from hifazat.notify import api, pages, worker
+from hifazat.notify import api, labels, pages, worker
 from hifazat.notify.channels import stream
 from hifazat.notify.webhooks import WEBHOOK_READ, WEBHOOK_WRITE
 from hifazat.platform.composition import Domain, Job, contribute
@@ -18,6 +19,7 @@ DOMAIN = Domain(
     jobs=(Job(worker.starter),),
     contributions=(
         contribute(STREAM_ROUTES, *stream.STREAM_ROUTES),
+        contribute(LABELS, *labels.LABELERS),
         contribute(NAV, NavItem("/notifications", "Notifications", order=60)),
         contribute(NAV, NavItem("/webhooks", "Webhooks", frozenset(WEBHOOK_READ), order=61)),
         # The pages ask the policy table; the service checks the same roles itself.

@@ -238,3 +238,7 @@ class DeliveryOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     redacted: list[str] = Field(default_factory=list, description="Fields hidden from you (see address)")
+    recipient_label: str | None = Field(
+        None, description='The recipient by name ("a user of <agency>" where its name is not yours to read)'
+    )
+    recipient_agency_label: str | None = Field(None, description="The recipient's agency by name")

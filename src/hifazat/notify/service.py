@@ -34,7 +34,7 @@ from hifazat.notify.preferences import (
     present_preferences,
     set_preferences,
 )
-from hifazat.notify.presentation import delivery_row, present_delivery
+from hifazat.notify.presentation import delivery_row, present_delivery, recipient_names
 from hifazat.notify.recipients import Target, resolve
 from hifazat.notify.schemas import (
     Recipient,
@@ -75,6 +75,7 @@ __all__ = [
     "list_webhooks",
     "present_delivery",
     "present_preferences",
+    "recipient_names",
     "set_preferences",
     "update_webhook",
     "webhook_secret",

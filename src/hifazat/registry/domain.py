@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from hifazat.auth.labels import LABELS
 from hifazat.auth.policy import FIELDS, READ_ALL, STAFF, permissions
 from hifazat.platform.composition import Domain, contribute
-from hifazat.registry import api, pages, service
+from hifazat.registry import api, labels, pages, service
 from hifazat.web.nav import NAV, NavItem
 
 KINDS = ("persons", "projects", "sites", "units", "vehicles")
@@ -17,6 +18,7 @@ DOMAIN = Domain(
     contributions=(
         permissions({**{(k, "read"): READ_ALL for k in KINDS}, **{(k, "write"): STAFF for k in KINDS}}),
         contribute(FIELDS, *service.fields()),
+        contribute(LABELS, *labels.labelers()),
         contribute(
             NAV,
             NavItem("/", "Map", order=10),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from hifazat.auth.labels import LABELS
 from hifazat.auth.policy import FIELDS, READ_ALL, STAFF, permissions
 from hifazat.platform.composition import Domain, Job, contribute
 from hifazat.platform.stream import STREAM_ROUTES
-from hifazat.tracking import api, devices, escorts, jobs, live, mqtt, pages, zones
+from hifazat.tracking import api, devices, escorts, jobs, labels, live, mqtt, pages, zones
 from hifazat.tracking.endpoints import DeviceIngress
 from hifazat.web.nav import NAV
 
@@ -41,6 +42,7 @@ DOMAIN = Domain(
             }
         ),
         contribute(FIELDS, devices.FIELDS, zones.FIELDS, escorts.FIELDS),
+        contribute(LABELS, *labels.LABELERS),
         contribute(STREAM_ROUTES, *live.STREAM_ROUTES),
         contribute(NAV, *pages.NAV_ITEMS),
     ),

@@ -96,11 +96,27 @@ def coarsen(data: dict[str, Any], principal: Principal) -> dict[str, Any]:
     return data
 
 
+def live_position(data: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """A position as a subscriber sees it, with `device_label`: its name, else (the owner's tree) its
+    identifier, else its kind ("phone device"), never an id."""
+    data = coarsen(data, principal)
+    data["device_label"] = data.get("name") or data.get("device_identifier") or f"{data.get('kind')} device"
+    return data
+
+
+def live_event(data: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """A tracking event as a subscriber sees it, with `device_label` as for positions."""
+    data = coarsen(data, principal)
+    data["device_label"] = data.get("device_name") or data.get("device_identifier") or "a device"
+    return data
+
+
 # What tracking sends to dashboards: positions, and its events under one SSE name; coarse where asked.
+# The owner agency's name is the page's to add (agencies are public; tracking.js holds their names).
 STREAM_ROUTES = (
-    stream.StreamRoute(SUBJECT, "position", "devices", transform=coarsen),
+    stream.StreamRoute(SUBJECT, "position", "devices", transform=live_position),
     *(
-        stream.StreamRoute(f"tracking.{kind}", "tracking", "devices", transform=coarsen)
+        stream.StreamRoute(f"tracking.{kind}", "tracking", "devices", transform=live_event)
         for kind in EVENT_KINDS
     ),
 )

@@ -7,7 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import select
 
+from hifazat.auth.labels import labels_for
+from hifazat.auth.models import Agency
 from hifazat.auth.web_session import PageUser, render
 from hifazat.platform.deps import DbSession
 from hifazat.tracking import service
@@ -39,6 +42,15 @@ def _devices(session: Any, principal: Any) -> list[dict[str, Any]]:
     return out
 
 
+def _agency_names(session: Any) -> dict[str, str]:
+    """Every agency's name (agencies are public to every role): the live map names each device's owner
+    agency, for devices already on it and those whose events arrive later."""
+    rows = session.execute(
+        select(Agency.id, Agency.short_name, Agency.name).where(Agency.deleted_at.is_(None))
+    )
+    return {i: short or name for i, short, name in rows}
+
+
 def _order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Stale first (longest silent first), then never seen, then the rest by name."""
 
@@ -57,7 +69,17 @@ def _order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @router.get("/devices")
 def devices_page(request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
     items = _order(_devices(session, principal))
-    return render(request, "tracking/devices.html", principal=principal, session=session, devices=items)
+    # Owners by name, each as the caller may see it (a person outside its view stays unnamed).
+    owners = labels_for(session, principal, [(f"{d.get('owner_kind')}s", d.get("owner_id")) for d in items])
+    return render(
+        request,
+        "tracking/devices.html",
+        principal=principal,
+        session=session,
+        devices=items,
+        owner_names=owners,
+        agency_names=_agency_names(session),
+    )
 
 
 @router.get("/live")
@@ -68,6 +90,8 @@ def live_page(request: Request, session: DbSession, principal: PageUser) -> HTML
             "device_id": d["id"],
             "device_identifier": d.get("identifier"),
             "name": d.get("name"),
+            "device_label": d.get("name") or d.get("identifier") or f"{d.get('kind')} device",
+            "agency_id": d.get("agency_id"),
             "kind": d.get("kind"),
             "owner_kind": d.get("owner_kind"),
             "lat": d["last_position"]["lat"],
@@ -85,6 +109,7 @@ def live_page(request: Request, session: DbSession, principal: PageUser) -> HTML
         principal=principal,
         session=session,
         initial=initial,
+        agency_names=_agency_names(session),
         colours={str(k): v for k, v in OWNER_COLOURS.items()},
         total=len(items),
     )

@@ -8,6 +8,7 @@ const el = document.getElementById('map');
 const status = document.getElementById('live-status');
 const initial = JSON.parse(document.getElementById('live-initial').textContent);
 const colours = JSON.parse(document.getElementById('live-colours').textContent);
+const agencies = JSON.parse(document.getElementById('live-agencies').textContent);
 const handle = createMap(el, { tileUrl: el.dataset.tileUrl, attribution: el.dataset.tileAttribution });
 const layer = L.layerGroup();
 handle.addLayer('Devices', layer);
@@ -17,12 +18,22 @@ for (const li of document.querySelectorAll('#owner-legend li')) {
   li.querySelector('.swatch').style.background = li.dataset.colour;
 }
 
+// A device by name and its owner agency by name: never an id (the server sends `device_label`, which is
+// the identifier only within the owner's tree).
+function deviceName(p) {
+  return p.device_label || p.name || p.device_name || p.device_identifier || 'a device';
+}
+
+function ownerAgency(p) {
+  return agencies[p.agency_id] || 'another agency';
+}
+
 function label(p) {
-  const name = p.name || p.device_identifier || p.device_id;
+  const name = deviceName(p);
   const battery = p.battery === null || p.battery === undefined ? '—' : `${Math.round(p.battery)}%`;
   const seen = p.at ? new Date(p.at).toLocaleString() : '—';
   const box = document.createElement('div');
-  box.append(textElement(name, 'strong'), textElement(p.owner_kind || 'no owner', 'div'),
+  box.append(textElement(name, 'strong'), textElement(`${p.owner_kind || 'no owner'} · ${ownerAgency(p)}`, 'div'),
     textElement(`last seen ${seen}`, 'div'), textElement(`battery ${battery}`, 'div'));
   return box;
 }
@@ -74,7 +85,7 @@ source.addEventListener('tracking', (e) => {
   const ev = JSON.parse(e.data);
   const list = document.getElementById('live-list');
   const li = document.createElement('li');
-  li.textContent = `${(ev.kind || '').replace('_', ' ')}: ${ev.device_name || ev.device_identifier || ev.device_id}` +
+  li.textContent = `${(ev.kind || '').replaceAll('_', ' ')}: ${deviceName(ev)} of ${ownerAgency(ev)}` +
     (ev.zone_name ? ` (${ev.zone_name})` : '');
   list.prepend(li);
   while (list.children.length > 20) list.lastChild.remove();
