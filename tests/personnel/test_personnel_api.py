@@ -56,7 +56,8 @@ def test_cnic_search_matches_only_for_callers_who_read_it(staff: Staff) -> None:
     # a masked caller's query for the masked form finds nothing either
     assert c.get("/api/v1/personnel?q=7-1", headers=w.headers["psc-operator"]).json()["items"] == []
     r = c.get("/api/v1/personnel?cnic=123", headers=w.headers["psc-admin"])
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "cnic"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "cnic"
 
 
 def test_filters_and_cursor_pages(staff: Staff) -> None:
@@ -71,7 +72,8 @@ def test_filters_and_cursor_pages(staff: Staff) -> None:
         page = c.get(url, headers=h).json()
         seen += [i["id"] for i in page["items"]]
         url = f"/api/v1/personnel?limit=2&cursor={page['next_cursor']}" if page["next_cursor"] else ""
-    assert len(seen) == 4 and len(set(seen)) == 4
+    assert len(seen) == 4
+    assert len(set(seen)) == 4
 
 
 def test_other_companies_and_unknown_ids(staff: Staff) -> None:
@@ -87,7 +89,8 @@ def test_other_companies_and_unknown_ids(staff: Staff) -> None:
     assert c.get("/api/v1/personnel/nope/clearance", headers=w.headers["psc-admin"]).status_code == 404
     # Sindh police see the Karachi guard by jurisdiction, read only (403 on a change), CNIC masked
     r = c.get(f"/api/v1/personnel/{p['id']}", headers=w.headers["police-admin"])
-    assert r.status_code == 200 and r.json()["cnic"] == CNIC  # an admin in full view: the role needs it
+    assert r.status_code == 200
+    assert r.json()["cnic"] == CNIC  # an admin seeing it in full (jurisdiction): the role needs it
     r = c.patch(f"/api/v1/personnel/{p['id']}", headers=w.headers["police-operator"], json={"armed": False})
     assert r.status_code == 403
     r = c.post(
