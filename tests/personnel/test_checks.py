@@ -84,7 +84,7 @@ def test_clearance_cleared_then_every_reason_at_once(staff: Staff) -> None:
     staff.check(p["id"], "psychological_evaluation", result="fail", done_on=date.today().isoformat())
     admin = staff.w.headers["psc-admin"]
     c.patch(f"/api/v1/personnel/{p['id']}", headers=admin, json={"status": "suspended"})
-    noc = [i for i in c.get("/api/v1/licences?kind=noc", headers=staff.w.root_admin).json()["items"]][0]
+    noc = c.get("/api/v1/licences?kind=noc", headers=staff.w.root_admin).json()["items"][0]
     c.post(f"/api/v1/licences/{noc['id']}/actions/suspend", headers=staff.w.root_admin)
     body = c.get(f"/api/v1/personnel/{p['id']}/clearance", headers=h).json()
     assert body["cleared"] is False
