@@ -17,6 +17,7 @@ def test_ministry_registers_company_reads_its_own(staff: Staff) -> None:
     c, w = staff.client, staff.w
     r = c.get(f"/api/v1/licences/{lic['id']}", headers=w.headers["psc-admin"])
     assert r.status_code == 200
+    assert r.json()["actions"] == []  # the company reads its licence; moving it is the ministry's
     assert [
         i["id"] for i in c.get("/api/v1/licences", headers=w.headers["psc-operator"]).json()["items"]
     ] == [lic["id"]]

@@ -34,30 +34,28 @@ def list_licences(
 ) -> dict[str, Any]:
     filters = {"agency_id": agency_id, "kind": kind, "status": status, "province": province}
     rows, nxt = licences.list_rows(session, principal, filters=filters, limit=page.limit, cursor=page.cursor)
-    items = [licences.present(r, principal, v) for r in rows if (v := view_of(r, "licences", principal))]
+    authority = licences.licensing_authority(session, principal)
+    items = [licences.present(r, authority) for r in rows if view_of(r, "licences", principal)]
     return {"items": items, "next_cursor": nxt}
 
 
 @router.post("/licences", status_code=201, tags=LICENCES, summary="Register a company's licence (ministry)")
 def create_licence(body: schemas.LicenceIn, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
     row = licences.create(session, body, principal)
-    _, view = licences.get(session, row.id, principal)
-    return licences.present(row, principal, view)
+    return licences.present(row, True)
 
 
 @router.get("/licences/{licence_id}", tags=LICENCES, summary="Read one licence")
 def read_licence(licence_id: str, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
-    row, view = licences.get(session, licence_id, principal)
-    return licences.present(row, principal, view)
+    row, _ = licences.get(session, licence_id, principal)
+    return licences.present(row, licences.licensing_authority(session, principal))
 
 
 @router.patch("/licences/{licence_id}", tags=LICENCES, summary="Change a licence's details (ministry)")
 def update_licence(
     licence_id: str, body: schemas.LicencePatch, session: DbSession, principal: CurrentUser
 ) -> dict[str, Any]:
-    row = licences.update(session, licence_id, body, principal)
-    _, view = licences.get(session, row.id, principal)
-    return licences.present(row, principal, view)
+    return licences.present(licences.update(session, licence_id, body, principal), True)
 
 
 @router.post(
@@ -71,8 +69,7 @@ def licence_action(
     body: schemas.ActionIn | None = None,
 ) -> dict[str, Any]:
     row = licences.transition(session, licence_id, action, body.note if body else None, principal)
-    _, view = licences.get(session, row.id, principal)
-    return licences.present(row, principal, view)
+    return licences.present(row, True)
 
 
 @router.get("/personnel", tags=PERSONNEL, summary="Personnel visible to you")

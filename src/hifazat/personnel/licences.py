@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.models import Agency, AgencyKind
-from hifazat.auth.policy import Principal, View, require
+from hifazat.auth.policy import Principal, View, permitted_roles, require
 from hifazat.core.db import utcnow
 from hifazat.core.errors import conflict, forbidden, invalid
 from hifazat.core.pagination import paginate
@@ -25,15 +25,21 @@ from hifazat.platform.outbox import emit
 KIND = "licences"
 
 
-def _issuer(session: Session, principal: Principal) -> str | None:
-    """The licensing authority is a federal ministry (the roles come from the permission table): a
-    company's own admin may read its licences, never issue or change them."""
+def licensing_authority(session: Session, principal: Principal) -> bool:
+    """Whether the caller issues and changes licences: staff (the permission table) of a federal ministry.
+    A company's own admin reads its licences, never issues or changes them."""
     if principal.system:
-        return principal.agency_id
+        return True
+    if not principal.has(*permitted_roles(KIND, "write")):
+        return False
     agency = session.get(Agency, principal.agency_id) if principal.agency_id else None
-    if agency is None or agency.kind != AgencyKind.federal_ministry.value:
+    return agency is not None and agency.kind == AgencyKind.federal_ministry.value
+
+
+def _issuer(session: Session, principal: Principal) -> str | None:
+    if not licensing_authority(session, principal):
         raise forbidden("only the interior ministry (a federal ministry agency) issues and changes licences")
-    return agency.id
+    return principal.agency_id
 
 
 def _announce(session: Session, row: Licence, change: str) -> None:
@@ -141,10 +147,10 @@ def of_company(session: Session, agency_id: str) -> list[Licence]:
     return list(session.scalars(stmt))
 
 
-def present(row: Licence, principal: Principal, view: View, today: date | None = None) -> dict[str, Any]:
+def present(row: Licence, may_change: bool, today: date | None = None) -> dict[str, Any]:
+    """The licence with `valid_today` and, for the licensing authority (`may_change`), its `actions`."""
     today = today or date.today()
     out = schemas.LicenceOut.model_validate(row, from_attributes=True)
     out.valid_today = row.status == LicenceStatus.active.value and row.issued_on <= today <= row.expires_on
-    may_change = principal.has("admin", "operator") and view is not None
     out.actions = lifecycle.allowed_actions(row.status) if may_change else []
     return out.model_dump(mode="json")

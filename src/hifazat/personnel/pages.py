@@ -14,7 +14,6 @@ from fastapi import APIRouter
 from pydantic import create_model
 from sqlalchemy.orm import Session
 
-from hifazat.auth.models import Agency, AgencyKind
 from hifazat.auth.policy import Principal, view_of
 from hifazat.auth.record_pages import (
     PROVINCE_CHOICES,
@@ -135,11 +134,6 @@ class PersonnelRecords:
         return Record(data, writable, False, view.level, frozenset(data.get("redacted") or ()))
 
 
-def _ministry(session: Session, principal: Principal) -> bool:
-    agency = session.get(Agency, principal.agency_id) if principal.agency_id else None
-    return agency is not None and agency.kind == AgencyKind.federal_ministry.value
-
-
 @dataclass(frozen=True)
 class LicenceRecords:
     def list_records(
@@ -153,14 +147,13 @@ class LicenceRecords:
         limit: int,
     ) -> tuple[list[dict[str, Any]], str | None]:
         rows, nxt = licences.list_rows(session, principal, filters=filters, limit=limit, cursor=cursor)
-        return [
-            licences.present(r, principal, v) for r in rows if (v := view_of(r, "licences", principal))
-        ], nxt
+        authority = licences.licensing_authority(session, principal)
+        return [licences.present(r, authority) for r in rows if view_of(r, "licences", principal)], nxt
 
     def get_record(self, session: Session, principal: Principal, entity_id: str) -> Record:
-        row, view = licences.get(session, entity_id, principal)
-        writable = may(principal, licences.KIND, "write") and _ministry(session, principal)
-        return Record(licences.present(row, principal, view), writable, False)
+        row, _ = licences.get(session, entity_id, principal)
+        writable = licences.licensing_authority(session, principal)
+        return Record(licences.present(row, writable), writable, False)
 
 
 REFS: Mapping[str, RefSource] = {"agencies": AgencyRefs(), "owner": AgencyRefs(owner=True)}
