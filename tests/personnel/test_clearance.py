@@ -29,6 +29,7 @@ class P:
     date_of_birth: date
     armed: bool = True
     status: str = "active"
+    province: str | None = "PK-SD"
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class L:
     status: str
     issued_on: date
     expires_on: date
+    province: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,20 +57,27 @@ class S:
 
 GOOD_LICENCES = (
     L("noc", "active", date(2025, 1, 1), date(2028, 1, 1)),
-    L("provincial", "active", date(2025, 1, 1), date(2028, 1, 1)),
+    L("provincial", "active", date(2025, 1, 1), date(2028, 1, 1), "PK-SD"),
 )
 days = st.integers(-800, 800).map(lambda d: START.date() + timedelta(days=d))
 checks = st.builds(
     C, st.sampled_from((*KINDS, "refresher_training")), st.sampled_from(["pass", "fail"]), days, days
 )
+PROVINCES = st.sampled_from([None, "PK-SD", "PK-PB"])
 licences = st.builds(
-    L, st.sampled_from(["noc", "provincial"]), st.sampled_from(["active", "suspended", "revoked"]), days, days
+    L,
+    st.sampled_from(["noc", "provincial"]),
+    st.sampled_from(["active", "suspended", "revoked"]),
+    days,
+    days,
+    PROVINCES,
 )
 people = st.builds(
     P,
     st.dates(date(1950, 1, 1), date(2005, 1, 1)),
     st.booleans(),
     st.sampled_from(["active", "active", "suspended", "left"]),
+    PROVINCES,
 )
 RULE = settings(max_examples=300, deadline=None)
 
@@ -111,6 +120,15 @@ def test_a_check_done_after_the_shift_starts_does_not_count() -> None:
     checks_ = [_valid_pass(k) for k in KINDS if k != "physical_fitness"] + [late]
     got = armed_duty_refusals(P(date(1990, 1, 1)), checks_, GOOD_LICENCES, START, END, S())
     assert [r.code for r in got] == ["check_missing"]
+
+
+def test_a_provincial_licence_counts_only_in_its_province() -> None:
+    vetted = [_valid_pass(k) for k in KINDS]
+    got = armed_duty_refusals(P(date(1990, 1, 1), province="PK-PB"), vetted, GOOD_LICENCES, START, END, S())
+    assert [(r.code, r.extra["licence_kind"]) for r in got] == [("licence_invalid", "provincial")]
+    assert "PK-PB" in got[0].detail
+    unposted = P(date(1990, 1, 1), province=None)  # not posted yet: any provincial licence of the employer
+    assert armed_duty_refusals(unposted, vetted, GOOD_LICENCES, START, END, S()) == []
 
 
 def test_the_age_limit_is_configurable_and_holds_to_the_shift_end() -> None:
@@ -163,6 +181,7 @@ def test_cleared_exactly_when_every_condition_holds(person: P, cs: list[C], ls: 
             and x.status == "active"
             and x.issued_on <= START.date()
             and x.expires_on >= END.date()
+            and (k == "noc" or person.province is None or x.province == person.province)
             for x in ls
         )
         for k in ("noc", "provincial")

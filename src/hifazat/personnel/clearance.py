@@ -22,6 +22,8 @@ class PersonFacts(Protocol):
     def armed(self) -> bool: ...
     @property
     def status(self) -> str: ...
+    @property
+    def province(self) -> str | None: ...
 
 
 class CheckFacts(Protocol):
@@ -44,6 +46,8 @@ class LicenceFacts(Protocol):
     def issued_on(self) -> date: ...
     @property
     def expires_on(self) -> date: ...
+    @property
+    def province(self) -> str | None: ...
 
 
 class RuleSettings(Protocol):
@@ -95,13 +99,21 @@ def _check_reasons(
     return out
 
 
-def _licence_reasons(licences: Sequence[LicenceFacts], start: date, end: date) -> list[Reason]:
+def _covers(lic: LicenceFacts, province: str | None) -> bool:
+    """A provincial licence counts only in its province (where the person is posted, when posted)."""
+    return lic.kind != LicenceKind.provincial.value or province is None or lic.province == province
+
+
+def _licence_reasons(
+    licences: Sequence[LicenceFacts], province: str | None, start: date, end: date
+) -> list[Reason]:
     out: list[Reason] = []
     for kind in LicenceKind:
         good = [
             lic
             for lic in licences
             if lic.kind == kind.value
+            and _covers(lic, province)
             and lic.status == LicenceStatus.active.value
             and lic.issued_on <= start
             and lic.expires_on >= end
@@ -111,7 +123,10 @@ def _licence_reasons(licences: Sequence[LicenceFacts], start: date, end: date) -
                 {f"{lic.status} until {lic.expires_on.isoformat()}" for lic in licences if lic.kind == kind}
             )
             why = "; on record: " + ", ".join(have) if have else "; none on record"
-            detail = f"the employer holds no active {kind.value} licence valid for the whole shift{why}"
+            where = f" in {province}" if kind == LicenceKind.provincial and province else ""
+            detail = (
+                f"the employer holds no active {kind.value} licence{where} valid for the whole shift{why}"
+            )
             out.append(Reason("licence_invalid", detail, {"licence_kind": kind.value}))
     return out
 
@@ -143,5 +158,5 @@ def armed_duty_refusals(
             Reason("age_limit", f"aged {age} by the shift's end; the limit is {limit}", {"age": age})
         )
     reasons += _check_reasons(checks, settings.personnel_armed_checks, start, end)
-    reasons += _licence_reasons(licence_state, start, end)
+    reasons += _licence_reasons(licence_state, person.province, start, end)
     return reasons
