@@ -111,6 +111,39 @@ class Settings(BaseSettings):
     alerts_escalation_poll_s: float = Field(
         default=0.2, gt=0, le=1.0, description="Longest sleep of the escalation timer loop between checks."
     )
+    # --- personnel (docs/personnel.md) ---
+    personnel_armed_age_limit: int = Field(
+        default=60, ge=18, le=100, description="Age at which a person may no longer take armed duty."
+    )
+    personnel_check_validity_days: dict[str, int] = Field(
+        default_factory=lambda: {
+            "police_verification": 365,
+            "background_check": 730,
+            "biometric_verification": 1825,
+            "physical_fitness": 180,
+            "psychological_evaluation": 365,
+            "weapons_training": 365,
+            "refresher_training": 180,
+        },
+        description="Days a passed check stays valid, per kind (a check's expires_on defaults from it).",
+    )
+    personnel_armed_checks: tuple[str, ...] = Field(
+        default=(
+            "police_verification",
+            "background_check",
+            "biometric_verification",
+            "physical_fitness",
+            "psychological_evaluation",
+            "weapons_training",
+        ),
+        description="Checks that must be passed and valid for the whole shift of an armed duty.",
+    )
+    personnel_expiry_warning_days: int = Field(
+        default=30, ge=0, le=365, description="Days before a check expires that its warning goes out."
+    )
+    personnel_expiry_job_interval_s: float = Field(
+        default=3600.0, gt=0, description="How often the check-expiry warning job looks."
+    )
     sms_webhook_token: SecretStr | None = Field(
         default=None,
         description="Shared secret the SMS gateway sends (X-Hifazat-Token or ?token=); unset = off.",

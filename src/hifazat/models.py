@@ -7,6 +7,7 @@ from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
 from hifazat.core.db import Base
 from hifazat.incidents import models as incidents_models  # noqa: F401
 from hifazat.notify import models as notify_models  # noqa: F401
+from hifazat.personnel import models as personnel_models  # noqa: F401
 from hifazat.platform.audit.models import AuditEntry
 from hifazat.platform.outbox import OutboxEvent
 from hifazat.registry.models import Person, Project, Site, Unit, Vehicle

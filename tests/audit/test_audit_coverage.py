@@ -60,6 +60,10 @@ MODEL_KINDS: dict[str, str | tuple[None, str]] = {
     "incidents": "incidents",
     "incident_involved": "incidents",  # the people of an incident: written with the incident's own entry
     "incident_events": "incidents",  # the incident's timeline, written with its audited change
+    # personnel
+    "licences": "licences",
+    "personnel": "personnel",
+    "personnel_checks": "personnel_checks",
     "audit_log": (None, "the log itself"),
     "outbox": (None, "the transactional outbox: events of writes already audited"),
     "positions": (None, "telemetry: the append-only table is its own record"),
@@ -127,6 +131,8 @@ PARAMS = {
     "escorts": "escort_id",
     "webhooks": "hook_id",
     "escalation-policies": "policy_id",
+    "licences": "licence_id",
+    "personnel": "personnel_id",
 }
 
 
@@ -356,6 +362,47 @@ CASES: list[Case] = [
         eid="-",
         form=True,
         user="sms_gateway",
+    ),
+    # --- personnel: the ministry licenses the audit agency (a security company) and registers its guard
+    *_crud(
+        "licences",
+        "licence",
+        {
+            "agency_id": "{agency}",
+            "kind": "noc",
+            "number": "AUD-NOC-1",
+            "issued_on": "2026-01-01",
+            "expires_on": "2028-01-01",
+        },
+        {"category": "armed guarding"},
+    ),
+    Case(
+        "POST",
+        f"{V1}/licences/{{licence_id}}/actions/{{action}}",
+        ("licences",),
+        url=f"{V1}/licences/{{licence}}/actions/suspend",
+        body={"note": "audit ordered"},
+        eid="licence",
+    ),
+    *_crud(
+        "personnel",
+        "guard",
+        {
+            "given_name": "Audit",
+            "family_name": "Guard",
+            "role": "guard",
+            "cnic": "42101-1111111-1",
+            "date_of_birth": "1990-01-01",
+            "agency_id": "{agency}",
+        },
+        {"cnic": "42101-2222222-2"},
+    ),
+    Case(
+        "POST",
+        f"{V1}/personnel/{{personnel_id}}/checks",
+        ("personnel_checks",),
+        url=f"{V1}/personnel/{{guard}}/checks",
+        body={"kind": "physical_fitness", "result": "pass", "done_on": "2026-01-01"},
     ),
     _delete("escorts", "escort"),
     _delete("zones", "zone"),

@@ -149,4 +149,20 @@ BODIES: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     "rule": lambda c: {"severity": "low"},
     "polls": lambda c: {"person_ids": [c.any_person()]},
     "answer": _answer,
+    # --- personnel
+    "licences": lambda c: {
+        "agency_id": c.agency_ids["shield"],
+        "kind": "noc",
+        "number": f"MATRIX-NOC-{_n_str()}",
+        "issued_on": "2026-01-01",
+        "expires_on": "2030-01-01",
+    },
+    "personnel": lambda c: {
+        "given_name": "Matrix",
+        "family_name": f"Guard {_n_str()}",
+        "role": "guard",
+        "cnic": f"42101-{next(_n):07d}-1",
+        "date_of_birth": "1990-01-01",
+    },
+    "check": lambda c: {"kind": "refresher_training", "result": "pass", "done_on": "2026-01-01"},
 }

@@ -37,6 +37,17 @@ INCIDENT_MOVES = {
     "dismiss": frozenset({"admin", "operator", "analyst"}),
 }
 NONE: frozenset[str] = frozenset()
+# Logins holding a staff role outside a federal ministry: refused the ministry's licensing (personnel).
+NOT_MINISTRY_STAFF = (
+    "sindh.spu",
+    "isb.police",
+    "punjab.spu",
+    "balochistan.police",
+    "army.ssd",
+    "shield.manager",
+    "sentinel.manager",
+    "company.security",
+)
 
 LOGINS: dict[str, tuple[str, ...]] = {
     "admin": ("admin",),
@@ -329,6 +340,31 @@ RELATIONS_TEXT: dict[str, str] = {
         company.security     company          -                sindh
         embassy.liaison      embassy          -                company
     """,
+    # --- personnel (demo: Shield's people and provincial licence in Sindh, Sentinel's in Punjab); the
+    # licences' specimens are the provincial ones, so both kinds are seen alike: the company its own, the
+    # national centre all, a province's police those in it.
+    **{
+        group: """
+        admin                shield           -                -
+        noc.operator         -                shield           -
+        noc.analyst          -                shield           -
+        moi.auditor          shield           -                -
+        sindh.spu            -                shield           sentinel
+        sindh.responder      -                shield           sentinel
+        police.investigator  -                shield           sentinel
+        isb.police           -                -                shield
+        punjab.spu           -                sentinel         shield
+        balochistan.police   -                -                shield
+        army.ssd             -                -                shield
+        army.qrf             -                -                shield
+        shield.manager       shield           -                sentinel
+        shield.guard         shield           -                sentinel
+        sentinel.manager     sentinel         -                shield
+        company.security     -                -                shield
+        embassy.liaison      -                -                shield
+    """
+        for group in ("personnel", "licences")
+    },
     "vehicles": """
         admin                company          -                -
         noc.operator         -                company          -
@@ -496,6 +532,45 @@ ROWS: tuple[Row, ...] = (
             write("DELETE", f"{V}/{kind}/{{entity_id}}", kind, STAFF, spawn=True),
         )
     ),
+    # --- personnel
+    # Licences: issued and changed by the ministry alone (a federal ministry's staff: the ministry's
+    # admin, the national centre); a company's own managers read theirs and are refused a change (403).
+    collection("GET", f"{V}/licences"),
+    collection(
+        "POST",
+        f"{V}/licences",
+        STAFF,
+        body="licences",
+        exceptions={(login, "own"): "deny" for login in NOT_MINISTRY_STAFF},
+    ),
+    read(f"{V}/licences/{{licence_id}}", "licences"),
+    *(
+        write(
+            method,
+            f"{V}/licences/{{licence_id}}{tail}",
+            "licences",
+            STAFF,
+            body="empty",
+            params=params,
+            exceptions={
+                ("shield.manager", "own"): "deny",
+                ("sentinel.manager", "own"): "deny",
+                ("noc.operator", "shared"): "allow",
+            },
+        )
+        for method, tail, params in (
+            ("PATCH", "", {}),
+            # reinstating an active licence: 409 for the ministry, the specimen unchanged
+            ("POST", "/actions/{action}", {"action": "reinstate"}),
+        )
+    ),
+    collection("GET", f"{V}/personnel"),
+    collection("POST", f"{V}/personnel", STAFF, body="personnel"),
+    read(f"{V}/personnel/{{personnel_id}}", "personnel"),
+    write("PATCH", f"{V}/personnel/{{personnel_id}}", "personnel", STAFF, body="empty"),
+    read(f"{V}/personnel/{{personnel_id}}/checks", "personnel"),
+    write("POST", f"{V}/personnel/{{personnel_id}}/checks", "personnel", STAFF, body="check"),
+    read(f"{V}/personnel/{{personnel_id}}/clearance", "personnel"),
     # --- tracking
     collection("GET", f"{V}/devices"),
     collection("POST", f"{V}/devices", STAFF, body="devices"),
@@ -691,6 +766,7 @@ PAGES: tuple[str, ...] = (
     "/webhooks",
     "/webhooks/new",
     "/webhooks/{entity_id}",
+    *(f"/{kind}{tail}" for kind in ("personnel", "licences") for tail in ("", "/new", "/{entity_id}")),
 )
 
 # Answered without credentials: probes for the operator's load balancer and Prometheus, the API's

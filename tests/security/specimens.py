@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from hifazat.auth.models import Agency, SharingAgreement, User
 from hifazat.demo.data_organisations import AGENCIES
+from hifazat.personnel.models import Licence, Personnel
 from hifazat.platform.db import unit_of_work
 from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
 
@@ -51,6 +52,12 @@ def from_demo() -> Specimens:
         for person in s.scalars(select(Person).order_by(Person.id)):
             code = projects[person.project_id].code if person.project_id else "none"
             out.setdefault(("persons", code or "none"), person.id)
+        # personnel: one person per employer; each company's provincial licence (seen in its province)
+        for guard in s.scalars(select(Personnel).order_by(Personnel.id)):
+            out.setdefault(("personnel", _key(agencies[guard.agency_id])), guard.id)
+        provincial = select(Licence).where(Licence.kind == "provincial").order_by(Licence.id)
+        for lic in s.scalars(provincial):
+            out.setdefault(("licences", _key(agencies[lic.agency_id])), lic.id)
         for ag in s.scalars(select(SharingAgreement).order_by(SharingAgreement.id)):
             grantor, grantee = _key(agencies[ag.grantor_id]), _key(agencies[ag.grantee_id])
             out.setdefault(("agreements", f"{grantor}>{grantee}"), ag.id)

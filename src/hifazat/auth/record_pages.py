@@ -90,6 +90,10 @@ class PageKind:
     label_fields: tuple[str, ...] = ("name",)
     # Owned by one agency, which alone may change it (others see it by jurisdiction or sharing).
     agency_owned: bool = False
+    # A detail page that shows more than the record (a person's checks): a template extending
+    # detail.html, and what it needs beside the record, read through the domain's own services.
+    detail_template: str = "detail.html"
+    detail_extra: Callable[[Session, Principal, Record], dict[str, Any]] | None = None
 
     def label(self, rec: Any) -> str:
         return label_of(self.label_fields, rec)
@@ -245,7 +249,7 @@ def _display_rows(rec: Record, names: dict[str, dict[str, str]]) -> list[dict[st
                 row.update(value=name, href=f"/{ref_kind}/{value}")
             else:
                 row.update(value="not visible to you", muted=True)
-        elif key == "passport_number" and isinstance(value, str) and value.startswith("*"):
+        elif key in ("passport_number", "cnic") and isinstance(value, str) and value.startswith("*"):
             row["badge"] = "masked"
         elif key.endswith("_at"):
             row["value"] = when(value)
@@ -273,7 +277,7 @@ def _readonly_reason(spec: PageKind, rec: Record, principal: Principal) -> str:
 
 
 def _initial_for(f: FormField, data: dict[str, Any]) -> str:
-    if f.widget in ("password",) or f.name == "passport_number":
+    if f.widget in ("password",) or f.name in ("passport_number", "cnic"):
         return ""  # write-only: empty means keep
     value = data.get(f.name)
     if f.widget == "multi":
@@ -316,9 +320,13 @@ def _detail_page(spec: PageKind, source: RecordSource, refs: Mapping[str, RefSou
             return problem_page(request, p, principal, session)
         names = ref_names(session, principal, refs, refs_in([rec.data]))
         fields = fields_for(spec.patch) if rec.writable and spec.patch else []
+        try:
+            extra = spec.detail_extra(session, principal, rec) if spec.detail_extra else {}
+        except Problem as p:
+            return problem_page(request, p, principal, session)
         return render(
             request,
-            "detail.html",
+            spec.detail_template,
             principal=principal,
             session=session,
             spec=spec,
@@ -330,6 +338,7 @@ def _detail_page(spec: PageKind, source: RecordSource, refs: Mapping[str, RefSou
             readonly_reason=_readonly_reason(spec, rec, principal),
             can_audit=may(principal, "audit", "read"),
             form=_form_context(session, principal, refs, fields, rec.data, "edit"),
+            **extra,
         )
 
     page.__name__ = f"{kind}_detail_page"
