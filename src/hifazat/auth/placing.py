@@ -2,7 +2,8 @@
 province or district must not move it out of the police's sight (or into another province's inbox).
 
 With a position (a site's or zone's centre), the province and district are the shipped boundary data's
-(`core/places.py`); a typed one that disagrees is refused, naming the field. With nothing to place it by
+(`core/places.py`); a typed province that disagrees is refused, naming the field, and a typed district
+must be one of that province's. With nothing to place it by
 (a project, a shape outside every province), a typed province is taken only inside the caller's
 jurisdiction or for a record its own agency tree owns, the rule alerts follow for their own people
 (`alerts/raising.py`).
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 
 from hifazat.auth.policy import Principal, in_jurisdiction
 from hifazat.core.errors import invalid
-from hifazat.core.places import place_of
+from hifazat.core.places import districts_of, place_of
 from hifazat.core.scope import Scope
 
 
@@ -38,9 +39,16 @@ def from_position(
     derived_province, derived_district = found
     if province is not None and province != derived_province:
         raise invalid("province", f"{what} lies in {derived_province}, not {province}")
-    if district is not None and derived_district is not None and not _same(district, derived_district):
-        raise invalid("district", f"{what} lies in {derived_district}, not {district}")
-    return derived_province, derived_district
+    if district is None or derived_district is None:
+        return derived_province, derived_district
+    if _same(district, derived_district):
+        return derived_province, derived_district
+    # The shipped district cells are approximate (docs/geodata.md): near an edge the caller may know
+    # better, so another district of the same province is taken; one outside it is refused.
+    named = next((d for d in districts_of(derived_province) if _same(d, district)), None)
+    if named is None:
+        raise invalid("district", f"{what} lies in {derived_province}, which has no district {district}")
+    return derived_province, named
 
 
 def may_place(principal: Principal, province: str, owner: str | None) -> bool:
