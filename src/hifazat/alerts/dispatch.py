@@ -190,6 +190,7 @@ def assign(
             action="assign",
             entity="alerts",
             entity_id=alert.id,
+            owner_agency_id=alert.agency_id,
             after={"unit_id": unit.id, "assignment_id": a.id},
         )
     if alert.status == AlertStatus.new:
@@ -245,6 +246,7 @@ def set_status(
         action="unit_status",
         entity="alerts",
         entity_id=alert.id,
+        owner_agency_id=alert.agency_id,
         before={"assignment_id": a.id, "status": before},
         after={"assignment_id": a.id, "status": status},
     )

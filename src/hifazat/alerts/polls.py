@@ -183,6 +183,7 @@ def create(session: Session, data: PollIn, principal: Principal) -> Poll:
         action="create",
         entity=KIND,
         entity_id=poll.id,
+        owner_agency_id=poll.agency_id,
         after={"question": poll.question, "recipients": len(persons), "deadline": stamp(poll.deadline)},
     )
     phones = [p.phone for p in persons if p.phone]
@@ -274,6 +275,7 @@ def record_answer(
         action="answer",
         entity=KIND,
         entity_id=poll.id,
+        owner_agency_id=poll.agency_id,
         before={"person_id": person_id, "answer": before},
         after={"person_id": person_id, "answer": answer, "channel": channel},
     )
@@ -320,6 +322,7 @@ def close(session: Session, poll_id: str, principal: Principal) -> Poll:
         action="close",
         entity=KIND,
         entity_id=poll.id,
+        owner_agency_id=poll.agency_id,
         after={"status": "closed"},
     )
     session.flush()

@@ -300,7 +300,13 @@ def add_note(session: Session, alert: Alert, principal: Principal, note: str) ->
     """A line on the timeline (and the audit chain) from someone with a stake in the alert."""
     ev = add_event(session, alert, principal, "note", note=note)
     audited_action(
-        session, principal=principal, action="note", entity=KIND, entity_id=alert.id, after={"note": note}
+        session,
+        principal=principal,
+        action="note",
+        entity=KIND,
+        entity_id=alert.id,
+        owner_agency_id=alert.agency_id,
+        after={"note": note},
     )
     session.flush()
     emit_changed(session, alert, "note")

@@ -152,12 +152,14 @@ def audited_transition(
     """Record a lifecycle move the caller's transition table allowed (and the caller made): the action, the
     status before and after, and the note when there is one. No event: each lifecycle announces its own."""
     after: Payload = {"status": to_status, "note": note} if note else {"status": to_status}
+    row_id, agency_id = _ids(row, entity_id)
     return audit.record(
         session,
         actor=principal,
         action=action,
         entity=kind,
-        entity_id=_ids(row, entity_id)[0],
+        entity_id=row_id,
+        owner_agency_id=agency_id,  # another agency's move stays in the owner's log too
         before={"status": from_status},
         after=after,
     )
