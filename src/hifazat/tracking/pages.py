@@ -1,4 +1,5 @@
-"""Dashboard pages: the live map of devices (/live) and the device list, stale devices first (/devices)."""
+"""Dashboard pages: the live map of devices (/live), the device list, stale devices first (/devices), and
+the record pages of devices, zones and escorts (what they show: record_views.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from hifazat.auth.web_session import PageUser, render
+from hifazat.auth.record_pages import add_record_routes
+from hifazat.auth.web_session import PageUser, may, render
 from hifazat.platform.deps import DbSession
-from hifazat.tracking import service
+from hifazat.tracking import record_views, service
 from hifazat.tracking.models import Device
 from hifazat.web.nav import NavItem
 
@@ -25,7 +27,12 @@ OWNER_COLOURS = {
     None: "#555",
 }
 
-NAV_ITEMS = (NavItem("/live", "Live", order=11), NavItem("/devices", "Devices", order=35))
+NAV_ITEMS = (
+    NavItem("/live", "Live", order=11),
+    NavItem("/devices", "Devices", order=35),
+    NavItem("/zones", "Zones", order=36),
+    NavItem("/escorts", "Escorts", order=37),
+)
 
 
 def _devices(session: Any, principal: Any) -> list[dict[str, Any]]:
@@ -57,7 +64,14 @@ def _order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @router.get("/devices")
 def devices_page(request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
     items = _order(_devices(session, principal))
-    return render(request, "tracking/devices.html", principal=principal, session=session, devices=items)
+    return render(
+        request,
+        "tracking/devices.html",
+        principal=principal,
+        session=session,
+        devices=items,
+        can_create=may(principal, "devices", "write"),
+    )
 
 
 @router.get("/live")
@@ -88,3 +102,8 @@ def live_page(request: Request, session: DbSession, principal: PageUser) -> HTML
         colours={str(k): v for k, v in OWNER_COLOURS.items()},
         total=len(items),
     )
+
+
+add_record_routes(router, record_views.DEVICES, record_views.DeviceRecords(), record_views.REFS)
+add_record_routes(router, record_views.ZONES, record_views.ZoneRecords(), record_views.REFS)
+add_record_routes(router, record_views.ESCORTS, record_views.EscortRecords(), record_views.REFS)
