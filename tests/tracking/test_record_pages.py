@@ -127,6 +127,7 @@ def test_a_corridor_drawn_on_the_zone_page_lands_and_is_shown_on_its_map(world: 
         "/api/v1/zones", headers=FETCH, json={"name": "No width", "kind": "corridor", "geometry": CORRIDOR}
     )
     assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["geometry"]  # next to the shape, not at the top
     assert "width_m" in bad.text
     assert 'data-error-for="geometry radius_m width_m body"' in form.text
 
