@@ -26,7 +26,6 @@ from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal
 from hifazat.auth.record_forms import form_context, options_of
 from hifazat.auth.web_session import PageUser, may, problem_page, render
-from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem
 from hifazat.core.validators import PROVINCES
 from hifazat.platform.deps import DbSession
@@ -314,7 +313,6 @@ def _detail_page(spec: PageKind, source: RecordSource, refs: Mapping[str, RefSou
             saved=request.query_params.get("saved") == "1",
             readonly_reason=_readonly_reason(spec, rec, principal),
             can_audit=may(principal, "audit", "read"),
-            now=utcnow().isoformat(timespec="seconds").replace("+00:00", "Z"),
             form=form_context(session, principal, refs, fields, rec.data, "edit"),
         )
 
