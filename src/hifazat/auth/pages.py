@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth import schemas as auth_schemas
 from hifazat.auth import service as auth_service
-from hifazat.auth.models import Agency, AgencyKind, Role, SharingAgreement, User
+from hifazat.auth.models import Agency, AgencyKind, Role, ShareLevel, SharingAgreement, User
 from hifazat.auth.origin import may_come_from
 from hifazat.auth.policy import Principal, can_administer, require
 from hifazat.auth.record_pages import (
@@ -124,7 +124,7 @@ AGREEMENTS = PageKind(
             True,
             choices=tuple((k, k.replace("_", " ")) for k in auth_schemas.SHAREABLE_KINDS),
         ),
-        FormField("level", "View", "select", choices=(("summary", "summary"), ("full", "full"))),
+        FormField("level", "View", "select", choices=choices(ShareLevel)),  # what the grantee sees
         FormField("redact_fields", "Withheld fields", "list", help="separate several with commas"),
     ),
     delete_label="End agreement",
