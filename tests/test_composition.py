@@ -84,8 +84,10 @@ def test_the_whole_list_holds_every_domain(initialised: bootstrap.InitResult, re
     from hifazat.app import create_app
 
     app = create_app()
-    assert current().names == ("auth", "audit", "registry", "tracking", "notify", "alerts", "demo")
+    names = ("auth", "audit", "registry", "tracking", "notify", "alerts", "incidents", "demo")
+    assert current().names == names
     assert route_for("alerts.changed") is not None
+    assert route_for("incidents.changed") is not None
     assert route_for("tracking.sos") is not None
     assert permitted_roles("devices", "write") == frozenset({"admin", "operator"})
     assert len(current().get(TRACKING_HOOKS)) == 1

@@ -66,7 +66,19 @@ def test_healthz_and_readyz(client: TestClient) -> None:
     assert r.json()["status"] == "ok"
     r = client.get("/readyz")
     assert r.status_code == 200
-    assert r.json() == {"status": "ready", "database": "ok", "bus": "ok"}
+    assert r.json() == {"status": "ready", "database": "ok", "bus": "ok", "audit_key": "ok"}
+
+
+def test_readyz_names_an_audit_key_ring_no_write_could_use(
+    client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hifazat.platform.audit import keys
+
+    settings.audit_key_path.write_text("not a key\n")
+    monkeypatch.setattr(keys, "_cache", {})  # a worker that has not read the ring yet
+    body = _problem(client.get("/readyz"), 503)
+    assert body["audit_key"] == "unreadable"
+    assert "the audit key ring cannot be read" in body["detail"]
 
 
 def test_readyz_names_a_bus_that_is_down(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:

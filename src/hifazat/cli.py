@@ -1,4 +1,4 @@
-"""The `hifazat` command: init, serve, demo, migrate, audit verify / checkpoint / rotate-key.
+"""The `hifazat` command: init, serve, demo, migrate, audit verify / checkpoint / rotate-key, incidents list.
 
 `init` and `demo` create the database; every other command needs one and, finding none, says so in one
 line and exits 2 without creating a file (`_require_database`)."""
@@ -23,6 +23,8 @@ app = typer.Typer(
 )
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+incidents_app = typer.Typer(help="Incident reports.", no_args_is_help=True)
+app.add_typer(incidents_app, name="incidents")
 
 
 # Every command runs with the application's domains installed (their permissions, hooks, routes).
@@ -266,3 +268,34 @@ def migrate() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     app()
+
+
+@incidents_app.command("list")
+def incidents_list(
+    status: Annotated[str | None, typer.Option(help="reported, verified, under_investigation, ...")] = None,
+    province: Annotated[str | None, typer.Option(help="ISO 3166-2, e.g. PK-SD")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object: {items: [...]}")] = False,
+) -> None:
+    """Incidents, newest first: every one in the database (this runs on the server, as the system), for
+    an operator's scripts; the API scopes what each user sees."""
+    import json  # the command's own dependencies, only when it runs
+
+    from hifazat.auth.policy import SYSTEM
+    from hifazat.incidents import service
+    from hifazat.platform.db import unit_of_work
+
+    _require_database()
+    with unit_of_work(readonly=True) as session:
+        filters = {"status": status, "province": province}
+        rows, _ = service.list_incidents(session, SYSTEM, filters=filters, limit=limit)
+        people = service.involved_of(session, (r.id for r in rows))
+        items = [service.incident_json(r, people[r.id]) for r in rows]
+    if as_json:
+        typer.echo(json.dumps({"items": items}, ensure_ascii=False))
+        return
+    for i in items:
+        # casualties as injured/killed per nationality
+        hurt = ", ".join(f"{n} {c['injured']}/{c['killed']}" for n, c in i["casualties"].items()) or "-"
+        where = i["province"] or "-"
+        typer.echo(f"{i['occurred_at']}  {i['status']:<19} {i['type']:<22} {where:<6} {hurt}  {i['summary']}")

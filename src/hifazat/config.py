@@ -195,6 +195,26 @@ class Settings(BaseSettings):
         default="hifazat",
         description="MQTT shared-subscription group so each message reaches one worker (empty = none).",
     )
+    evidence_dir: Path | None = Field(
+        default=None,
+        description="Root of the content-addressed evidence store; default <data_dir>/evidence.",
+    )
+    evidence_max_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1, description="Largest evidence file accepted, in bytes (50 MiB)."
+    )
+    evidence_allowed_types: list[str] = Field(
+        default_factory=lambda: [
+            "image/jpeg",
+            "image/png",
+            "application/pdf",
+            "video/mp4",
+            "text/plain",
+            "audio/wav",
+            "audio/mpeg",
+        ],
+        description="Media types evidence may be, judged from the bytes (the store knows a dozen; "
+        "hifazat.platform.evidence.sniff).",
+    )
     demo_simulate: bool = Field(
         default=False, description="Simulate device movement (set by `hifazat demo`)."
     )
@@ -220,6 +240,18 @@ class Settings(BaseSettings):
                 raise ValueError(f"{item!r} is not an origin such as https://hifazat.example")
             origins.append(origin)
         return origins
+
+    @field_validator("evidence_allowed_types")
+    @classmethod
+    def _media_types(cls, value: list[str]) -> list[str]:
+        # The store checks each against the types it can recognise (it refuses to start otherwise);
+        # config sits below it, so here only the spelling.
+        types = [item.strip().lower() for item in value]
+        for item in types:
+            kind, sep, sub = item.partition("/")
+            if not kind or not sep or not sub or "/" in sub:
+                raise ValueError(f"{item!r} is not a media type such as image/png")
+        return types
 
     @field_validator("webhook_allow")
     @classmethod
@@ -262,6 +294,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.effective_database_url.startswith("sqlite")
+
+    @property
+    def evidence_root(self) -> Path:
+        return self.evidence_dir or (self.data_dir / "evidence")
 
     @property
     def key_file(self) -> Path:

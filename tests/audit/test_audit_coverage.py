@@ -57,6 +57,9 @@ MODEL_KINDS: dict[str, str | tuple[None, str]] = {
     "polls": "polls",
     "poll_recipients": "polls",  # the recipients and their answers are recorded on the poll
     "notify_deliveries": "deliveries",
+    "incidents": "incidents",
+    "incident_involved": "incidents",  # the people of an incident: written with the incident's own entry
+    "incident_events": "incidents",  # the incident's timeline, written with its audited change
     "audit_log": (None, "the log itself"),
     "outbox": (None, "the transactional outbox: events of writes already audited"),
     "positions": (None, "telemetry: the append-only table is its own record"),
@@ -281,6 +284,46 @@ CASES: list[Case] = [
         body={},
         eid=("alert", "qrf"),
         why="closing the alert releases its dispatched unit (available again): the unit's own entry",
+    ),
+    Case(
+        "POST",
+        f"{V1}/incidents",
+        ("incidents", "incidents"),
+        save="incident",
+        why="the incident, and the people involved (its entry cannot show its child rows): two entries",
+        body={
+            "alert_id": "{alert}",
+            "type": "crime",
+            "involved": [{"role": "witness", "name": "Gate guard", "nationality": "PK"}],
+        },
+    ),
+    Case(
+        "PATCH",
+        f"{V1}/incidents/{{incident_id}}",
+        ("incidents", "incidents"),
+        url=f"{V1}/incidents/{{incident}}",
+        body={
+            "severity": "low",
+            "involved": [{"role": "victim", "person_id": "{persons}", "outcome": "injured"}],
+        },
+        eid="incident",
+        why="the incident's fields, and the people involved replaced as one change: two entries",
+    ),
+    Case(
+        "POST",
+        f"{V1}/incidents/{{incident_id}}/actions/{{action}}",
+        ("incidents",),
+        url=f"{V1}/incidents/{{incident}}/actions/verify",
+        body={"note": "confirmed by the site manager"},
+        eid="incident",
+    ),
+    Case(
+        "POST",
+        f"{V1}/incidents/{{incident_id}}/notes",
+        ("incidents",),
+        url=f"{V1}/incidents/{{incident}}/notes",
+        body={"note": "FIR registered"},
+        eid="incident",
     ),
     Case(  # the SOS lane: its audit entry is linked at the end, with the alert's other rows
         "POST",

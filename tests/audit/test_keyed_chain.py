@@ -301,14 +301,35 @@ def test_rotating_while_writers_write_leaves_a_chain_that_verifies(
     assert r.checked == 2 + 45
 
 
-def test_a_ring_that_cannot_be_read_stops_writes_and_verify_names_it(
-    initialised: Any, settings: Settings
+def test_a_ring_that_cannot_be_read_stops_writes_of_a_fresh_process_and_verify_names_it(
+    initialised: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     head = _entries()[-1].seq
     settings.audit_key_path.write_text("not a key\n")
+    monkeypatch.setattr(keys, "_cache", {})  # a process that never read the ring
     with pytest.raises(keys.KeyringError):
         _write(1)
     assert _entries()[-1].seq == head  # the write, its entry and all, was rolled back
+    assert keys.health(settings.audit_key_path) == "unreadable"
     r = _verify()
     assert not r.ok
     assert "line 1 is not an audit key" in (r.reason or "")
+
+
+def test_a_process_holding_the_ring_keeps_writing_when_the_file_turns_unreadable(
+    initialised: Any, settings: Settings
+) -> None:
+    """An SOS must not fail because the key file went away under a running worker: keys are only ever
+    appended, so the ring it read still keys what it writes, and verify still checks it."""
+    _write(1)  # this process now holds the ring
+    path = settings.audit_key_path
+    saved = path.read_bytes()
+    path.unlink()
+    path.mkdir()  # stat answers, reading fails
+    try:
+        _write(2)
+        assert keys.health(path) == "unreadable, held"
+    finally:
+        path.rmdir()
+        path.write_bytes(saved)
+    assert _verify().ok

@@ -73,6 +73,11 @@ def _alert(c: Ctx) -> dict[str, Any]:
     return {"kind": "suspicious_activity", "lat": lat, "lon": lon, "title": "matrix"}
 
 
+def _incident(c: Ctx) -> dict[str, Any]:
+    lat, lon, _ = c.place
+    return {"type": "other", "lat": lat, "lon": lon, "summary": "matrix"}
+
+
 def _zone(c: Ctx) -> dict[str, Any]:
     lat, lon, _ = c.place
     return {"name": f"Matrix zone {_n_str()}", "kind": "restricted", "geometry": square(lat, lon, 0.002)}
@@ -133,6 +138,8 @@ BODIES: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     "escorts": _escort,
     "webhooks": lambda c: {"name": f"matrix {_n_str()}", "url": "https://matrix.example/hook"},
     "alerts": _alert,
+    "incidents": _incident,
+    "incident_action": lambda c: {"note": "matrix", "resolution": "matrix", "reason": "matrix"},
     "assign": _assign,
     "assignment": lambda c: {"status": "en_route"},
     "escalation_policies": lambda c: {

@@ -28,6 +28,14 @@ NOTE_WRITERS = ALERT_WRITERS | {"investigator", "analyst"}
 POLICY_READERS = frozenset({"admin", "operator", "auditor"})
 AUDIT_READERS = frozenset({"admin", "auditor"})
 AGREEMENT_READERS = frozenset({"admin", "auditor", "liaison"})
+# src/hifazat/incidents/stance.py and lifecycle.py: who files and edits, who reviews, who investigates.
+INCIDENT_WRITERS = frozenset({"admin", "operator", "responder", "investigator", "analyst"})
+INCIDENT_MOVES = {
+    "verify": frozenset({"admin", "operator", "analyst"}),
+    "investigate": frozenset({"admin", "operator", "investigator"}),
+    "close": frozenset({"admin", "operator", "investigator"}),
+    "dismiss": frozenset({"admin", "operator", "analyst"}),
+}
 NONE: frozenset[str] = frozenset()
 
 LOGINS: dict[str, tuple[str, ...]] = {
@@ -113,6 +121,25 @@ RELATIONS_TEXT: dict[str, str] = {
         embassy.liaison      -                company>embassy  company>shield
     """,
     "alerts": """
+        admin                company          -                -
+        noc.operator         -                company          -
+        noc.analyst          -                company          -
+        moi.auditor          company          -                -
+        sindh.spu            sindh            company          punjab
+        sindh.responder      sindh            company          punjab
+        police.investigator  sindh            company          punjab
+        isb.police           -                -                company
+        punjab.spu           punjab           -                company
+        balochistan.police   -                -                company
+        army.ssd             -                -                company
+        army.qrf             -                -                company
+        shield.manager       shield           -                company
+        shield.guard         shield           -                company
+        sentinel.manager     -                -                company
+        company.security     company          -                sindh
+        embassy.liaison      -                -                company
+    """,
+    "incidents": """
         admin                company          -                -
         noc.operator         -                company          -
         noc.analyst          -                company          -
@@ -570,6 +597,42 @@ ROWS: tuple[Row, ...] = (
         params={"assignment_id": "assignments"},
         body="assignment",
     ),
+    # --- incidents (the specimens are the makers' own reports; no sharing agreement names incidents, so
+    # the embassy sees none). A move's roles are judged before the record, so others are denied alike.
+    collection("POST", f"{V}/incidents", INCIDENT_WRITERS, body="incidents"),
+    collection("GET", f"{V}/incidents"),
+    read(f"{V}/incidents/{{incident_id}}", "incidents"),
+    read(f"{V}/incidents/{{incident_id}}/timeline", "incidents"),
+    # Edits: the owner's tree and the national centre; the province it lies in (sindh) may not.
+    write(
+        "PATCH",
+        f"{V}/incidents/{{incident_id}}",
+        "incidents",
+        INCIDENT_WRITERS,
+        body="empty",
+        exceptions={("noc.operator", "shared"): "allow", ("noc.analyst", "shared"): "allow"},
+    ),
+    # Moves: the owner, the national centre and the jurisdiction (the police of the place investigate).
+    *(
+        write(
+            "POST",
+            f"{V}/incidents/{{incident_id}}/actions/{{action}}",
+            "incidents",
+            roles,
+            shared="allow",
+            params={"action": action},
+            body="incident_action",
+        )
+        for action, roles in INCIDENT_MOVES.items()
+    ),
+    write(
+        "POST",
+        f"{V}/incidents/{{incident_id}}/notes",
+        "incidents",
+        INCIDENT_WRITERS,
+        shared="ok",
+        body="note",
+    ),
     collection("GET", f"{V}/cap/feed.atom"),
     collection("GET", "/cap/feed.atom"),
     collection("POST", f"{V}/escalation-policies", ADMIN, body="escalation_policies"),
@@ -630,6 +693,9 @@ PAGES: tuple[str, ...] = (
     "/alerts/{alert_id}",
     "/polls",
     "/polls/{poll_id}",
+    "/incidents",
+    "/incidents/new",
+    "/incidents/{incident_id}",
     "/webhooks",
     "/webhooks/new",
     "/webhooks/{entity_id}",

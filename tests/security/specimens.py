@@ -110,6 +110,12 @@ def make(client: TestClient, headers: dict[str, dict[str, str]], found: Specimen
             {"kind": "suspicious_activity", "lat": lat, "lon": lon, "title": f"{key} report"},
         )
         out[("polls", key)] = _post(client, h, "/api/v1/polls", {"person_ids": [person]})
+        out[("incidents", key)] = _post(
+            client,
+            h,
+            "/api/v1/incidents",
+            {"type": "crime", "lat": lat, "lon": lon, "summary": f"{key} incident"},
+        )
         unit = found.get(("units", key))
         if unit is not None:
             out[("escorts", key)] = _post(

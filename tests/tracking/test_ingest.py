@@ -458,3 +458,30 @@ def test_a_batch_that_gives_way_to_an_sos_is_stored_in_parts_each_position_once(
     r = post(client, admin, batch)
     assert r.status_code == 200, r.text
     assert stored(d["id"]) == 3 * n + 1
+
+
+def test_a_device_the_worker_has_not_loaded_yet_is_judged_against_the_database(
+    client: TestClient, admin: dict[str, str], make_device: Any
+) -> None:
+    """Another worker registered it: this one's state lacks it until it looks again, which it does before
+    refusing a batch rather than answering "no such device"."""
+    first = make_device()
+    assert (
+        post(
+            client, admin, [{"device": first["identifier"], "lat": 24.9, "lon": 67.1, "at": NOW()}]
+        ).status_code
+        == 200
+    )
+    held = get_cache().current()
+    assert held is not None
+    with (
+        unit_of_work() as s
+    ):  # as another worker would: the row and the version bump, nothing in this process
+        s.add(Device(identifier="from-another-worker-0001", kind="phone", agency_id=first["agency_id"]))
+        bump(s)
+    assert get_cache().current() is held
+    assert "from-another-worker-0001" not in held.by_identifier
+    r = post(client, admin, [{"device": "from-another-worker-0001", "lat": 24.9, "lon": 67.1, "at": NOW()}])
+    assert r.status_code == 200, r.text
+    r = post(client, admin, [{"device": "nobody-at-all", "lat": 24.9, "lon": 67.1, "at": NOW()}])
+    assert r.status_code == 422  # still refused when the database does not know it either

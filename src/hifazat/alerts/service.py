@@ -116,8 +116,9 @@ def list_alerts(
 ) -> tuple[Sequence[Alert], str | None]:
     """Newest first."""
     require(principal, KIND, "read")
-    stmt = select(Alert).where(alert_scope(principal))
     staked = None if principal.system or not principal.tree else involvement.clause(principal)
+    base = scope(Alert, KIND, principal)
+    stmt = select(Alert).where(base if staked is None else or_(base, staked))
 
     def on(name: str, condition: ColumnElement[bool]) -> ColumnElement[bool]:
         """A filter on a field holds only where the caller reads it in full: the policy's view, or a

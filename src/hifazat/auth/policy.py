@@ -191,7 +191,7 @@ def in_jurisdiction(where: Scope, jurisdiction: tuple[str, ...]) -> bool:
     return False
 
 
-def _jurisdiction_clause(model: type[ScopedColumns], jurisdiction: tuple[str, ...]) -> ColumnElement[bool]:
+def jurisdiction_clause(model: type[ScopedColumns], jurisdiction: tuple[str, ...]) -> ColumnElement[bool]:
     col = model.scope_column("province")
     if WHOLE_COUNTRY in jurisdiction:  # as `in_jurisdiction`: in the country, or saying no place
         return true() if col is None else or_(col.is_(None), col == "", col.like(WHOLE_COUNTRY + "-%"))
@@ -216,7 +216,7 @@ def _matches_filters(where: Scope, field: Callable[[str], Any], filters: dict[st
     return True
 
 
-def _filter_clause(model: type[ScopedColumns], filters: dict[str, Any]) -> ColumnElement[bool] | None:
+def filter_clause(model: type[ScopedColumns], filters: dict[str, Any]) -> ColumnElement[bool] | None:
     parts = []
     for key, want in filters.items():
         # a scope part through the model's declared column; any other field is the column of its name
@@ -237,11 +237,11 @@ def scope(model: type[ScopedColumns], kind: str, principal: Principal) -> Column
     if principal.jurisdiction and (
         model.scope_column("province") is not None or WHOLE_COUNTRY in principal.jurisdiction
     ):
-        clauses.append(_jurisdiction_clause(model, principal.jurisdiction))
+        clauses.append(jurisdiction_clause(model, principal.jurisdiction))
     for g in principal.grants:
         if kind not in g.kinds:
             continue
-        fc = _filter_clause(model, g.filters) if g.filters else None
+        fc = filter_clause(model, g.filters) if g.filters else None
         if g.filters and fc is None:
             continue
         base = owner.in_(g.grantor_tree)
@@ -249,7 +249,7 @@ def scope(model: type[ScopedColumns], kind: str, principal: Principal) -> Column
     return or_(*clauses) if clauses else false()
 
 
-def _rank(v: View) -> tuple[int, int]:
+def view_rank(v: View) -> tuple[int, int]:
     return (1 if v.level == ShareLevel.full.value else 0, -len(v.redact))
 
 
@@ -278,7 +278,7 @@ def view_in(
     for g in principal.grants:
         if kind in g.kinds and owner in g.grantor_tree and _matches_filters(where, field, g.filters):
             candidate = View(g.level, g.redact)
-            if best is None or _rank(candidate) > _rank(best):
+            if best is None or view_rank(candidate) > view_rank(best):
                 best = candidate
     return best
 

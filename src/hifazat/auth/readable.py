@@ -11,11 +11,11 @@ from hifazat.auth.policy import (
     Fields,
     Principal,
     View,
-    _filter_clause,
-    _jurisdiction_clause,
-    _rank,
     fields_of,
+    filter_clause,
+    jurisdiction_clause,
     redacted_outside_tree,
+    view_rank,
 )
 from hifazat.core.scope import ScopedColumns
 
@@ -57,7 +57,7 @@ def readable_where(
         return owner.in_(principal.tree)  # type: ignore[no-any-return]
     covers: list[tuple[View, ColumnElement[bool]]] = []
     for g in principal.grants:
-        fc = _filter_clause(model, g.filters) if g.filters else None
+        fc = filter_clause(model, g.filters) if g.filters else None
         if kind in g.kinds and not (g.filters and fc is None):
             base = owner.in_(g.grantor_tree)
             covers.append((View(g.level, g.redact), and_(base, fc) if fc is not None else base))
@@ -65,7 +65,7 @@ def readable_where(
         return true()  # every way the caller may see a row shows the field: the scope alone decides
     clauses: list[ColumnElement[bool]] = [owner.in_(principal.tree)]
     if principal.jurisdiction and model.scope_column("province") is not None:
-        clauses.append(_jurisdiction_clause(model, principal.jurisdiction))
+        clauses.append(jurisdiction_clause(model, principal.jurisdiction))
     for i, (view, covered) in enumerate(covers):
         if not _grant_reveals(view, fields, name):
             continue
@@ -73,7 +73,7 @@ def readable_where(
         better = [
             c
             for j, (v, c) in enumerate(covers)
-            if _rank(v) > _rank(view) or (j < i and _rank(v) == _rank(view))
+            if view_rank(v) > view_rank(view) or (j < i and view_rank(v) == view_rank(view))
         ]
         # (NULL from a grant's filter on a missing field means "does not cover", as in `view_in`)
         clauses.append(and_(covered, ~func.coalesce(or_(*better), false())) if better else covered)

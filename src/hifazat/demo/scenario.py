@@ -34,6 +34,7 @@ from hifazat.auth.models import Agency, SharingAgreement, User
 from hifazat.auth.policy import Principal, system_actor
 from hifazat.auth.schemas import AgencyIn, AgreementIn, UserIn
 from hifazat.config import get_settings
+from hifazat.demo import incidents as demo_incidents
 from hifazat.demo.data_organisations import AGENCIES, AGREEMENTS, POLICIES, PROJECTS, USERS
 from hifazat.demo.data_registry import PERSONS, SITES, UNITS, VEHICLES
 from hifazat.demo.identities import home_contact, passport_of, pk_mobile, seed
@@ -348,4 +349,5 @@ def load(session: Session, *, password: str) -> list[tuple[str, str]]:
         loader.vehicle(vehicle)
     for policy in POLICIES:
         loader.policy(policy)
+    demo_incidents.load(session, loader.actor, loader.agencies, loader.sites)
     return [(u.username, u.what) for u in USERS]

@@ -15,7 +15,9 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hifazat import __version__
+from hifazat.config import get_settings
 from hifazat.core.errors import DATABASE_RETRY_AFTER_S, Problem, problem_response
+from hifazat.platform.audit import keys
 from hifazat.platform.bus import get_bus
 from hifazat.platform.db import get_engine
 from hifazat.platform.logs import request_id_var
@@ -43,8 +45,9 @@ async def healthz() -> dict[str, Any]:
 
 @router.get("/readyz", response_model=None)
 def readyz(request: Request) -> dict[str, Any] | JSONResponse:
-    """Readiness: the database answers a query and the bus is connected. Otherwise 503 problem+json
-    naming what is down, so balancers stop routing here and the operator knows where to look."""
+    """Readiness: the database answers a query, the bus is connected, the audit key ring can key a write.
+    Otherwise 503 problem+json naming what is down, so balancers stop routing here and the operator knows
+    where to look."""
     answer: dict[str, Any] = {"database": "ok", "bus": get_bus().health()}
     down: list[str] = []
     try:
@@ -55,6 +58,9 @@ def readyz(request: Request) -> dict[str, Any] | JSONResponse:
         down.append(f"the database does not answer ({type(exc).__name__})")
     if answer["bus"] != "ok":
         down.append(f"the event bus is {answer['bus']}")
+    answer["audit_key"] = keys.health(get_settings().audit_key_path)
+    if answer["audit_key"] == "unreadable":  # every audited write would fail
+        down.append("the audit key ring cannot be read")
     if bulk.state is not None:  # a worker with its bulk lane: "ok", or "starting"/"restarting" meanwhile
         answer["bulk_lane"] = bulk.state
     if not down:

@@ -64,7 +64,19 @@ def ingest_batch(body: bytes, principal: Principal) -> Stored:
     if state is None:
         with unit_of_work(readonly=True) as session:
             state = cache.fresh(session)
-    fixes = parse(body, state, principal)
+        fixes = parse(body, state, principal)
+    else:
+        try:
+            fixes = parse(body, state, principal)
+        except Problem:
+            # Refused against the state this worker held: a device registered or re-activated through
+            # another worker is not in it yet. Judge again against the database before refusing.
+            with unit_of_work(readonly=True) as session:
+                fresh = cache.fresh(session)
+            if fresh is state:
+                raise
+            state = fresh
+            fixes = parse(body, state, principal)
     fixes.precompute(state.engine)
 
     def check(fresh: TrackingState) -> None:

@@ -14,12 +14,15 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+log = logging.getLogger("hifazat.audit")
 
 
 class KeyringError(RuntimeError):
@@ -118,18 +121,36 @@ def current(path: Path) -> Keyring | None:
     """`load`, read again only when the file changed (a rotation appends a line): one stat per audited
     write, taken under the chain's lock, so a rotation (which appends under the same lock) is seen by the
     very next entry of every process."""
+    hit = _cache.get(path)
     try:
         st = os.stat(path)
+        sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if hit is not None and hit[0] == sig:
+            return hit[1]
+        ring = load(path)
     except FileNotFoundError:
         return None
-    sig = (st.st_ino, st.st_size, st.st_mtime_ns)
-    hit = _cache.get(path)
-    if hit is not None and hit[0] == sig:
+    except (OSError, KeyringError) as exc:
+        # A ring this process already holds keeps the chain (and every SOS) going: keys are only ever
+        # appended, so what it holds verifies what it writes. Without one the write fails closed.
+        if hit is None:
+            raise KeyringError(str(exc)) from exc
+        log.error("audit key ring unreadable, using the copy read earlier", extra={"reason": str(exc)})
         return hit[1]
-    ring = load(path)
     if ring is not None:
         _cache[path] = (sig, ring)
     return ring
+
+
+def health(path: Path) -> str:
+    """For /readyz: "ok"; "missing" (the first audited write creates it); "unreadable" (writes fail);
+    "unreadable, held" (this process writes with the ring it read before)."""
+    try:
+        if load(path) is None:
+            return "missing"
+    except KeyringError:
+        return "unreadable, held" if path in _cache else "unreadable"
+    return "ok"
 
 
 def _must_load(path: Path) -> Keyring:
