@@ -753,6 +753,14 @@ PAGES: tuple[str, ...] = (
         for tail in ("", "/new", "/{entity_id}")
     ),
     "/devices",
+    "/devices/new",
+    "/devices/{entity_id}",
+    *(
+        f"/{kind}{tail}"
+        for kind in ("zones", "escorts", "sharing-agreements")
+        for tail in ("", "/new", "/{entity_id}")
+    ),
+    "/alert-rules",
     "/live",
     "/notifications",
     "/alerts",

@@ -286,3 +286,38 @@ def test_live_map_shows_base_map_sites_and_zones_offline(tab: Tab, api: httpx.Cl
     assert page.locator(".city-label", has_text="Karachi").count() == 1
     # The site's circle and dot, the corridor, the districts and roads: all drawn without a tile.
     assert page.locator(".leaflet-overlay-pane svg path").count() > 170
+
+
+def test_draw_a_corridor_zone_on_the_map(tab: Tab, api: httpx.Client) -> None:
+    tab.login("/zones/new")
+    page = tab.page
+    page.wait_for_selector("form[data-ready=true]")
+    page.fill("#f-name", "Airport road")
+    page.select_option("#f-kind", "corridor")
+    page.check("input[name=shape-mode][value=line]")
+    box = page.locator(".shape-map").bounding_box()
+    assert box is not None
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.click(cx - 80, cy + 30)
+    assert "1 point(s): click at least 2" in page.inner_text(".shape-status")
+    page.click("button:has-text('Register zone')")
+    page.wait_for_selector("form [data-field=geometry] .field-error:not(:empty)")  # one point is no line
+
+    box = page.locator(".shape-map").bounding_box()  # the error may have scrolled the page
+    assert box is not None
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for dx, dy in ((0, 0), (80, -30)):
+        page.mouse.click(cx + dx, cy + dy)
+    assert "3 point(s)" in page.inner_text(".shape-status")
+    page.fill(".shape-width", "350")
+    page.click("button:has-text('Register zone')")
+    page.wait_for_url(re.compile(r"/zones/[0-9a-f-]{36}\?saved=1$"))
+    zone_id = page.url.split("/zones/")[1].split("?")[0]
+    zone = api.get(f"/api/v1/zones/{zone_id}").json()
+    assert (zone["name"], zone["kind"]) == ("Airport road", "corridor")
+    assert zone["geometry"]["type"] == "LineString"
+    assert len(zone["geometry"]["coordinates"]) == 3
+    assert zone["width_m"] == 350
+    page.wait_for_selector("form[data-ready=true]")
+    assert page.is_checked("input[name=shape-mode][value=line]")  # the edit form starts from the line
+    assert page.locator(".shape-map svg path").count() >= 1

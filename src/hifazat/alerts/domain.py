@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hifazat.alerts import api, escalation, from_tracking, labels, notifications, pages, polls, service, sms
 from hifazat.alerts.models import EscalationPolicy
+from hifazat.alerts.rule_pages import router as rules_router
 from hifazat.auth.cache import CACHE_WATCHES
 from hifazat.auth.labels import LABELS
 from hifazat.auth.policy import FIELDS, READ_ALL, STAFF, permissions
@@ -21,7 +22,7 @@ DOMAIN = Domain(
     name="alerts",
     early_routers=(api.urgent_router,),  # POST /api/v1/alerts (see its note in alerts/api.py)
     routers=(api.router, api.root_router, sms.router),
-    pages=(pages.router,),
+    pages=(pages.router, rules_router),  # /alert-rules
     templates=(pages.TEMPLATES, notify_pages.TEMPLATES),  # alert.html includes notify/_deliveries.html
     template_globals=pages.TEMPLATE_GLOBALS,
     jobs=(Job(escalation.escalation_loop),),
@@ -49,6 +50,7 @@ DOMAIN = Domain(
             NavItem("/alerts", "Alerts", order=20),
             NavItem("/polls", "Safety polls", order=21),
             NavItem("/alerts/policies", "Escalation", POLICY_READERS, order=22),
+            NavItem("/alert-rules", "Alert rules", POLICY_READERS, order=23),
         ),
     ),
 )

@@ -22,6 +22,7 @@ DOMAIN = Domain(
             NAV,
             NavItem("/agencies", "Agencies", order=40),
             NavItem("/users", "Users", frozenset({"admin", "auditor"}), order=41),
+            NavItem("/sharing-agreements", "Sharing", AUTH_PERMISSIONS[("agreements", "read")], order=42),
         ),
     ),
 )

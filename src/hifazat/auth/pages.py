@@ -1,6 +1,6 @@
 """The auth domain's dashboard pages: sign-in (/login), sign-out (/logout), and the list, detail and
-create pages of agencies and users (rendered by auth/record_pages.py). Data is read through the same
-services and policy as the API."""
+create pages of agencies, users and sharing agreements (rendered by auth/record_pages.py). Data is read
+through the same services and policy as the API."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth import schemas as auth_schemas
 from hifazat.auth import service as auth_service
-from hifazat.auth.models import Agency, AgencyKind, Role, User
+from hifazat.auth.models import Agency, AgencyKind, Role, ShareLevel, SharingAgreement, User
 from hifazat.auth.origin import may_come_from
 from hifazat.auth.policy import Principal, can_administer, require
 from hifazat.auth.record_pages import (
@@ -28,8 +28,10 @@ from hifazat.auth.record_pages import (
     choices,
 )
 from hifazat.auth.web_session import cookie_principal, may, render, safe_next
+from hifazat.core.like import contains_ci
 from hifazat.core.pagination import paginate
 from hifazat.platform.deps import DbSession
+from hifazat.web.forms import FormField
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -97,6 +99,36 @@ USERS = PageKind(
     "User name or full name",
     label_fields=("username",),
 )
+AGREEMENTS = PageKind(
+    "sharing-agreements",
+    "Sharing agreements",
+    "sharing agreement",
+    (
+        Column("name", "Name", link=True),
+        Column("grantor_id", "Grantor"),
+        Column("grantee_id", "Grantee"),
+        Column("entity_kinds", "Kinds"),
+        Column("level", "View", badge=True),
+        Column("valid_from", "From"),
+        Column("valid_to", "Until"),
+    ),
+    create=auth_schemas.AgreementIn,
+    search_hint="Name",
+    api="sharing-agreements",
+    perm="agreements",
+    controls=(
+        FormField(
+            "entity_kinds",
+            "Kinds shared",
+            "multi",
+            True,
+            choices=tuple((k, k.replace("_", " ")) for k in auth_schemas.SHAREABLE_KINDS),
+        ),
+        FormField("level", "View", "select", choices=choices(ShareLevel)),  # what the grantee sees
+        FormField("redact_fields", "Withheld fields", "list", help="separate several with commas"),
+    ),
+    delete_label="End agreement",
+)
 # A platform admin registers agencies and users for any agency, not only its own tree.
 REFS: Mapping[str, RefSource] = {
     "agencies": AgencyRefs(),
@@ -151,5 +183,34 @@ class UserRecords:
         return Record(data, writable, writable and user.id != principal.user_id)
 
 
+class AgreementRecords:
+    """The agreements the caller's tree grants or receives (`agreement_query`); ended, never edited."""
+
+    def list_records(
+        self,
+        session: Session,
+        principal: Principal,
+        *,
+        q: str | None,
+        filters: dict[str, str | None],
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        require(principal, "agreements", "read")
+        stmt = auth_service.agreement_query(principal)
+        if q:
+            stmt = stmt.where(contains_ci(SharingAgreement.name, q))
+        rows, nxt = paginate(session, stmt, SharingAgreement.id, limit, cursor)
+        return [auth_schemas.AgreementOut.model_validate(r).model_dump(mode="json") for r in rows], nxt
+
+    def get_record(self, session: Session, principal: Principal, entity_id: str) -> Record:
+        require(principal, "agreements", "read")
+        row = auth_service.get_agreement(session, entity_id, principal)
+        data = auth_schemas.AgreementOut.model_validate(row).model_dump(mode="json")
+        ends = may(principal, "agreements", "write") and can_administer(principal, row.grantor_id)
+        return Record(data, False, ends)
+
+
 add_record_routes(router, AGENCIES, AgencyRecords(), REFS)
+add_record_routes(router, AGREEMENTS, AgreementRecords(), REFS)
 add_record_routes(router, USERS, UserRecords(), REFS)

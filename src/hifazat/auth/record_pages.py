@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import Principal
+from hifazat.auth.record_forms import form_context, options_of
 from hifazat.auth.web_session import PageUser, may, problem_page, render
 from hifazat.core.errors import Problem
 from hifazat.core.validators import PROVINCES
 from hifazat.platform.deps import DbSession
-from hifazat.web.forms import FormField, fields_for, initial
+from hifazat.web.forms import FormField, fields_for
 from hifazat.web.helpers import MAX_CURSOR, MAX_Q, PAGE_SIZE, page_size, param
 from hifazat.web.templating import humanize, when
 
@@ -43,6 +44,9 @@ REFS: dict[str, str] = {
     "residence_site_id": "sites",
     "base_site_id": "sites",
     "unit_id": "units",
+    "person_id": "persons",
+    "grantor_id": "agencies",
+    "grantee_id": "agencies",
 }
 # Skipped in the record table: internal, or shown another way.
 HIDDEN = frozenset({"view", "redacted", "geometry", "radius_m"})
@@ -94,9 +98,28 @@ class PageKind:
     # detail.html, and what it needs beside the record, read through the domain's own services.
     detail_template: str = "detail.html"
     detail_extra: Callable[[Session, Principal, Record], dict[str, Any]] | None = None
+    api: str = ""  # the API's collection under /api/v1 when it is not named `kind` (sharing-agreements)
+    perm: str = ""  # the policy's (and the audit log's) kind when it is not `kind` (agreements)
+    controls: tuple[FormField, ...] = ()  # form controls chosen here instead of derived from the model
+    list_page: bool = True  # False: the domain renders its own list at /{kind} (devices)
+    has_map: bool = False  # the forms draw a shape (Leaflet on the page)
+    end_field: str = ""  # an "End" button PATCHes this false and ends_at now (escorts)
+    delete_label: str = "Retire"
 
     def label(self, rec: Any) -> str:
         return label_of(self.label_fields, rec)
+
+    @property
+    def api_path(self) -> str:
+        return self.api or self.kind
+
+    @property
+    def policy_kind(self) -> str:
+        return self.perm or self.kind
+
+    def form_fields(self, model: type[BaseModel]) -> list[FormField]:
+        chosen = {c.name: c for c in self.controls}
+        return [chosen.get(f.name, f) for f in fields_for(model, self.skip_create)]
 
 
 @dataclass
@@ -174,11 +197,6 @@ def refs_in(items: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
     return wanted
 
 
-def _options(session: Session, principal: Principal, refs: Mapping[str, RefSource], ref: str) -> list[Any]:
-    source = refs.get(ref)
-    return source.options(session, principal) if source is not None else []
-
-
 # --- the pages ------------------------------------------------------------------------------------------
 
 
@@ -214,13 +232,13 @@ def _list_page(spec: PageKind, source: RecordSource, refs: Mapping[str, RefSourc
             filter_options={
                 f.key: list(f.choices)
                 if f.choices is not None
-                else _options(session, principal, refs, f.ref or "")
+                else options_of(session, principal, refs, f.ref or "")
                 for f in spec.filters
                 if f.choices is not None or f.ref
             },
             next_url=f"/{kind}?" + urlencode({**kept, "cursor": nxt}) if nxt else None,
             first_url=f"/{kind}?" + urlencode(kept) if cursor else None,
-            can_create=spec.create is not None and may(principal, kind, "write"),
+            can_create=spec.create is not None and may(principal, spec.policy_kind, "write"),
         )
 
     page.__name__ = f"{kind}_list_page"
@@ -276,40 +294,6 @@ def _readonly_reason(spec: PageKind, rec: Record, principal: Principal) -> str:
     return "Your roles allow reading this record, not changing it."
 
 
-def _initial_for(f: FormField, data: dict[str, Any]) -> str:
-    if f.widget in ("password",) or f.name in ("passport_number", "cnic"):
-        return ""  # write-only: empty means keep
-    value = data.get(f.name)
-    if f.widget == "multi":
-        chosen = set(value or ())
-        return ", ".join(v for v, _ in f.choices if v in chosen)
-    return initial(value)
-
-
-def _form_context(
-    session: Session,
-    principal: Principal,
-    refs: Mapping[str, RefSource],
-    fields: list[FormField],
-    data: dict[str, Any],
-    mode: str,
-) -> dict[str, Any]:
-    opts: dict[str, list[tuple[str, str]]] = {}
-    for f in fields:
-        if f.ref:
-            opts[f.name] = _options(session, principal, refs, f.ref)
-            current = data.get(f.name)
-            if isinstance(current, str) and current and current not in {o[0] for o in opts[f.name]}:
-                opts[f.name].insert(0, (current, current))
-    return {
-        "fields": fields,
-        "initials": {f.name: _initial_for(f, data) for f in fields},
-        "options": opts,
-        "values": data,
-        "mode": mode,
-    }
-
-
 def _detail_page(spec: PageKind, source: RecordSource, refs: Mapping[str, RefSource]) -> Callable[..., Any]:
     kind = spec.kind
 
@@ -319,7 +303,7 @@ def _detail_page(spec: PageKind, source: RecordSource, refs: Mapping[str, RefSou
         except Problem as p:
             return problem_page(request, p, principal, session)
         names = ref_names(session, principal, refs, refs_in([rec.data]))
-        fields = fields_for(spec.patch) if rec.writable and spec.patch else []
+        fields = spec.form_fields(spec.patch) if rec.writable and spec.patch else []
         try:
             extra = spec.detail_extra(session, principal, rec) if spec.detail_extra else {}
         except Problem as p:
@@ -337,7 +321,7 @@ def _detail_page(spec: PageKind, source: RecordSource, refs: Mapping[str, RefSou
             saved=request.query_params.get("saved") == "1",
             readonly_reason=_readonly_reason(spec, rec, principal),
             can_audit=may(principal, "audit", "read"),
-            form=_form_context(session, principal, refs, fields, rec.data, "edit"),
+            form=form_context(session, principal, refs, fields, rec.data, "edit"),
             **extra,
         )
 
@@ -351,14 +335,17 @@ def _new_page(spec: PageKind, refs: Mapping[str, RefSource]) -> Callable[..., An
     create = spec.create
 
     def page(request: Request, session: DbSession, principal: PageUser) -> HTMLResponse:
-        if not may(principal, kind, "write"):
-            p = Problem(403, "Forbidden", f"your roles do not allow registering {kind}")
+        if not may(principal, spec.policy_kind, "write"):
+            p = Problem(403, "Forbidden", f"your roles do not allow registering {spec.title.lower()}")
             return problem_page(request, p, principal, session)
-        fields = fields_for(create)
+        fields = spec.form_fields(create)
         defaults: dict[str, Any] = {"agency_id": principal.agency_id}
         for name, info in create.model_fields.items():
-            if not info.is_required() and info.default not in (None, PydanticUndefined):
-                default = info.default
+            if info.is_required():
+                continue
+            # A default made per record (a device's random identifier) is proposed in the form.
+            default = info.get_default(call_default_factory=True)
+            if default not in (None, PydanticUndefined):
                 defaults.setdefault(name, getattr(default, "value", default))
         return render(
             request,
@@ -367,7 +354,7 @@ def _new_page(spec: PageKind, refs: Mapping[str, RefSource]) -> Callable[..., An
             session=session,
             spec=spec,
             kind=kind,
-            form=_form_context(session, principal, refs, fields, defaults, "create"),
+            form=form_context(session, principal, refs, fields, defaults, "create"),
         )
 
     page.__name__ = f"{kind}_new_page"
@@ -379,10 +366,14 @@ def add_record_routes(
 ) -> None:
     """GET /{kind}, /{kind}/new and /{kind}/{entity_id} on `router` (the new page before the detail)."""
     kind = spec.kind
-    router.add_api_route(
-        f"/{kind}", _list_page(spec, source, refs), methods=["GET"], response_class=HTMLResponse
-    )
-    router.add_api_route(f"/{kind}/new", _new_page(spec, refs), methods=["GET"], response_class=HTMLResponse)
+    if spec.list_page:
+        router.add_api_route(
+            f"/{kind}", _list_page(spec, source, refs), methods=["GET"], response_class=HTMLResponse
+        )
+    if spec.create is not None:
+        router.add_api_route(
+            f"/{kind}/new", _new_page(spec, refs), methods=["GET"], response_class=HTMLResponse
+        )
     router.add_api_route(
         f"/{kind}/{{entity_id}}",
         _detail_page(spec, source, refs),

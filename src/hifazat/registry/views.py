@@ -78,6 +78,7 @@ KINDS: dict[str, PageKind] = {
         reg_schemas.SitePatch,
         "Name, address or district",
         agency_owned=True,
+        has_map=True,
     ),
     "projects": PageKind(
         "projects",

@@ -1,4 +1,5 @@
-"""Dashboard pages: the live map of devices (/live) and the device list, stale devices first (/devices)."""
+"""Dashboard pages: the live map of devices (/live), the device list, stale devices first (/devices), and
+the record pages of devices, zones and escorts (what they show: record_views.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from sqlalchemy import select
 
 from hifazat.auth.labels import labels_for
 from hifazat.auth.models import Agency
-from hifazat.auth.web_session import PageUser, render
+from hifazat.auth.record_pages import add_record_routes
+from hifazat.auth.web_session import PageUser, may, render
 from hifazat.platform.deps import DbSession
-from hifazat.tracking import service
+from hifazat.tracking import record_views, service
 from hifazat.tracking.models import Device
 from hifazat.web.nav import NavItem
 
@@ -28,7 +30,12 @@ OWNER_COLOURS = {
     None: "#555",
 }
 
-NAV_ITEMS = (NavItem("/live", "Live", order=11), NavItem("/devices", "Devices", order=35))
+NAV_ITEMS = (
+    NavItem("/live", "Live", order=11),
+    NavItem("/devices", "Devices", order=35),
+    NavItem("/zones", "Zones", order=36),
+    NavItem("/escorts", "Escorts", order=37),
+)
 
 
 def _devices(session: Any, principal: Any) -> list[dict[str, Any]]:
@@ -79,6 +86,7 @@ def devices_page(request: Request, session: DbSession, principal: PageUser) -> H
         devices=items,
         owner_names=owners,
         agency_names=_agency_names(session),
+        can_create=may(principal, "devices", "write"),
     )
 
 
@@ -113,3 +121,8 @@ def live_page(request: Request, session: DbSession, principal: PageUser) -> HTML
         colours={str(k): v for k, v in OWNER_COLOURS.items()},
         total=len(items),
     )
+
+
+add_record_routes(router, record_views.DEVICES, record_views.DeviceRecords(), record_views.REFS)
+add_record_routes(router, record_views.ZONES, record_views.ZoneRecords(), record_views.REFS)
+add_record_routes(router, record_views.ESCORTS, record_views.EscortRecords(), record_views.REFS)

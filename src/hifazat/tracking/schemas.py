@@ -8,7 +8,7 @@ import string
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -141,22 +141,25 @@ def validate_zone_geometry(
 class ZoneIn(Strict):
     name: Name
     kind: ZoneKind
-    geometry: dict[str, Any]
+    # Before the geometry, so that its check sees them and a bad shape is answered at `geometry`.
     radius_m: float | None = Field(default=None, gt=0, le=MAX_RADIUS_M)
     width_m: float | None = Field(default=None, gt=0, le=MAX_WIDTH_M)
+    geometry: dict[str, Any]
     province: ProvinceCode | None = None
     active: bool = True
     description: str = Field(default="", max_length=5000)
     agency_id: str | None = Field(default=None, max_length=36)
 
-    @model_validator(mode="after")
-    def _shape(self) -> ZoneIn:
-        if self.kind == ZoneKind.corridor and self.geometry.get("type") != "LineString":
+    @field_validator("geometry")
+    @classmethod
+    def _shape(cls, geometry: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        kind, shape_type = info.data.get("kind"), geometry.get("type")
+        if kind == ZoneKind.corridor and shape_type != "LineString":
             raise ValueError("a corridor zone needs a LineString geometry with width_m")
-        if self.kind != ZoneKind.corridor and self.geometry.get("type") == "LineString":
+        if kind != ZoneKind.corridor and shape_type == "LineString":
             raise ValueError("a LineString geometry is only for kind=corridor")
-        self.geometry, _, _ = validate_zone_geometry(self.geometry, self.radius_m, self.width_m)
-        return self
+        clean, _, _ = validate_zone_geometry(geometry, info.data.get("radius_m"), info.data.get("width_m"))
+        return clean
 
 
 class ZonePatch(Strict):

@@ -11,6 +11,7 @@ import re
 import types
 import typing
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -27,7 +28,13 @@ REF_KINDS: dict[str, str] = {
     "employer_agency_id": "agencies",
     "agency_id": "owner",  # the agencies the caller may register records for
     "parent_id": "agencies",
+    "person_id": "persons",
+    "grantor_id": "owner",  # only an agency the caller administers may share its records
+    "grantee_id": "agencies",
 }
+# The shapes the geometry widget draws (draw.js); a zone's form adds a corridor ("line", with its width).
+SHAPES = (("polygon", "Polygon: click the corners"), ("circle", "Circle: click the centre, radius (m)"))
+LINE = ("line", "Corridor: click along the route, width (m)")
 TEXTAREAS = frozenset({"notes", "description"})
 LABELS = {
     "agency_id": "Owning agency",
@@ -49,7 +56,7 @@ _ALTERNATIVES = re.compile(r"^\^\(([\w|]+)\)\$$")
 class FormField:
     name: str
     label: str
-    widget: str  # text textarea number checkbox select multi list password email geometry
+    widget: str  # text textarea number checkbox select multi list password email datetime geometry
     required: bool = False
     choices: tuple[tuple[str, str], ...] = ()
     ref: str | None = None
@@ -86,7 +93,7 @@ def _enum_choices(cls: type[enum.Enum]) -> tuple[tuple[str, str], ...]:
 def _by_name(name: str, label: str, required: bool) -> FormField | None:
     """Fields whose control follows from their name alone."""
     if name == "geometry":
-        return FormField(name, "Shape", "geometry", required)
+        return FormField(name, "Shape", "geometry", required, choices=SHAPES)
     if name in REF_KINDS:
         return FormField(name, label, "select", required, ref=REF_KINDS[name])
     if name == "password":
@@ -107,6 +114,8 @@ def _by_type(name: str, label: str, required: bool, base: Any) -> FormField | No
     """Fields whose control follows from their annotation (None: no such rule, or not a form field)."""
     if base is bool:
         return FormField(name, label, "checkbox", required)
+    if base is datetime:
+        return FormField(name, label, "datetime", required, help="UTC")
     if base in _NUMBER_STEPS:
         return FormField(name, label, "number", required, step=_NUMBER_STEPS[base])
     if isinstance(base, type) and issubclass(base, enum.Enum):
@@ -123,7 +132,7 @@ def _by_type(name: str, label: str, required: bool, base: Any) -> FormField | No
 def field_for(name: str, info: FieldInfo) -> FormField | None:
     label = LABELS.get(name) or name.removesuffix("_id").replace("_", " ").capitalize()
     required = info.is_required()
-    if name == "radius_m":
+    if name in ("radius_m", "width_m"):
         return None  # part of the geometry widget
     base = _unwrap(info.annotation)
     found = _by_name(name, label, required) or _by_type(name, label, required, base)
