@@ -3,6 +3,8 @@ unauthenticated; the device identifier (a credential) reaches only the owner's a
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
 from datetime import timedelta
 from typing import Any
@@ -13,7 +15,7 @@ from hifazat.alerts import escalation
 from hifazat.alerts.models import Alert
 from hifazat.auth.policy import Principal
 from hifazat.platform.db import unit_of_work
-from hifazat.tracking import live
+from hifazat.tracking import live, mqtt
 from hifazat.tracking.events import device_label
 from tests.alerts.conftest import KHI, Scene, settle
 from tests.alerts.test_escalation import policy
@@ -62,6 +64,16 @@ def test_owntracks_sos_with_its_secret_is_authenticated(scene: Scene) -> None:
     page = web(scene, "psc-operator").get(f"/alerts/{alert.id}")
     assert page.status_code == 200
     assert "unauthenticated device report" not in page.text
+
+
+def test_owntracks_sos_over_mqtt_is_authenticated(scene: Scene) -> None:
+    """The broker let the device's username in (its own credentials): the alert is vouched for."""
+    dev = _device(scene)
+    loc = {"_type": "location", "lat": KHI[0], "lon": KHI[1], "tst": int(time.time()) - 5, "alarm": "sos"}
+    topic = f"owntracks/{dev['identifier']}/phone"
+    assert asyncio.run(mqtt.handle(topic, json.dumps(loc).encode())) == "stored"
+    alert = _only_alert()
+    assert (alert.kind, alert.source, alert.source_authenticated) == ("sos", "tracking", True)
 
 
 def test_sos_by_a_signed_in_user_is_authenticated(scene: Scene) -> None:
