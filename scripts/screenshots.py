@@ -72,7 +72,25 @@ def _serve() -> tuple[str, object, threading.Thread]:
     return f"http://127.0.0.1:{server.config.port}", server, thread
 
 
-SHOTS = ("login", "map", "persons", "person", "person-shared", "site", "live", "alerts", "alert")
+SHOTS = (
+    "login",
+    "map",
+    "persons",
+    "person",
+    "person-shared",
+    "site",
+    "live",
+    "alerts",
+    "alert",
+    "alert-police",
+    "alert-partner",
+    "policies",
+    "zones",
+    "incidents",
+    "incident",
+    "personnel",
+    "api-docs",
+)
 
 
 def _raise_sos(base: str, password: str) -> None:
@@ -81,7 +99,9 @@ def _raise_sos(base: str, password: str) -> None:
 
     tok = httpx.post(f"{base}/api/v1/auth/token", data={"username": "company.security", "password": password})
     headers = {"Authorization": f"Bearer {tok.json()['access_token']}"}
-    person = httpx.get(f"{base}/api/v1/persons?province=PK-SD&limit=1", headers=headers).json()["items"][0]
+    # A Chinese national in Sindh: the embassy's agreement covers the alert, Sindh Police has jurisdiction.
+    persons = httpx.get(f"{base}/api/v1/persons?province=PK-SD&limit=100", headers=headers).json()["items"]
+    person = next(p for p in persons if p.get("nationality") == "CN")
     r = httpx.post(
         f"{base}/api/v1/alerts",
         headers=headers,
@@ -144,6 +164,35 @@ def shoot(user: str, chromium: str) -> None:
                 page.goto(base + str(href))
                 page.wait_for_timeout(800)
                 page.screenshot(path=str(OUT / "alert.png"))
+
+                # The same SOS as Sindh Police's control room sees it: acknowledge, dispatch its own units.
+                page = signed_in("sindh.spu", str(href))
+                page.wait_for_timeout(800)
+                page.screenshot(path=str(OUT / "alert-police.png"))
+                # ... and as the partner embassy's liaison: its national's SOS, a summary, no actions.
+                page = signed_in("embassy.liaison", str(href))
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(OUT / "alert-partner.png"))
+
+                # Escalation edited by names; zones drawn on the map; incidents; personnel and clearance.
+                page = signed_in("admin", "/alerts/policies")
+                page.screenshot(path=str(OUT / "policies.png"))
+                page = signed_in("company.security", "/zones")
+                page.screenshot(path=str(OUT / "zones.png"))
+                page = signed_in(user, "/incidents")
+                page.wait_for_timeout(600)
+                page.screenshot(path=str(OUT / "incidents.png"))
+                href = page.get_attribute("a[href^='/incidents/0']", "href")
+                page.goto(base + str(href))
+                page.wait_for_timeout(600)
+                page.screenshot(path=str(OUT / "incident.png"))
+                page = signed_in("admin", "/personnel")
+                href = page.get_attribute("table.data tbody tr a[href^='/personnel/']", "href")
+                page.goto(base + str(href))
+                page.screenshot(path=str(OUT / "personnel.png"))
+                page.goto(base + "/docs")
+                page.wait_for_selector(".swagger-ui .opblock")
+                page.screenshot(path=str(OUT / "api-docs.png"))
 
                 # The owning agency edits its own people.
                 page = signed_in("company.security", "/persons")

@@ -176,9 +176,8 @@ def test_escalation_editor_saves_levels_picked_by_names(tab: Tab, api: httpx.Cli
         {"timeout_s": 30, "targets": [{"kind": "agency", "id": police["id"]}]},
     ]
     row = page.inner_text(f"tr[data-policy-id='{policy['id']}']")
-    assert "2 min: operators of SPU" in row
-    assert "30 s: agency" in row
-    assert "agency Sindh Police (SPU)" in row
+    assert "2 min: Agency: Sindh Police / role: operator; user: Administrator" in row  # names (17.6)
+    assert "30 s: Agency: Sindh Police" in row
     assert police["id"] not in row
 
     # Edit: the saved levels come back into the pickers; a level removed is saved as a PATCH.
