@@ -48,6 +48,7 @@ LABELS = {
     "sponsor_country": "Sponsor country",
     "contact_email": "Contact e-mail",
     "email": "E-mail",
+    "cnic": "CNIC",
 }
 _ALTERNATIVES = re.compile(r"^\^\(([\w|]+)\)\$$")
 

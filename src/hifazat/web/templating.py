@@ -65,6 +65,7 @@ def add_template_dir(path: Path) -> None:
 
 LABELS = {
     "id": "ID",
+    "cnic": "CNIC",
     "cctv": "CCTV",
     "cpec": "CPEC",
     "center_lat": "Centre latitude",
