@@ -36,6 +36,7 @@ from hifazat.auth.schemas import AgencyIn, AgreementIn, UserIn
 from hifazat.config import get_settings
 from hifazat.demo import incidents as demo_incidents
 from hifazat.demo import personnel as demo_personnel
+from hifazat.demo import zones as demo_zones
 from hifazat.demo.data_organisations import AGENCIES, AGREEMENTS, POLICIES, PROJECTS, USERS
 from hifazat.demo.data_registry import PERSONS, SITES, UNITS, VEHICLES
 from hifazat.demo.identities import home_contact, passport_of, pk_mobile, seed
@@ -350,6 +351,7 @@ def load(session: Session, *, password: str) -> list[tuple[str, str]]:
         loader.vehicle(vehicle)
     for policy in POLICIES:
         loader.policy(policy)
+    demo_zones.load(session, loader.actor, loader.agencies)  # a convoy corridor, a red zone
     demo_incidents.load(session, loader.actor, loader.agencies, loader.sites)
     demo_personnel.load(session, loader.agencies, loader.agencies[ROOT])  # licences, guards, checks
     return [(u.username, u.what) for u in USERS]
