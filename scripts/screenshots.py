@@ -178,6 +178,9 @@ def shoot(user: str, chromium: str) -> None:
                 page = signed_in("admin", "/alerts/policies")
                 page.screenshot(path=str(OUT / "policies.png"))
                 page = signed_in("company.security", "/zones")
+                href = page.get_attribute("table.data tbody tr a[href^='/zones/']", "href")
+                page.goto(base + str(href))  # the corridor drawn on its map, with the edit form
+                page.wait_for_timeout(800)
                 page.screenshot(path=str(OUT / "zones.png"))
                 page = signed_in(user, "/incidents")
                 page.wait_for_timeout(600)

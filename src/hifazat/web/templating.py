@@ -71,6 +71,7 @@ LABELS = {
     "center_lat": "Centre latitude",
     "center_lon": "Centre longitude",
     "radius_m": "Radius (m)",
+    "width_m": "Width (m)",
     "agency_id": "Agency",
     "employer_agency_id": "Employer",
 }

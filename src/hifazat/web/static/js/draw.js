@@ -65,9 +65,15 @@ export function shapeEditor(root, { tileUrl = '', attribution = '' } = {}) {
     else centre = e.latlng;
     redraw();
   });
+  // Only the size box of the shape being drawn shows: a radius beside a corridor's width read as a pair.
+  const showSize = () => {
+    radiusInput.hidden = mode !== 'circle';
+    if (widthInput) widthInput.hidden = mode !== 'line';
+  };
   for (const radio of root.querySelectorAll('input[name=shape-mode]')) {
-    radio.addEventListener('change', () => { mode = radio.value; dirty = true; redraw(); });
+    radio.addEventListener('change', () => { mode = radio.value; dirty = true; showSize(); redraw(); });
   }
+  showSize();
   radiusInput.addEventListener('input', () => { dirty = true; redraw(); });
   if (widthInput) widthInput.addEventListener('input', () => { dirty = true; });
   root.querySelector('.shape-undo').addEventListener('click', () => { points.pop(); dirty = true; redraw(); });
