@@ -274,6 +274,7 @@ def live_server(initialised: bootstrap.InitResult) -> Iterator[str]:
             lifespan="on",
             access_log=False,
             proxy_headers=False,  # as `hifazat serve`: platform/forwarded.py alone judges forwarded headers
+            timeout_graceful_shutdown=2,  # a test's stream left open does not hold the teardown
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)

@@ -76,20 +76,23 @@ class Reader:
 
     def _read(self, base: str, token: str) -> None:
         url = f"{base}/api/v1/stream?events={EVENTS}"
-        with httpx.stream("GET", url, headers=_h(token), timeout=30) as r:
-            event: dict[str, Any] = {}
-            for line in r.iter_lines():
-                if line.startswith(": connected"):
-                    self.ready.set()
-                elif line.startswith("event: "):
-                    event["event"] = line[7:]
-                elif line.startswith("data: "):
-                    event["data"] = json.loads(line[6:])
-                elif line == "" and event:
-                    self.events.append(event)
-                    event = {}
-                if self.done.is_set():
-                    return
+        try:
+            with httpx.stream("GET", url, headers=_h(token), timeout=30) as r:
+                event: dict[str, Any] = {}
+                for line in r.iter_lines():
+                    if line.startswith(": connected"):
+                        self.ready.set()
+                    elif line.startswith("event: "):
+                        event["event"] = line[7:]
+                    elif line.startswith("data: "):
+                        event["data"] = json.loads(line[6:])
+                    elif line == "" and event:
+                        self.events.append(event)
+                        event = {}
+                    if self.done.is_set():
+                        return
+        except httpx.TransportError:
+            return  # the live server closed it at teardown
 
     def wait_for(self, check: Any, limit_s: float = 15.0) -> None:
         deadline = time.monotonic() + limit_s

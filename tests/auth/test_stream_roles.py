@@ -46,14 +46,17 @@ class ProbeReader:
 
     def _read(self, base: str, token: str) -> None:
         url = f"{base}/api/v1/stream?events=probe"
-        with httpx.stream("GET", url, headers=_h(token), timeout=30) as r:
-            for line in r.iter_lines():
-                if line.startswith(": connected"):
-                    self.ready.set()
-                elif line.startswith("data: "):
-                    self.ids.append(str(json.loads(line[6:])["id"]))
-                if self.stop.is_set():
-                    return
+        try:
+            with httpx.stream("GET", url, headers=_h(token), timeout=30) as r:
+                for line in r.iter_lines():
+                    if line.startswith(": connected"):
+                        self.ready.set()
+                    elif line.startswith("data: "):
+                        self.ids.append(str(json.loads(line[6:])["id"]))
+                    if self.stop.is_set():
+                        return
+        except httpx.TransportError:
+            return  # the live server closed it at teardown
 
     def wait_for(self, wanted: str, limit_s: float = 15.0) -> None:
         deadline = time.monotonic() + limit_s
