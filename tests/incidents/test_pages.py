@@ -81,3 +81,13 @@ def test_report_form_and_the_alert_link(scene: Scene) -> None:
     assert r.headers["location"] == f"/incidents/{made['id']}"
     # Once the alert has its incident, the form opens that incident instead (above); the link stays.
     assert "create-incident" in c.get(f"/alerts/{alert['id']}").text
+
+
+def test_an_incident_without_coordinates_is_mapped_at_its_site(scene: Scene) -> None:
+    filed = file(scene, lat=None, lon=None, site_id=scene.ids["residence"], summary="Gate dispute")
+    assert filed["lat"] is None
+    site = scene.client.get(f"/api/v1/sites/{scene.ids['residence']}", headers=scene.h("psc-operator")).json()
+    page = cookie_login(scene.client, "psc-operator").get(f"/incidents/{filed['id']}").text
+    points = page[page.index('id="incident-points">') :].split("</script>")[0]
+    assert f'"lat": {site["center_lat"]}' in points
+    assert f'"lon": {site["center_lon"]}' in points
