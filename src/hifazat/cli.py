@@ -5,8 +5,10 @@ line and exits 2 without creating a file (`_require_database`)."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -25,6 +27,8 @@ audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=Tr
 app.add_typer(audit_app, name="audit")
 incidents_app = typer.Typer(help="Incident reports.", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
+intel_app = typer.Typer(help="Threat intelligence: events extracted from reports.", no_args_is_help=True)
+app.add_typer(intel_app, name="intel")
 
 
 # Every command runs with the application's domains installed (their permissions, hooks, routes).
@@ -299,3 +303,31 @@ def incidents_list(
         hurt = ", ".join(f"{n} {c['injured']}/{c['killed']}" for n, c in i["casualties"].items()) or "-"
         where = i["province"] or "-"
         typer.echo(f"{i['occurred_at']}  {i['status']:<19} {i['type']:<22} {where:<6} {hurt}  {i['summary']}")
+
+
+@intel_app.command("extract")
+def intel_extract(
+    files: Annotated[list[Path], typer.Argument(help="Report files (UTF-8 text)")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line per file")] = False,
+) -> None:
+    """The event each report describes (date, place, victims, attack type, claiming group), offline and
+    without a database. A file that is not a report (empty, binary, not UTF-8, too large) gets its line
+    with every value null, its reason on stderr, and the exit code 1."""
+    from hifazat.intel.extract.files import lines  # the engine only when it runs
+
+    failed = False
+    for line, err in lines(files):
+        if err is not None:
+            failed = True
+            typer.echo(f"error: {line and json.loads(line)['file']}: {err}", err=True)
+        if as_json:
+            typer.echo(line)
+        else:
+            row = json.loads(line)
+            where = row["location"] or row["admin1"] or "-"
+            typer.echo(
+                f"{row['file']}: {row['event_date'] or '-'} {row['attack_type'] or '-'} {where} "
+                f"killed={row['killed']} injured={row['injured']} by={row['perpetrator'] or '-'}"
+            )
+    if failed:
+        raise typer.Exit(1)

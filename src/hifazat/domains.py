@@ -11,13 +11,14 @@ from hifazat.audit.domain import DOMAIN as AUDIT
 from hifazat.auth.domain import DOMAIN as AUTH
 from hifazat.demo.domain import DOMAIN as DEMO
 from hifazat.incidents.domain import DOMAIN as INCIDENTS
+from hifazat.intel.domain import DOMAIN as INTEL
 from hifazat.notify.domain import DOMAIN as NOTIFY
 from hifazat.personnel.domain import DOMAIN as PERSONNEL
 from hifazat.platform.composition import Composition, Domain
 from hifazat.registry.domain import DOMAIN as REGISTRY
 from hifazat.tracking.domain import DOMAIN as TRACKING
 
-DOMAINS: tuple[Domain, ...] = (AUTH, AUDIT, REGISTRY, TRACKING, NOTIFY, ALERTS, PERSONNEL, INCIDENTS, DEMO)
+DOMAINS: tuple[Domain, ...] = (AUTH, AUDIT, REGISTRY, TRACKING, NOTIFY, ALERTS, PERSONNEL, INCIDENTS, INTEL, DEMO)
 
 
 def compose(domains: Sequence[Domain] = DOMAINS) -> Composition:

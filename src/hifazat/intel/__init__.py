@@ -1,0 +1,1 @@
+"""Threat intelligence: reports turned into structured events (the extraction engine is `extract`)."""
