@@ -18,7 +18,18 @@ from hifazat.platform.composition import Composition, Domain
 from hifazat.registry.domain import DOMAIN as REGISTRY
 from hifazat.tracking.domain import DOMAIN as TRACKING
 
-DOMAINS: tuple[Domain, ...] = (AUTH, AUDIT, REGISTRY, TRACKING, NOTIFY, ALERTS, PERSONNEL, INCIDENTS, INTEL, DEMO)
+DOMAINS: tuple[Domain, ...] = (
+    AUTH,
+    AUDIT,
+    REGISTRY,
+    TRACKING,
+    NOTIFY,
+    ALERTS,
+    PERSONNEL,
+    INCIDENTS,
+    INTEL,
+    DEMO,
+)
 
 
 def compose(domains: Sequence[Domain] = DOMAINS) -> Composition:

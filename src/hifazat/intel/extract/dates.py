@@ -63,7 +63,7 @@ def resolve(m: re.Match[str], anchor: date | None) -> tuple[date | None, float]:
         rel = g["rel"].lower()
         back = {"yesterday": 1, "last night": 1, "today": 0, "last week": 7}[rel]
         return anchor - timedelta(days=back), 0.4 if rel == "last week" else 0.8
-    mon = m.group(3) or m.group(6)
+    mon = m.group(3) or m.group(7)  # the month, before or after the day
     day = int(g["d1"] or g["d2"])
     month = MONTHS[mon[:3].lower()]
     year = g["y1"] or g["y2"]
