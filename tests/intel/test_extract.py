@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,7 +10,6 @@ from hifazat.intel.extract import FIELDS, ExtractError, decode, extract_text
 from hifazat.intel.extract.engine import MAX_CHARS
 from hifazat.intel.extract.labelled import SCORED, load
 
-SEED = Path("/work/shared/seed/000_b1bcbb292adbd798.txt")
 KEYS = {*FIELDS, "confidence"}
 
 
@@ -60,21 +57,6 @@ def test_a_denial_is_not_a_claim_and_a_dateline_is_not_the_place() -> None:
     )
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="the shared seed is outside the repository")
-def test_the_seed_report() -> None:
-    got = extract_text(SEED.read_text(encoding="utf-8"))
-    assert {k: got[k] for k in SCORED} == {
-        "event_date": None,
-        "location": "Karachi",
-        "admin1": "PK-SD",
-        "killed": 0,
-        "injured": 2,
-        "victim_nationalities": ["CN"],
-        "attack_type": "insider_attack",
-        "perpetrator": None,
-    }
-
-
 @pytest.mark.parametrize("report", load("train"), ids=lambda r: r.id)
 def test_every_training_report(report: object) -> None:
     got = extract_text(report.text)  # type: ignore[attr-defined]
@@ -107,6 +89,18 @@ def test_files_that_are_not_reports_are_refused_with_the_reason(data: bytes, rea
 def test_an_enormous_text_is_refused() -> None:
     with pytest.raises(ExtractError, match="too large"):
         extract_text("a" * (MAX_CHARS + 1))
+
+
+@given(st.binary(max_size=2000))
+def test_any_bytes_decode_or_are_refused_with_a_reason(data: bytes) -> None:
+    reason = ""
+    try:
+        text = decode(data)
+    except ExtractError as exc:
+        reason = str(exc)
+        assert reason.startswith(("empty", "binary", "not UTF-8", "too large")), reason
+    else:
+        assert set(extract_text(text)) == KEYS
 
 
 @settings(max_examples=60, deadline=None)

@@ -44,7 +44,8 @@ TENS = {
     "ninety": 90,
 }
 MAX_COUNT = 100_000  # no report counts more victims; a larger figure is a year, an amount, a typo
-WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?|\d[\d,]*")
+WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?|[0-9][0-9,]*")
+ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def parse_count(token: str) -> int | None:
@@ -52,9 +53,9 @@ def parse_count(token: str) -> int | None:
     t = token.strip().lower()
     if not t or len(t) > 40:
         return None
-    if t[0].isdigit():
+    if t[0] in "0123456789":
         digits = t.replace(",", "")
-        if not digits.isdigit():
+        if not ASCII_DIGITS.fullmatch(digits):  # "²".isdigit() is true, int("²") fails
             return None
         n = int(digits)
         return n if n <= MAX_COUNT else None

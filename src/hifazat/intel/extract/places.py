@@ -32,7 +32,7 @@ PROVINCES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )
 # Names the gazetteer has that read as words or provinces here, not as the event's place.
-NOT_PLACES = frozenset({"Gilgit-Baltistan", "Pakistan", "Sindh", "Punjab", "Balochistan", "Chinese", "Mach"})
+NOT_PLACES = frozenset({"Gilgit-Baltistan", "Pakistan", "Sindh", "Punjab", "Balochistan", "Chinese"})
 DISTRICTS = frozenset({"Kohistan", "Upper Kohistan", "Shangla", "Chagai", "Diamer"})  # wider than a town
 CANDIDATE = re.compile(r"\b[A-Z][A-Za-z'\u2019]+(?:[ -][A-Z][A-Za-z'\u2019]+){0,3}")
 
