@@ -122,3 +122,9 @@ def test_any_text_gives_the_contract_shape(text: str) -> None:
     }
     assert got["admin1"] is None or got["admin1"].startswith("PK-")
     assert all(0.0 <= v <= 1.0 for v in got["confidence"].values())
+
+
+def test_a_huge_text_without_stops_is_read_in_pieces() -> None:
+    # One "sentence" of 460,000 characters: read in bounded pieces (it took minutes when read whole).
+    got = extract_text("were killed in Karachi " * 20_000)
+    assert (got["location"], got["killed"], got["attack_type"]) == ("Karachi", 0, "other")

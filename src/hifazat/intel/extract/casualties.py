@@ -51,12 +51,17 @@ def _count(phrase: str) -> int | None:
     return total if found else None
 
 
+WINDOW = 300  # a count phrase is short: looking no further keeps a huge sentence linear
+
+
 def _before(s: str, end: int) -> str:
-    starts = [m.end() for m in BOUNDARY.finditer(s, 0, end)]
-    return s[(starts[-1] if starts else 0) : end]
+    begin = max(0, end - WINDOW)
+    starts = [m.end() for m in BOUNDARY.finditer(s, begin, end)]
+    return s[(starts[-1] if starts else begin) : end]
 
 
 def _after(s: str, start: int) -> str:
+    s = s[: start + WINDOW]
     m = BOUNDARY.search(s, start)
     stop = m.start() if m else len(s)
     comma = s.find(",", start)

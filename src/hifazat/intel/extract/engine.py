@@ -45,8 +45,15 @@ class ExtractError(ValueError):
     """The input is not a report: empty, binary, not UTF-8 or too large (the message says which)."""
 
 
+LONGEST = 2_000  # a "sentence" longer than this (no stops: a dump) is read in pieces, keeping time linear
+
+
 def _sentences(body: str) -> list[str]:
-    return [s.strip() for s in SENTENCE.split(body) if s and s.strip()]
+    out: list[str] = []
+    for s in SENTENCE.split(body):
+        s = s.strip() if s else ""
+        out.extend(s[i : i + LONGEST] for i in range(0, len(s), LONGEST))
+    return out
 
 
 def _is_background(s: str, pub: date | None) -> bool:
