@@ -64,3 +64,34 @@ def test_timeline_rows_list_each_custody_step(scene: Scene, case_id: str) -> Non
         ("custody.collected", ev["id"], "evidence"),
         ("custody.sealed", ev["id"], "evidence"),
     ]
+
+
+def test_the_evidence_page_shows_the_chain_and_forms_to_writers_only(scene: Scene, case_id: str) -> None:  # noqa: F811
+    from tests.conftest import ADMIN_PASSWORD
+
+    ev = upload(scene, case_id, PNG + b"page").json()
+
+    def page_as(user: str) -> tuple[int, str]:
+        from fastapi.testclient import TestClient
+
+        c = TestClient(scene.client.app, follow_redirects=False)
+        r = c.post(
+            "/api/v1/auth/token?set_cookie=true",
+            data={"username": user, "password": ADMIN_PASSWORD},
+            headers={"Origin": "http://testserver"},
+        )
+        assert r.status_code == 200, r.text
+        got = c.get(f"/cases/{case_id}/evidence")
+        return got.status_code, got.text
+
+    status, html = page_as("psc-operator")
+    assert status == 200
+    assert ev["sha256"] in html
+    assert 'id="evidence-upload"' in html
+    assert "custody-form" in html
+    status, html = page_as("police-operator")
+    assert status == 200
+    assert ev["sha256"] in html
+    assert 'id="evidence-upload"' not in html
+    assert "custody-form" not in html
+    assert page_as("liaison")[0] == 403  # the role never reads evidence

@@ -783,6 +783,7 @@ PAGES: tuple[str, ...] = (
     "/incidents",
     "/incidents/new",
     "/incidents/{incident_id}",
+    "/cases/{case_id}/evidence",
     "/webhooks",
     "/webhooks/new",
     "/webhooks/{entity_id}",

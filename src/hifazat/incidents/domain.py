@@ -4,7 +4,7 @@ from an alert's page to its incident, and the dashboard's navigation."""
 from __future__ import annotations
 
 from hifazat.auth.policy import FIELDS, READ_ALL, permissions
-from hifazat.incidents import api, evidence_api, pages, service
+from hifazat.incidents import api, evidence_api, evidence_pages, pages, service
 from hifazat.incidents import evidence as evidence_service
 from hifazat.incidents.stance import WRITERS
 from hifazat.platform.composition import Domain, contribute
@@ -17,7 +17,10 @@ DOMAIN = Domain(
         api.router,
         evidence_api.router,
     ),
-    pages=(pages.router,),
+    pages=(
+        pages.router,
+        evidence_pages.router,
+    ),
     templates=(pages.TEMPLATES,),
     template_globals=pages.TEMPLATE_GLOBALS,
     contributions=(
