@@ -60,10 +60,13 @@ def test_timeline_rows_list_each_custody_step(scene: Scene, case_id: str) -> Non
     )
     with unit_of_work(readonly=True) as s:
         rows = evidence_timeline_rows(s, case_id)
-    assert [(r["action"], r["evidence_id"], r["source"]) for r in rows] == [
-        ("custody.collected", ev["id"], "evidence"),
-        ("custody.sealed", ev["id"], "evidence"),
+    assert [(r["action"], r["data"]["evidence_id"], r["source"], r["from_status"]) for r in rows] == [
+        ("custody.collected", ev["id"], "evidence", None),
+        ("custody.sealed", ev["id"], "evidence", "collected"),
     ]
+    from hifazat.incidents.timeline import COLUMNS
+
+    assert set(COLUMNS) <= set(rows[0])  # merges with the incident timeline and its CSV
 
 
 def test_the_evidence_page_shows_the_chain_and_forms_to_writers_only(scene: Scene, case_id: str) -> None:  # noqa: F811

@@ -246,26 +246,37 @@ def record_integrity_failure(evidence_id: str, exc: IntegrityError, principal: P
 
 
 def evidence_timeline_rows(session: Session, case_id: str) -> list[dict[str, Any]]:
-    """The case timeline's evidence lines: one per custody step (the upload is its `collected` step), in
-    time order, each `{"at", "source": "evidence", "action", "actor", "note", "evidence_id", ...}`. The
-    caller has already decided the case is visible in full."""
+    """The case timeline's evidence lines, shaped as `timeline.py`'s rows (its CSV columns): one per custody
+    step (the upload is its `collected` step), in time order, `{"id", "at", "source": "evidence", "action":
+    "custody.<step>", "actor", "from_status", "to_status", "note", "data": {"evidence_id", "position",
+    "sha256", "description", "to_user_id"}}`. The caller has already decided the case is visible in full."""
     q = (
         select(CustodyStep, Evidence)
         .join(Evidence, Evidence.id == CustodyStep.evidence_id)
         .where(Evidence.case_id == case_id)
-        .order_by(CustodyStep.at, CustodyStep.position)
+        .order_by(CustodyStep.at, CustodyStep.evidence_id, CustodyStep.position)
     )
-    return [
-        {
-            "at": stamp(s.at),
-            "source": "evidence",
-            "action": f"custody.{s.action}",
-            "actor": s.actor,
-            "note": s.note,
-            "evidence_id": e.id,
-            "sha256": e.sha256,
-            "description": e.description,
-            "to_user_id": s.to_user_id,
-        }
-        for s, e in session.execute(q).tuples()
-    ]
+    rows: list[dict[str, Any]] = []
+    last: dict[str, str] = {}  # each item's previous step
+    for s, e in session.execute(q).tuples():
+        rows.append(
+            {
+                "id": s.id,
+                "at": stamp(s.at),
+                "source": "evidence",
+                "action": f"custody.{s.action}",
+                "actor": s.actor,
+                "from_status": last.get(e.id),
+                "to_status": s.action,
+                "note": s.note,
+                "data": {
+                    "evidence_id": e.id,
+                    "position": s.position,
+                    "sha256": e.sha256,
+                    "description": e.description,
+                    "to_user_id": s.to_user_id,
+                },
+            }
+        )
+        last[e.id] = s.action
+    return rows
