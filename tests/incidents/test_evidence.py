@@ -226,3 +226,16 @@ def test_custody_chain_is_in_order_and_follows_its_table(scene: Scene, case_id: 
         "custody.examined",
         "custody.returned",
     ]
+
+
+def test_a_refused_commit_takes_the_new_file_back(scene: Scene, case_id: str) -> None:
+    """The record's transaction fails at its commit (after the route ran): no row, and no file either."""
+    from tests.audit.conftest import audit_head, failing_commit
+
+    keep = upload(scene, case_id, PNG + b"kept").json()
+    with failing_commit(audit_head()) as refused_heads:
+        r = upload(scene, case_id, PNG + os.urandom(2000))
+    assert r.status_code == 500
+    assert refused_heads
+    assert count(Evidence) == 1
+    assert [p.name for p in files()] == [keep["sha256"]]

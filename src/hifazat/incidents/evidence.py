@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from hifazat.alerts.raising import raise_alert
@@ -113,6 +113,31 @@ def record_upload(
     _step(session, ev, Custody.collected.value, principal, principal.user_id, "uploaded")
     session.flush()
     return ev
+
+
+def discard_on_rollback(session: Session, stored: Stored) -> None:
+    """Newly stored bytes whose record is rolled back (a failed flush, a refused commit) are unlinked
+    again, unless another record has named them meanwhile: a refused upload leaves no file behind."""
+    if not stored.created:
+        return
+    settled = False
+
+    def kept(_: Session) -> None:
+        nonlocal settled
+        settled = True
+
+    def rolled_back(_: Session) -> None:
+        nonlocal settled
+        if settled:
+            return
+        settled = True
+        with unit_of_work(readonly=True) as other:
+            named = other.scalar(select(Evidence.id).where(Evidence.sha256 == stored.sha256).limit(1))
+        if named is None:
+            stored.path.unlink(missing_ok=True)
+
+    event.listen(session, "after_commit", kept)
+    event.listen(session, "after_rollback", rolled_back)
 
 
 def get_evidence(session: Session, evidence_id: str, principal: Principal) -> tuple[Evidence, Case]:

@@ -35,21 +35,12 @@ async def upload(
         raise invalid("description", "must not be empty")
     case = await run_in_threadpool(evidence.writable_case, session, case_id, principal)
     stored = await store.receive_upload(file)
-    try:
-        ev = await run_in_threadpool(
-            lambda: evidence.record_upload(
-                session,
-                case,
-                stored,
-                filename=file.filename or "",
-                description=description,
-                principal=principal,
-            )
+    evidence.discard_on_rollback(session, stored)  # from here a failure takes the new file back
+    ev = await run_in_threadpool(
+        lambda: evidence.record_upload(
+            session, case, stored, filename=file.filename or "", description=description, principal=principal
         )
-    except BaseException:
-        if stored.created:  # our new file, with no record to name it: take it back
-            stored.path.unlink(missing_ok=True)
-        raise
+    )
     return await run_in_threadpool(evidence.present, session, ev, True)
 
 
