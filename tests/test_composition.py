@@ -84,7 +84,19 @@ def test_the_whole_list_holds_every_domain(initialised: bootstrap.InitResult, re
     from hifazat.app import create_app
 
     app = create_app()
-    names = ("auth", "audit", "registry", "tracking", "notify", "alerts", "personnel", "incidents", "demo")
+    names = (
+        "auth",
+        "audit",
+        "registry",
+        "tracking",
+        "notify",
+        "alerts",
+        "personnel",
+        "incidents",
+        "threat",
+        "movements",
+        "demo",
+    )
     assert current().names == names
     assert route_for("personnel.check.changed") is not None
     assert route_for("alerts.changed") is not None

@@ -11,13 +11,27 @@ from hifazat.audit.domain import DOMAIN as AUDIT
 from hifazat.auth.domain import DOMAIN as AUTH
 from hifazat.demo.domain import DOMAIN as DEMO
 from hifazat.incidents.domain import DOMAIN as INCIDENTS
+from hifazat.movements.domain import DOMAIN as MOVEMENTS
 from hifazat.notify.domain import DOMAIN as NOTIFY
 from hifazat.personnel.domain import DOMAIN as PERSONNEL
 from hifazat.platform.composition import Composition, Domain
 from hifazat.registry.domain import DOMAIN as REGISTRY
+from hifazat.threat.domain import DOMAIN as THREAT
 from hifazat.tracking.domain import DOMAIN as TRACKING
 
-DOMAINS: tuple[Domain, ...] = (AUTH, AUDIT, REGISTRY, TRACKING, NOTIFY, ALERTS, PERSONNEL, INCIDENTS, DEMO)
+DOMAINS: tuple[Domain, ...] = (
+    AUTH,
+    AUDIT,
+    REGISTRY,
+    TRACKING,
+    NOTIFY,
+    ALERTS,
+    PERSONNEL,
+    INCIDENTS,
+    THREAT,
+    MOVEMENTS,
+    DEMO,
+)
 
 
 def compose(domains: Sequence[Domain] = DOMAINS) -> Composition:

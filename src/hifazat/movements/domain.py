@@ -1,0 +1,18 @@
+"""What movements add: movement requests (intimation to the police before foreigners travel), their route
+and the districts it crosses, and the lifecycle from draft to arrival."""
+
+from __future__ import annotations
+
+from hifazat.auth.policy import READ_ALL, STAFF, permissions
+from hifazat.movements import api, service
+from hifazat.platform.composition import Domain
+
+DOMAIN = Domain(
+    name="movements",
+    routers=(api.router,),
+    contributions=(
+        # Reads scoped by the policy; writes by staff; each move narrowed by lifecycle.py (who: requester
+        # or authority of the route's districts).
+        permissions({(service.KIND, "read"): READ_ALL, (service.KIND, "write"): STAFF}),
+    ),
+)
