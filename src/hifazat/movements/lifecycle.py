@@ -5,7 +5,8 @@
     draft | submitted | approved -> cancelled
 
 `requester`: the requesting agency's tree (its staff); `authority`: staff of an agency whose jurisdiction
-covers a district the route crosses (the police of the route, the ministry), never the requester itself.
+covers a district the route crosses (the police of the route, the ministry), never the requesting agency
+itself.
 """
 
 from __future__ import annotations

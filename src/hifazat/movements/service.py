@@ -77,11 +77,11 @@ def create(session: Session, data: MovementIn, principal: Principal) -> Movement
     owner = data.agency_id or principal.agency_id
     if owner is None:
         raise invalid("agency_id", "is required for this caller")
-    if not can_write_agency(principal, owner):
-        raise forbidden("you may only request movements for your own agency or one below it")
     agency = session.get(Agency, owner)
     if agency is None or agency.deleted_at is not None:
         raise invalid("agency_id", "no such agency")
+    if not can_write_agency(principal, owner):
+        raise forbidden("you may only request movements for your own agency or one below it")
     field = "route" if data.route is not None else "waypoints"
     if data.route is None and data.waypoints is None:
         raise invalid("route", "is required (a GeoJSON LineString), or waypoints to build it from")
@@ -128,8 +128,9 @@ def list_rows(
 
 
 def _is_authority(row: Movement, principal: Principal) -> bool:
-    """Jurisdiction over a district the route crosses, and not the requester's own tree."""
-    if row.agency_id == principal.agency_id or row.agency_id in principal.tree:
+    """Jurisdiction over a district the route crosses, and not the requesting agency itself (an agency
+    above it, the ministry, is an authority over its companies' movements)."""
+    if row.agency_id == principal.agency_id:
         return False
     for name in row.districts:
         province, _, district = name.partition(":")
