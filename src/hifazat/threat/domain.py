@@ -5,14 +5,18 @@ district."""
 from __future__ import annotations
 
 from hifazat.auth.policy import READ_ALL, permissions
-from hifazat.platform.composition import Domain
-from hifazat.threat import api, service
+from hifazat.platform.composition import Domain, contribute
+from hifazat.threat import api, pages, service
+from hifazat.web.nav import NAV, NavItem
 
 DOMAIN = Domain(
     name="threat",
     routers=(api.router,),
+    pages=(pages.router,),
+    templates=(pages.TEMPLATES,),
     contributions=(
         # The roles here; the jurisdiction (federal: the country, provincial: its province) in service.py.
         permissions({(service.KIND, "read"): READ_ALL, (service.KIND, "write"): service.SETTERS}),
+        contribute(NAV, NavItem("/threat-levels", "Threat levels", order=27)),
     ),
 )
