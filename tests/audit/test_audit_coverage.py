@@ -30,7 +30,10 @@ PHONE = "+923001234567"
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
 TELEMETRY = "telemetry: the append-only positions table is its own record (architecture.md)"
-EXEMPT = {("POST", "/api/v1/positions"): TELEMETRY}
+EXEMPT = {
+    ("POST", "/api/v1/positions"): TELEMETRY,
+    ("POST", "/api/v1/movements/{movement_id}/evaluate"): "computes an evaluation, stores nothing",
+}
 
 # Table -> the audit kind its writes are recorded under, or None with the reason it is not audited.
 MODEL_KINDS: dict[str, str | tuple[None, str]] = {

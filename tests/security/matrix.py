@@ -486,6 +486,7 @@ ELSEWHERE: dict[tuple[str, str], str] = {
         "POST",
         "/api/v1/movements/{movement_id}/actions/{action}",
     ): "tests/movements/test_lifecycle.py (requester and route authority, per action)",
+    ("POST", "/api/v1/movements/{movement_id}/evaluate"): "tests/movements/test_evaluate.py (who sees it)",
 }
 
 V = "/api/v1"

@@ -50,3 +50,9 @@ def act(
     row = service.transition(session, movement_id, action, body or ActionIn(), principal)
     _, view = service.get(session, row.id, principal)
     return service.present(row, view, principal)
+
+
+@router.post("/movements/{movement_id}/evaluate", tags=TAG, summary="Check a movement against the protocol")
+def evaluate(movement_id: str, session: DbSession, principal: CurrentUser) -> dict[str, Any]:
+    """The default rule set for the highest threat level along the route; computes, stores nothing."""
+    return service.evaluate(session, movement_id, principal)

@@ -15,7 +15,7 @@ from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, forbidden, invalid
 from hifazat.core.pagination import paginate
 from hifazat.core.scope import Scope, ScopedColumns
-from hifazat.movements import lifecycle, route
+from hifazat.movements import evaluation, lifecycle, protocol, route
 from hifazat.movements.models import Movement
 from hifazat.movements.schemas import ActionIn, MovementIn
 from hifazat.personnel.models import Personnel
@@ -175,6 +175,18 @@ def transition(
     if not may(row, view, principal, action):
         who = "the requesting agency" if t.by == "requester" else "the authorities of the route's districts"
         raise forbidden(f"only {who} may {action} this movement")
+    if action == "approve":  # a failing protocol rule blocks approval (the answer carries the evaluation)
+        result = evaluation.evaluate(session, row, protocol.default())
+        if result["outcome"] == "fail":
+            failed = [r for r in result["rules"] if r["outcome"] == "fail"]
+            raise Problem(
+                409,
+                "Conflict",
+                "the movement fails the protocol: "
+                + "; ".join(f"{r['rule']}: {r['reason']}" for r in failed),
+                errors=[{"field": "evaluation", "reason": f"{r['rule']}: {r['reason']}"} for r in failed],
+                evaluation=result,
+            )
     note = (body.note or "").strip()
     if t.needs_note and not note:
         raise invalid("note", f"is required to {action} a movement")
@@ -194,6 +206,12 @@ def transition(
     session.flush()
     _announce(session, row, action)
     return row
+
+
+def evaluate(session: Session, movement_id: str, principal: Principal) -> dict[str, Any]:
+    """The movement against the default rule set, for anyone who sees it; stores nothing."""
+    row, _ = get(session, movement_id, principal)
+    return evaluation.evaluate(session, row, protocol.default())
 
 
 def present(row: Movement, view: View, principal: Principal) -> dict[str, Any]:
