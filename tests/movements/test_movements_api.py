@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from hifazat.auth.policy import SYSTEM, View
+from hifazat.movements import service
 from hifazat.movements.models import Movement
 from hifazat.platform.db import unit_of_work
 from tests.conftest import ADMIN_PASSWORD, login
@@ -117,3 +119,20 @@ def test_who_may_request_and_who_sees(fleet: Fleet, world: Any) -> None:
     ]
     assert c.get(URL, headers=world.headers["liaison"]).json()["items"] == []
     assert c.get(f"{URL}/nope", headers=world.headers["psc-admin"]).status_code == 404
+
+
+def test_a_summary_view_withholds_all_but_the_summary(fleet: Fleet) -> None:
+    mid = fleet.file().json()["id"]
+    with unit_of_work(readonly=True) as s:
+        row = s.get(Movement, mid)
+        assert row is not None
+        data = service.present(row, View("summary"), SYSTEM)
+        full = service.present(row, View("full", redact=frozenset({"comms_plan"})), SYSTEM)
+    assert data["person_ids"] is None
+    assert data["route"] is None
+    assert data["status"] == "draft"
+    assert data["districts"]
+    assert "person_ids" in data["redacted"]
+    assert full["comms_plan"] is None
+    assert full["redacted"] == ["comms_plan"]
+    assert full["person_ids"] == [fleet.person]

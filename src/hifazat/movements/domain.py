@@ -3,7 +3,7 @@ and the districts it crosses, and the lifecycle from draft to arrival."""
 
 from __future__ import annotations
 
-from hifazat.auth.policy import READ_ALL, STAFF, permissions
+from hifazat.auth.policy import FIELDS, READ_ALL, STAFF, permissions
 from hifazat.movements import api, pages, service
 from hifazat.platform.composition import Domain, contribute
 from hifazat.web.nav import NAV, NavItem
@@ -17,6 +17,7 @@ DOMAIN = Domain(
         # Reads scoped by the policy; writes by staff; each move narrowed by lifecycle.py (who: requester
         # or authority of the route's districts).
         permissions({(service.KIND, "read"): READ_ALL, (service.KIND, "write"): STAFF}),
+        contribute(FIELDS, service.FIELDS),
         contribute(NAV, NavItem("/movements", "Movements", order=28)),
     ),
 )

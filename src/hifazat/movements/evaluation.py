@@ -105,7 +105,8 @@ def _armour(rule: dict[str, Any], f: Facts) -> list[Result]:
         _r(
             "bullet_proof_vehicle",
             "pass" if ARMOUR.get(v.armoured_level, 0) >= need else "fail",
-            f"{v.registration} is {v.armoured_level}; {rule['min_armour']} or better needed",
+            # by id, not registration: the reader sees the movement, not necessarily the vehicle
+            f"vehicle is {v.armoured_level}; {rule['min_armour']} or better needed",
             f,
             vehicle_id=v.id,
         )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.models import Agency
-from hifazat.auth.policy import Principal, View, can_write_agency, in_jurisdiction, require
+from hifazat.auth.policy import Fields, Principal, View, can_write_agency, in_jurisdiction, require
 from hifazat.core.db import utcnow
 from hifazat.core.errors import Problem, forbidden, invalid
 from hifazat.core.pagination import paginate
@@ -24,6 +24,9 @@ from hifazat.platform.outbox import emit
 from hifazat.registry.models import Person, Site, Unit, Vehicle
 
 KIND = "movements"
+# What a summary view (a sharing agreement at summary level) shows; the rest is withheld.
+SUMMARY = frozenset({"id", "agency_id", "province", "district", "status", "districts", "depart_after"})
+FIELDS = Fields(KIND, SUMMARY)
 SUBJECT = "movements.movement.changed"
 # Each id list: the model and the policy kind it is read as (one not visible counts as unknown).
 REFS: dict[str, tuple[type[ScopedColumns], str]] = {
@@ -240,6 +243,10 @@ def present(row: Movement, view: View, principal: Principal) -> dict[str, Any]:
     for k in ("depart_after", "depart_before", "arrive_by", "created_at", "updated_at"):
         v = getattr(row, k)
         data[k] = v.isoformat() if v is not None else None
+    withheld = set(view.redact) if view.level == "full" else {k for k in data if k not in SUMMARY}
+    for k in withheld & set(data):
+        data[k] = None
+    data["redacted"] = sorted(withheld & set(data))
     data["actions"] = actions_for(row, view, principal)
     data["view"] = view.level
     return data
