@@ -93,7 +93,9 @@ def test_the_whole_list_holds_every_domain(initialised: bootstrap.InitResult, re
         "alerts",
         "personnel",
         "incidents",
+        "threat",
         "intel",
+        "movements",
         "demo",
     )
     assert current().names == names

@@ -12,10 +12,12 @@ from hifazat.auth.domain import DOMAIN as AUTH
 from hifazat.demo.domain import DOMAIN as DEMO
 from hifazat.incidents.domain import DOMAIN as INCIDENTS
 from hifazat.intel.domain import DOMAIN as INTEL
+from hifazat.movements.domain import DOMAIN as MOVEMENTS
 from hifazat.notify.domain import DOMAIN as NOTIFY
 from hifazat.personnel.domain import DOMAIN as PERSONNEL
 from hifazat.platform.composition import Composition, Domain
 from hifazat.registry.domain import DOMAIN as REGISTRY
+from hifazat.threat.domain import DOMAIN as THREAT
 from hifazat.tracking.domain import DOMAIN as TRACKING
 
 DOMAINS: tuple[Domain, ...] = (
@@ -27,7 +29,9 @@ DOMAINS: tuple[Domain, ...] = (
     ALERTS,
     PERSONNEL,
     INCIDENTS,
+    THREAT,
     INTEL,
+    MOVEMENTS,
     DEMO,
 )
 

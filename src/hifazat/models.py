@@ -10,11 +10,13 @@ from hifazat.incidents import (
     evidence_models,  # noqa: F401
 )
 from hifazat.incidents import models as incidents_models  # noqa: F401
+from hifazat.movements import models as movements_models  # noqa: F401
 from hifazat.notify import models as notify_models  # noqa: F401
 from hifazat.personnel import models as personnel_models  # noqa: F401
 from hifazat.platform.audit.models import AuditEntry
 from hifazat.platform.outbox import OutboxEvent
 from hifazat.registry.models import Person, Project, Site, Unit, Vehicle
+from hifazat.threat import models as threat_models  # noqa: F401
 from hifazat.tracking import models as tracking_models  # noqa: F401
 
 __all__ = [

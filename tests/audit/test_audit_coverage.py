@@ -31,7 +31,10 @@ PHONE = "+923001234567"
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
 TELEMETRY = "telemetry: the append-only positions table is its own record (architecture.md)"
-EXEMPT = {("POST", "/api/v1/positions"): TELEMETRY}
+EXEMPT = {
+    ("POST", "/api/v1/positions"): TELEMETRY,
+    ("POST", "/api/v1/movements/{movement_id}/evaluate"): "computes an evaluation, stores nothing",
+}
 
 # Table -> the audit kind its writes are recorded under, or None with the reason it is not audited.
 MODEL_KINDS: dict[str, str | tuple[None, str]] = {
@@ -67,6 +70,8 @@ MODEL_KINDS: dict[str, str | tuple[None, str]] = {
     "licences": "licences",
     "personnel": "personnel",
     "personnel_checks": "personnel_checks",
+    "threat_levels": "threat_levels",
+    "movements": "movements",
     "audit_log": (None, "the log itself"),
     "outbox": (None, "the transactional outbox: events of writes already audited"),
     "positions": (None, "telemetry: the append-only table is its own record"),
@@ -408,6 +413,35 @@ CASES: list[Case] = [
         eid="-",
         form=True,
         user="sms_gateway",
+    ),
+    # --- threat levels and movements: the ministry sets a level and files, submits a movement of its own
+    Case(
+        "POST",
+        f"{V1}/threat-levels",
+        ("threat_levels",),
+        body={"province": "PK-SD", "district": "Karachi South", "level": "high", "reason": "audit"},
+    ),
+    Case("POST", f"{V1}/sites", ("sites",), body={**_site_body(), "name": "Audit camp"}, save="camp"),
+    Case(
+        "POST",
+        f"{V1}/movements",
+        ("movements",),
+        save="movement",
+        body={
+            "person_ids": ["{persons}"],
+            "origin_site_id": "{sites}",
+            "destination_site_id": "{camp}",
+            "waypoints": [[67.005, 24.805], [68.37, 25.39]],
+            "depart_after": "2030-01-01T08:00:00Z",
+        },
+    ),
+    Case(
+        "POST",
+        f"{V1}/movements/{{movement_id}}/actions/{{action}}",
+        ("movements",),
+        url=f"{V1}/movements/{{movement}}/actions/submit",
+        body={"note": "audit"},
+        eid="movement",
     ),
     # --- personnel: the ministry licenses the audit agency (a security company) and registers its guard
     *_crud(

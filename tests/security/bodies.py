@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hifazat.core import places
 from tests.conftest import ADMIN_PASSWORD
 from tests.security.matrix import agency_of
 from tests.security.specimens import Specimens, square
@@ -111,6 +112,13 @@ def _assign(c: Ctx) -> dict[str, Any]:
     return {"unit_ids": [unit]}
 
 
+def _threat_level(c: Ctx) -> dict[str, Any]:
+    lat, lon, province = c.place
+    place = places.place_of(lat, lon)
+    district = place[1] if place else None
+    return {"province": province, "district": district, "level": "elevated", "reason": "matrix"}
+
+
 BODIES: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     "empty": lambda c: {},
     "note": lambda c: {"note": "matrix"},
@@ -165,4 +173,5 @@ BODIES: dict[str, Callable[[Ctx], dict[str, Any]]] = {
         "date_of_birth": "1990-01-01",
     },
     "check": lambda c: {"kind": "refresher_training", "result": "pass", "done_on": "2026-01-01"},
+    "threat_level": _threat_level,
 }

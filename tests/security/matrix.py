@@ -37,6 +37,7 @@ INCIDENT_MOVES = {
     "dismiss": frozenset({"admin", "operator", "analyst"}),
 }
 NONE: frozenset[str] = frozenset()
+THREAT_SETTERS = frozenset({"admin", "operator", "analyst"})  # src/hifazat/threat/service.py SETTERS
 # Logins holding a staff role outside a federal ministry: refused the ministry's licensing (personnel).
 NOT_MINISTRY_STAFF = (
     "sindh.spu",
@@ -489,6 +490,15 @@ ELSEWHERE: dict[tuple[str, str], str] = {
             ("POST", "/evidence/{evidence_id}/custody"),
         )
     },
+    # The demo holds no movements yet (no specimens): who files, sees and moves one is driven there.
+    ("GET", "/api/v1/threat-levels/history"): "tests/threat/test_threat_api.py (needs a district query)",
+    ("POST", "/api/v1/movements"): "tests/movements/test_movements_api.py (who may request and see)",
+    ("GET", "/api/v1/movements/{movement_id}"): "tests/movements/test_movements_api.py (who sees)",
+    (
+        "POST",
+        "/api/v1/movements/{movement_id}/actions/{action}",
+    ): "tests/movements/test_lifecycle.py (requester and route authority, per action)",
+    ("POST", "/api/v1/movements/{movement_id}/evaluate"): "tests/movements/test_evaluate.py (who sees it)",
 }
 
 V = "/api/v1"
@@ -720,6 +730,20 @@ ROWS: tuple[Row, ...] = (
         shared="ok",
         body="note",
     ),
+    # --- threat levels (read by all; set by analysts and staff where their jurisdiction covers the district)
+    collection("GET", f"{V}/threat-levels"),
+    collection(
+        "POST",
+        f"{V}/threat-levels",
+        THREAT_SETTERS,
+        body="threat_level",
+        # companies hold staff roles but no jurisdiction: no district is theirs to set
+        exceptions={
+            (login, "own"): "deny" for login in ("shield.manager", "sentinel.manager", "company.security")
+        },
+    ),
+    # --- movements (the list; the records themselves: ELSEWHERE until the demo seeds movements)
+    collection("GET", f"{V}/movements"),
     collection("GET", f"{V}/cap/feed.atom"),
     collection("GET", "/cap/feed.atom"),
     collection("POST", f"{V}/escalation-policies", ADMIN, body="escalation_policies"),
@@ -788,6 +812,9 @@ PAGES: tuple[str, ...] = (
     "/webhooks/new",
     "/webhooks/{entity_id}",
     *(f"/{kind}{tail}" for kind in ("personnel", "licences") for tail in ("", "/new", "/{entity_id}")),
+    "/threat-levels",
+    "/movements",
+    "/movements/{movement_id}",
 )
 
 # Answered without credentials: probes for the operator's load balancer and Prometheus, the API's
