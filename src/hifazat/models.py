@@ -8,6 +8,7 @@ from hifazat.core.db import Base
 from hifazat.incidents import case_models  # noqa: F401
 from hifazat.incidents import models as incidents_models  # noqa: F401
 from hifazat.notify import models as notify_models  # noqa: F401
+from hifazat.personnel import duty_models  # noqa: F401
 from hifazat.personnel import models as personnel_models  # noqa: F401
 from hifazat.platform.audit.models import AuditEntry
 from hifazat.platform.outbox import OutboxEvent

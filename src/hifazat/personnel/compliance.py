@@ -1,0 +1,160 @@
+"""The daily duty compliance job: re-judge every future duty by the hard rule (a check may have expired, a
+licence been suspended, a person suspended since it was rostered), mark those that no longer pass
+(`at_risk` with their `reasons`) and tell the employer's supervisors through notify, as jobs.py does.
+
+It reads in bulk (the duties, then their people, checks and licences, one query each) and judges in
+memory with the same pure functions the create path uses, so the job and the API cannot disagree."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hifazat.auth.policy import Principal, system_actor, view_of
+from hifazat.config import Settings, get_settings
+from hifazat.notify.schemas import Recipient
+from hifazat.notify.service import enqueue
+from hifazat.personnel.clearance import Reason, armed_duty_refusals, schedule_refusals
+from hifazat.personnel.duties import KIND, required_checks
+from hifazat.personnel.duty_models import Duty, DutyStatus
+from hifazat.personnel.jobs import SUPERVISOR_ROLES, TOPIC
+from hifazat.personnel.models import Check, Licence, Personnel
+from hifazat.platform.audit.writes import audited_update
+from hifazat.platform.sqlite.api import run_background, unit_of_work
+
+log = logging.getLogger("hifazat.personnel.compliance")
+REF_KIND = "duty"
+ACTOR = system_actor("duty-compliance")
+
+
+def _chunks(ids: list[str], n: int = 900) -> list[list[str]]:
+    return [ids[i : i + n] for i in range(0, len(ids), n)]
+
+
+def judge_all(session: Session, now: datetime, settings: Settings) -> dict[str, list[Reason]]:
+    """Every future scheduled duty's failing reasons (empty list: it passes), by duty id."""
+    duties = list(
+        session.scalars(
+            select(Duty).where(
+                Duty.status == DutyStatus.scheduled.value, Duty.deleted_at.is_(None), Duty.starts_at >= now
+            )
+        )
+    )
+    pids = sorted({d.personnel_id for d in duties})
+    people: dict[str, Personnel] = {}
+    checks: dict[str, list[Check]] = defaultdict(list)
+    for part in _chunks(pids):
+        people.update({p.id: p for p in session.scalars(select(Personnel).where(Personnel.id.in_(part)))})
+        for c in session.scalars(
+            select(Check).where(Check.personnel_id.in_(part), Check.deleted_at.is_(None))
+        ):
+            checks[c.personnel_id].append(c)
+    agencies = sorted({p.agency_id for p in people.values()})
+    lic: dict[str, list[Licence]] = defaultdict(list)
+    for part in _chunks(agencies):
+        for row in session.scalars(
+            select(Licence).where(Licence.agency_id.in_(part), Licence.deleted_at.is_(None))
+        ):
+            lic[row.agency_id].append(row)
+    by_person: dict[str, list[Duty]] = defaultdict(list)
+    for d in duties:
+        by_person[d.personnel_id].append(d)
+    rest = settings.personnel_rest_hours
+    out: dict[str, list[Reason]] = {}
+    # The armed verdict depends on the person, the kind's checks and the shift's dates only: judged once.
+    memo: dict[tuple[str, tuple[str, ...], object, object], list[Reason]] = {}
+    for pid, mine in by_person.items():
+        mine.sort(key=lambda d: d.starts_at)
+        person = people[pid]
+        for i, d in enumerate(mine):
+            reasons: list[Reason] = []
+            if d.armed:
+                need = required_checks(d.kind, settings)
+                key = (pid, need, d.starts_at.date(), d.ends_at.date())
+                if key not in memo:
+                    memo[key] = armed_duty_refusals(
+                        person, checks[pid], lic[person.agency_id], d.starts_at, d.ends_at, settings, need
+                    )
+                reasons += memo[key]
+            elif person.status != "active":
+                reasons.append(Reason("suspended", f"the person's status is {person.status}"))
+            near = [mine[j] for j in (i - 1, i + 1) if 0 <= j < len(mine)]
+            reasons += schedule_refusals(near, d.starts_at, d.ends_at, rest)
+            out[d.id] = reasons
+    return out
+
+
+def recheck(session: Session, now: datetime, settings: Settings) -> list[str]:
+    """Mark and report: returns the ids of duties newly found invalid. Never commits."""
+    verdicts = judge_all(session, now, settings)
+    newly: list[str] = []
+    for duty_id, reasons in verdicts.items():
+        row = session.get(Duty, duty_id)
+        assert row is not None
+        as_json = [r.as_json() for r in reasons]
+        if bool(reasons) == row.at_risk and as_json == row.risk_reasons:
+            continue
+        audited_update(
+            session, row, {"at_risk": bool(reasons), "risk_reasons": as_json}, kind=KIND, principal=ACTOR
+        )
+        if reasons:
+            newly.append(duty_id)
+            _tell(session, row, reasons)
+    return newly
+
+
+def _tell(session: Session, row: Duty, reasons: list[Reason]) -> None:
+    codes = ", ".join(dict.fromkeys(r.code for r in reasons))
+    digest = hashlib.sha256(codes.encode()).hexdigest()[:12]
+    payload = {
+        "title": f"duty {row.starts_at.isoformat()} is no longer compliant: {codes}",
+        "severity": "high" if row.armed else "medium",
+        "agency_id": row.agency_id,
+        "province": row.province,
+        "district": row.district,
+        "duty_id": row.id,
+        "personnel_id": row.personnel_id,
+        "reasons": [r.as_json() for r in reasons],
+    }
+    enqueue(
+        session,
+        ref_kind=REF_KIND,
+        ref_id=row.id,
+        topic=TOPIC,
+        payload=payload,
+        recipients=[Recipient(role=r, agency_id=row.agency_id) for r in SUPERVISOR_ROLES],
+        reason=f"at-risk-{digest}",
+    )
+
+
+def duty_visible(session: Session, ref_id: str, principal: Principal) -> bool:
+    row = session.get(Duty, ref_id)
+    return row is not None and row.deleted_at is None and view_of(row, KIND, principal) is not None
+
+
+def _turn() -> None:
+    def run() -> int:
+        with unit_of_work() as session:
+            return len(recheck(session, datetime.now(UTC), get_settings()))
+
+    try:
+        n = run_background(run)
+        if n:
+            log.info("duties at risk", extra={"duties": n})
+    except Exception:  # a failed turn must not stop the worker; the next one tries again
+        log.exception("duty compliance failed")
+
+
+async def compliance_job(stop: asyncio.Event) -> None:
+    interval = get_settings().personnel_compliance_job_interval_s
+    while not stop.is_set():
+        await asyncio.to_thread(_turn)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
