@@ -12,7 +12,9 @@ import contextlib
 import hashlib
 import logging
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,74 +40,102 @@ def _chunks(ids: list[str], n: int = 900) -> list[list[str]]:
     return [ids[i : i + n] for i in range(0, len(ids), n)]
 
 
-def judge_all(session: Session, now: datetime, settings: Settings) -> dict[str, list[Reason]]:
-    """Every future scheduled duty's failing reasons (empty list: it passes), by duty id."""
-    duties = list(
-        session.scalars(
-            select(Duty).where(
-                Duty.status == DutyStatus.scheduled.value, Duty.deleted_at.is_(None), Duty.starts_at >= now
-            )
-        )
-    )
+def judge_all(session: Session, now: datetime, settings: Settings) -> list[tuple[Any, list[Reason]]]:
+    """Every future scheduled duty (a row of its columns) with its failing reasons (empty: it passes).
+
+    Columns, not ORM objects: 100,000 duties and 70,000 checks load in a fraction of the time. A check is
+    never dated in the future, so for every future shift the standing check of a kind is the person's
+    latest: judged over the span from their first armed shift's start to their last one's end, a person
+    cleared for the span is cleared for every shift inside it (each condition only tightens as the window
+    widens); only the others are judged shift by shift."""
+    duties = session.execute(
+        select(
+            Duty.id,
+            Duty.personnel_id,
+            Duty.kind,
+            Duty.armed,
+            Duty.starts_at,
+            Duty.ends_at,
+            Duty.at_risk,
+            Duty.risk_reasons,
+        ).where(Duty.status == DutyStatus.scheduled.value, Duty.deleted_at.is_(None), Duty.starts_at >= now)
+    ).all()
     pids = sorted({d.personnel_id for d in duties})
     people: dict[str, Personnel] = {}
-    checks: dict[str, list[Check]] = defaultdict(list)
+    checks: dict[str, list[Any]] = defaultdict(list)
+    cols = (Check.personnel_id, Check.kind, Check.result, Check.done_on, Check.expires_on)
     for part in _chunks(pids):
         people.update({p.id: p for p in session.scalars(select(Personnel).where(Personnel.id.in_(part)))})
-        for c in session.scalars(
-            select(Check).where(Check.personnel_id.in_(part), Check.deleted_at.is_(None))
+        for c in session.execute(
+            select(*cols).where(Check.personnel_id.in_(part), Check.deleted_at.is_(None))
         ):
             checks[c.personnel_id].append(c)
-    agencies = sorted({p.agency_id for p in people.values()})
     lic: dict[str, list[Licence]] = defaultdict(list)
-    for part in _chunks(agencies):
+    for part in _chunks(sorted({p.agency_id for p in people.values()})):
         for row in session.scalars(
             select(Licence).where(Licence.agency_id.in_(part), Licence.deleted_at.is_(None))
         ):
             lic[row.agency_id].append(row)
-    by_person: dict[str, list[Duty]] = defaultdict(list)
+    by_person: dict[str, list[Any]] = defaultdict(list)
     for d in duties:
         by_person[d.personnel_id].append(d)
-    rest = settings.personnel_rest_hours
-    out: dict[str, list[Reason]] = {}
-    # The armed verdict depends on the person, the kind's checks and the shift's dates only: judged once.
-    memo: dict[tuple[str, tuple[str, ...], object, object], list[Reason]] = {}
+    out: list[tuple[Any, list[Reason]]] = []
     for pid, mine in by_person.items():
-        mine.sort(key=lambda d: d.starts_at)
         person = people[pid]
-        for i, d in enumerate(mine):
-            reasons: list[Reason] = []
-            if d.armed:
-                need = required_checks(d.kind, settings)
-                key = (pid, need, d.starts_at.date(), d.ends_at.date())
-                if key not in memo:
-                    memo[key] = armed_duty_refusals(
-                        person, checks[pid], lic[person.agency_id], d.starts_at, d.ends_at, settings, need
-                    )
-                reasons += memo[key]
-            elif person.status != "active":
-                reasons.append(Reason("suspended", f"the person's status is {person.status}"))
-            near = [mine[j] for j in (i - 1, i + 1) if 0 <= j < len(mine)]
-            reasons += schedule_refusals(near, d.starts_at, d.ends_at, rest)
-            out[d.id] = reasons
+        out += _judge_person(person, checks[pid], lic[person.agency_id], mine, settings)
     return out
+
+
+def _judge_person(
+    person: Personnel, checks: list[Any], lic: list[Licence], mine: list[Any], settings: Settings
+) -> list[tuple[Any, list[Reason]]]:
+    mine.sort(key=lambda d: d.starts_at)
+
+    def armed(d: Any, need: tuple[str, ...]) -> list[Reason]:
+        return armed_duty_refusals(person, checks, lic, d.starts_at, d.ends_at, settings, need)
+
+    cleared: set[tuple[str, ...]] = set()
+    for need in {required_checks(d.kind, settings) for d in mine if d.armed}:
+        spans = [d for d in mine if d.armed and required_checks(d.kind, settings) == need]
+        if not armed(_Span(min(d.starts_at for d in spans), max(d.ends_at for d in spans)), need):
+            cleared.add(need)
+    out: list[tuple[Any, list[Reason]]] = []
+    for i, d in enumerate(mine):
+        reasons: list[Reason] = []
+        if d.armed:
+            need = required_checks(d.kind, settings)
+            if need not in cleared:
+                reasons += armed(d, need)
+        elif person.status != "active":
+            reasons.append(Reason("suspended", f"the person's status is {person.status}"))
+        near = [mine[j] for j in (i - 1, i + 1) if 0 <= j < len(mine)]
+        reasons += schedule_refusals(near, d.starts_at, d.ends_at, settings.personnel_rest_hours)
+        out.append((d, reasons))
+    return out
+
+
+@dataclass(frozen=True)
+class _Span:
+    starts_at: datetime
+    ends_at: datetime
 
 
 def recheck(session: Session, now: datetime, settings: Settings) -> list[str]:
     """Mark and report: returns the ids of duties newly found invalid. Never commits."""
-    verdicts = judge_all(session, now, settings)
     newly: list[str] = []
-    for duty_id, reasons in verdicts.items():
-        row = session.get(Duty, duty_id)
-        assert row is not None
+    for d, reasons in judge_all(session, now, settings):
+        if not reasons and not d.at_risk:
+            continue  # the common case, decided without loading the duty
         as_json = [r.as_json() for r in reasons]
-        if bool(reasons) == row.at_risk and as_json == row.risk_reasons:
+        if bool(reasons) == d.at_risk and as_json == d.risk_reasons:
             continue
+        row = session.get(Duty, d.id)
+        assert row is not None
         audited_update(
             session, row, {"at_risk": bool(reasons), "risk_reasons": as_json}, kind=KIND, principal=ACTOR
         )
         if reasons:
-            newly.append(duty_id)
+            newly.append(row.id)
             _tell(session, row, reasons)
     return newly
 

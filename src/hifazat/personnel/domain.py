@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from hifazat.auth.policy import FIELDS, READ_ALL, STAFF, permissions
 from hifazat.notify.service import REF_VISIBILITY
-from hifazat.personnel import api, checks, compliance, duties_api, jobs, pages, people
+from hifazat.personnel import api, checks, compliance, duties_api, duty_pages, jobs, pages, people
 from hifazat.personnel.events import CHECK_SUBJECT, LICENCE_SUBJECT, PERSONNEL_SUBJECT
 from hifazat.platform.composition import Domain, Job, contribute
 from hifazat.platform.stream import STREAM_ROUTES, StreamRoute
@@ -14,7 +14,7 @@ from hifazat.web.nav import NAV, NavItem
 DOMAIN = Domain(
     name="personnel",
     routers=(api.router, duties_api.router),
-    pages=(pages.router,),
+    pages=(pages.router, duty_pages.router),
     templates=(pages.TEMPLATES,),
     jobs=(Job(jobs.expiry_job), Job(compliance.compliance_job)),
     contributions=(
@@ -42,7 +42,10 @@ DOMAIN = Domain(
         contribute(REF_VISIBILITY, (jobs.REF_KIND, checks.check_visible)),
         contribute(REF_VISIBILITY, (compliance.REF_KIND, compliance.duty_visible)),
         contribute(
-            NAV, NavItem("/personnel", "Personnel", order=35), NavItem("/licences", "Licences", order=36)
+            NAV,
+            NavItem("/personnel", "Personnel", order=35),
+            NavItem("/licences", "Licences", order=36),
+            NavItem("/roster", "Roster", order=37),
         ),
     ),
 )
