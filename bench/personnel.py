@@ -69,8 +69,8 @@ def run(a: argparse.Namespace) -> dict[str, object]:
     from hifazat.auth.models import Agency
     from hifazat.auth.policy import system_actor
     from hifazat.config import get_settings
-    from hifazat.core.errors import Problem
     from hifazat.core.db import new_id
+    from hifazat.core.errors import Problem
     from hifazat.personnel import compliance, duties
     from hifazat.personnel.duty_models import Duty
     from hifazat.personnel.duty_schemas import DutyIn
