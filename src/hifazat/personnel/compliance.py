@@ -13,7 +13,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -57,7 +57,6 @@ def judge_all(session: Session, now: datetime, settings: Settings) -> list[tuple
             Duty.starts_at,
             Duty.ends_at,
             Duty.at_risk,
-            Duty.risk_reasons,
         ).where(Duty.status == DutyStatus.scheduled.value, Duty.deleted_at.is_(None), Duty.starts_at >= now)
     ).all()
     pids = sorted({d.personnel_id for d in duties})
@@ -90,6 +89,7 @@ def _judge_person(
     person: Personnel, checks: list[Any], lic: list[Licence], mine: list[Any], settings: Settings
 ) -> list[tuple[Any, list[Reason]]]:
     mine.sort(key=lambda d: d.starts_at)
+    rest = timedelta(hours=settings.personnel_rest_hours)
 
     def armed(d: Any, need: tuple[str, ...]) -> list[Reason]:
         return armed_duty_refusals(person, checks, lic, d.starts_at, d.ends_at, settings, need)
@@ -109,7 +109,9 @@ def _judge_person(
         elif person.status != "active":
             reasons.append(Reason("suspended", f"the person's status is {person.status}"))
         near = [mine[j] for j in (i - 1, i + 1) if 0 <= j < len(mine)]
-        reasons += schedule_refusals(near, d.starts_at, d.ends_at, settings.personnel_rest_hours)
+        # stored duties never overlap (create refuses it): sorted by start, only neighbours come close
+        if any(o.starts_at < d.ends_at + rest and o.ends_at > d.starts_at - rest for o in near):
+            reasons += schedule_refusals(near, d.starts_at, d.ends_at, settings.personnel_rest_hours)
         out.append((d, reasons))
     return out
 
@@ -126,11 +128,11 @@ def recheck(session: Session, now: datetime, settings: Settings) -> list[str]:
     for d, reasons in judge_all(session, now, settings):
         if not reasons and not d.at_risk:
             continue  # the common case, decided without loading the duty
-        as_json = [r.as_json() for r in reasons]
-        if bool(reasons) == d.at_risk and as_json == d.risk_reasons:
-            continue
         row = session.get(Duty, d.id)
         assert row is not None
+        as_json = [r.as_json() for r in reasons]
+        if bool(reasons) == row.at_risk and as_json == row.risk_reasons:
+            continue
         audited_update(
             session, row, {"at_risk": bool(reasons), "risk_reasons": as_json}, kind=KIND, principal=ACTOR
         )
