@@ -794,6 +794,7 @@ PAGES: tuple[str, ...] = (
     "/webhooks/new",
     "/webhooks/{entity_id}",
     *(f"/{kind}{tail}" for kind in ("personnel", "licences") for tail in ("", "/new", "/{entity_id}")),
+    "/roster",
 )
 
 # Answered without credentials: probes for the operator's load balancer and Prometheus, the API's
