@@ -124,7 +124,7 @@ class _Span:
 
 def recheck(session: Session, now: datetime, settings: Settings) -> list[str]:
     """Mark and report: returns the ids of duties newly found invalid. Never commits."""
-    newly: list[str] = []
+    newly: dict[str, list[tuple[Duty, list[Reason]]]] = defaultdict(list)
     for d, reasons in judge_all(session, now, settings):
         if not reasons and not d.at_risk:
             continue  # the common case, decided without loading the duty
@@ -137,32 +137,36 @@ def recheck(session: Session, now: datetime, settings: Settings) -> list[str]:
             session, row, {"at_risk": bool(reasons), "risk_reasons": as_json}, kind=KIND, principal=ACTOR
         )
         if reasons:
-            newly.append(row.id)
-            _tell(session, row, reasons)
-    return newly
+            newly[row.personnel_id].append((row, reasons))
+    for bad in newly.values():
+        _tell(session, bad)
+    return [row.id for bad in newly.values() for row, _ in bad]
 
 
-def _tell(session: Session, row: Duty, reasons: list[Reason]) -> None:
-    codes = ", ".join(dict.fromkeys(r.code for r in reasons))
-    digest = hashlib.sha256(codes.encode()).hexdigest()[:12]
+def _tell(session: Session, bad: list[tuple[Duty, list[Reason]]]) -> None:
+    """One message per person and run: every duty of theirs that became invalid, each with its reasons (a
+    lapsed check spoils all their later shifts at once: one warning, not one per shift)."""
+    first = bad[0][0]
+    codes = ", ".join(dict.fromkeys(r.code for _, reasons in bad for r in reasons))
+    key = ";".join(f"{row.id}:{','.join(r.code for r in rs)}" for row, rs in bad)
+    shifts = "shift" if len(bad) == 1 else f"{len(bad)} shifts"
     payload = {
-        "title": f"duty {row.starts_at.isoformat()} is no longer compliant: {codes}",
-        "severity": "high" if row.armed else "medium",
-        "agency_id": row.agency_id,
-        "province": row.province,
-        "district": row.district,
-        "duty_id": row.id,
-        "personnel_id": row.personnel_id,
-        "reasons": [r.as_json() for r in reasons],
+        "title": f"{shifts} from {first.starts_at.isoformat()} no longer compliant: {codes}",
+        "severity": "high" if any(row.armed for row, _ in bad) else "medium",
+        "agency_id": first.agency_id,
+        "province": first.province,
+        "district": first.district,
+        "personnel_id": first.personnel_id,
+        "duties": [{"duty_id": row.id, "reasons": [r.as_json() for r in rs]} for row, rs in bad],
     }
     enqueue(
         session,
         ref_kind=REF_KIND,
-        ref_id=row.id,
+        ref_id=first.id,
         topic=TOPIC,
         payload=payload,
-        recipients=[Recipient(role=r, agency_id=row.agency_id) for r in SUPERVISOR_ROLES],
-        reason=f"at-risk-{digest}",
+        recipients=[Recipient(role=r, agency_id=first.agency_id) for r in SUPERVISOR_ROLES],
+        reason=f"at-risk-{hashlib.sha256(key.encode()).hexdigest()[:12]}",
     )
 
 
