@@ -60,11 +60,14 @@ def judge_all(session: Session, now: datetime, settings: Settings) -> list[tuple
         ).where(Duty.status == DutyStatus.scheduled.value, Duty.deleted_at.is_(None), Duty.starts_at >= now)
     ).all()
     pids = sorted({d.personnel_id for d in duties})
-    people: dict[str, Personnel] = {}
+    people: dict[str, Any] = {}
+    who = (Personnel.id, Personnel.agency_id, Personnel.date_of_birth, Personnel.armed, Personnel.status)
     checks: dict[str, list[Any]] = defaultdict(list)
     cols = (Check.personnel_id, Check.kind, Check.result, Check.done_on, Check.expires_on)
     for part in _chunks(pids):
-        people.update({p.id: p for p in session.scalars(select(Personnel).where(Personnel.id.in_(part)))})
+        people.update(
+            {p.id: p for p in session.execute(select(*who, Personnel.province).where(Personnel.id.in_(part)))}
+        )
         for c in session.execute(
             select(*cols).where(Check.personnel_id.in_(part), Check.deleted_at.is_(None))
         ):
@@ -86,7 +89,7 @@ def judge_all(session: Session, now: datetime, settings: Settings) -> list[tuple
 
 
 def _judge_person(
-    person: Personnel, checks: list[Any], lic: list[Licence], mine: list[Any], settings: Settings
+    person: Any, checks: list[Any], lic: list[Licence], mine: list[Any], settings: Settings
 ) -> list[tuple[Any, list[Reason]]]:
     mine.sort(key=lambda d: d.starts_at)
     rest = timedelta(hours=settings.personnel_rest_hours)
@@ -125,11 +128,13 @@ class _Span:
 def recheck(session: Session, now: datetime, settings: Settings) -> list[str]:
     """Mark and report: returns the ids of duties newly found invalid. Never commits."""
     newly: dict[str, list[tuple[Duty, list[Reason]]]] = defaultdict(list)
-    for d, reasons in judge_all(session, now, settings):
-        if not reasons and not d.at_risk:
-            continue  # the common case, decided without loading the duty
-        row = session.get(Duty, d.id)
-        assert row is not None
+    # the common case (passes, was not at risk) is decided without loading the duty; the rest load at once
+    maybe = {d.id: reasons for d, reasons in judge_all(session, now, settings) if reasons or d.at_risk}
+    rows: list[Duty] = []
+    for part in _chunks(sorted(maybe)):
+        rows += session.scalars(select(Duty).where(Duty.id.in_(part)).order_by(Duty.starts_at))
+    for row in rows:
+        reasons = maybe[row.id]
         as_json = [r.as_json() for r in reasons]
         if bool(reasons) == row.at_risk and as_json == row.risk_reasons:
             continue
