@@ -138,6 +138,17 @@ class Settings(BaseSettings):
         ),
         description="Checks that must be passed and valid for the whole shift of an armed duty.",
     )
+    personnel_duty_checks: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Checks an armed duty of a kind requires, per duty kind; a kind not named uses "
+        "personnel_armed_checks.",
+    )
+    personnel_rest_hours: float = Field(
+        default=8.0, ge=0, le=48, description="Least rest, in hours, between two duties of one person."
+    )
+    personnel_compliance_job_interval_s: float = Field(
+        default=86400.0, gt=0, description="How often the duty compliance job re-checks future duties."
+    )
     personnel_expiry_warning_days: int = Field(
         default=30, ge=0, le=365, description="Days before a check expires that its warning goes out."
     )

@@ -12,6 +12,7 @@ from hifazat.incidents import (
 from hifazat.incidents import models as incidents_models  # noqa: F401
 from hifazat.movements import models as movements_models  # noqa: F401
 from hifazat.notify import models as notify_models  # noqa: F401
+from hifazat.personnel import duty_models  # noqa: F401
 from hifazat.personnel import models as personnel_models  # noqa: F401
 from hifazat.platform.audit.models import AuditEntry
 from hifazat.platform.outbox import OutboxEvent

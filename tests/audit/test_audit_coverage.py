@@ -72,6 +72,7 @@ MODEL_KINDS: dict[str, str | tuple[None, str]] = {
     "personnel_checks": "personnel_checks",
     "threat_levels": "threat_levels",
     "movements": "movements",
+    "duties": "duties",
     "audit_log": (None, "the log itself"),
     "outbox": (None, "the transactional outbox: events of writes already audited"),
     "positions": (None, "telemetry: the append-only table is its own record"),
@@ -143,6 +144,7 @@ PARAMS = {
     "escalation-policies": "policy_id",
     "licences": "licence_id",
     "personnel": "personnel_id",
+    "duties": "duty_id",
 }
 
 
@@ -485,6 +487,26 @@ CASES: list[Case] = [
         body={"kind": "physical_fitness", "result": "pass", "done_on": "2026-01-01"},
     ),
     *_evidence_cases(),
+    *_crud(
+        "duties",
+        "duty",
+        {
+            "personnel_id": "{guard}",
+            "kind": "site_post",
+            "site_id": "{sites}",
+            "starts_at": "2030-01-01T08:00:00Z",
+            "ends_at": "2030-01-01T16:00:00Z",
+        },
+        {"ends_at": "2030-01-01T15:00:00Z"},
+    ),
+    Case(
+        "POST",
+        f"{V1}/duties/{{duty_id}}/actions/{{action}}",
+        ("duties",),
+        url=f"{V1}/duties/{{duty}}/actions/cancel",
+        body={"note": "post closed"},
+        eid="duty",
+    ),
     _delete("escorts", "escort"),
     _delete("zones", "zone"),
     _delete("devices", "device"),

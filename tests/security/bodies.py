@@ -119,6 +119,20 @@ def _threat_level(c: Ctx) -> dict[str, Any]:
     return {"province": province, "district": district, "level": "elevated", "reason": "matrix"}
 
 
+def _duty(c: Ctx) -> dict[str, Any]:
+    """An unarmed post of a company's guard in its province, each a week apart (no overlap, full rest)."""
+    company, site = ("sentinel", "punjab") if c.agency == "sentinel" else ("shield", "sindh")
+    start = datetime(2031, 1, 1, 8, tzinfo=UTC) + timedelta(days=7 * next(_n))
+    return {
+        "personnel_id": c.specimens[("personnel", company)],
+        "kind": "site_post",
+        "site_id": c.specimens[("sites", site)],
+        "armed": False,
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=8)).isoformat(),
+    }
+
+
 BODIES: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     "empty": lambda c: {},
     "note": lambda c: {"note": "matrix"},
@@ -174,4 +188,5 @@ BODIES: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     },
     "check": lambda c: {"kind": "refresher_training", "result": "pass", "done_on": "2026-01-01"},
     "threat_level": _threat_level,
+    "duty": lambda c: _duty(c),
 }

@@ -364,7 +364,7 @@ RELATIONS_TEXT: dict[str, str] = {
         company.security     -                -                shield
         embassy.liaison      -                -                shield
     """
-        for group in ("personnel", "licences")
+        for group in ("personnel", "licences", "duties")
     },
     "vehicles": """
         admin                company          -                -
@@ -466,6 +466,20 @@ def write(method: str, path: str, group: str, who: frozenset[str], **kw: Any) ->
 def collection(method: str, path: str, who: frozenset[str] = ALL, **kw: Any) -> Row:
     kw.setdefault("own", "ok")
     return Row(method, path, None, who, **kw)
+
+
+def _rostering() -> dict[tuple[str, str], str]:
+    """POST /duties rosters a company's guard (bodies.py: Sentinel's for its manager, Shield's for the
+    rest): each login is answered as a write to that person would be: its employer's tree may, a reader
+    of the person is refused, anyone else finds no such person."""
+    out: dict[tuple[str, str], str] = {}
+    for login, keys in RELATIONS["personnel"].items():
+        if not STAFF & set(LOGINS[login]):
+            continue  # no staff role: refused before the person is looked at
+        company = "sentinel" if login.startswith("sentinel.") else "shield"
+        rel = next((n for n, k in zip(RELATION_NAMES, keys, strict=True) if k == company), "foreign")
+        out[(login, "own")] = {"own": "allow", "shared": "deny", "foreign": "hide"}[rel]
+    return out
 
 
 # Endpoints the matrix does not drive, each with the test that covers it instead.
@@ -593,6 +607,11 @@ ROWS: tuple[Row, ...] = (
     read(f"{V}/personnel/{{personnel_id}}/checks", "personnel"),
     write("POST", f"{V}/personnel/{{personnel_id}}/checks", "personnel", STAFF, body="check"),
     read(f"{V}/personnel/{{personnel_id}}/clearance", "personnel"),
+    collection("GET", f"{V}/duties"),
+    collection("POST", f"{V}/duties", STAFF, body="duty", exceptions=_rostering()),
+    read(f"{V}/duties/{{duty_id}}", "duties"),
+    write("PATCH", f"{V}/duties/{{duty_id}}", "duties", STAFF, body="empty"),
+    write("POST", f"{V}/duties/{{duty_id}}/actions/{{action}}", "duties", STAFF, params={"action": "cancel"}),
     # --- tracking
     collection("GET", f"{V}/devices"),
     collection("POST", f"{V}/devices", STAFF, body="devices"),
@@ -815,6 +834,7 @@ PAGES: tuple[str, ...] = (
     "/threat-levels",
     "/movements",
     "/movements/{movement_id}",
+    "/roster",
 )
 
 # Answered without credentials: probes for the operator's load balancer and Prometheus, the API's

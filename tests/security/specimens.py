@@ -64,6 +64,26 @@ def from_demo() -> Specimens:
     return out
 
 
+def duties(client: TestClient, headers: dict[str, dict[str, str]], found: Specimens) -> Specimens:
+    """One unarmed duty of each company's specimen guard at a site of its province (the duty's scope is
+    the employer and the site's province, as the person's is)."""
+    out: Specimens = {}
+    for key, user, site in (
+        ("shield", "shield.manager", "sindh"),
+        ("sentinel", "sentinel.manager", "punjab"),
+    ):
+        body = {
+            "personnel_id": found[("personnel", key)],
+            "kind": "site_post",
+            "site_id": found[("sites", site)],
+            "armed": False,
+            "starts_at": "2030-06-01T08:00:00Z",
+            "ends_at": "2030-06-01T16:00:00Z",
+        }
+        out[("duties", key)] = _post(client, headers[user], "/api/v1/duties", body)
+    return out
+
+
 def _post(client: TestClient, headers: dict[str, str], path: str, body: dict[str, Any]) -> str:
     r = client.post(path, headers=headers, json=body)
     assert r.status_code == 201, f"{path}: {r.status_code} {r.text}"
@@ -149,4 +169,5 @@ def make(client: TestClient, headers: dict[str, dict[str, str]], found: Specimen
                 "levels": [{"timeout_s": 300, "targets": [{"kind": "role", "role": "operator"}]}],
             },
         )
+    out.update(duties(client, headers, found))
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from hifazat.personnel.models import CheckResult, LicenceKind, LicenceStatus, PersonnelStatus
@@ -138,11 +138,14 @@ def armed_duty_refusals(
     at_from: datetime,
     at_to: datetime,
     settings: RuleSettings,
+    required: Sequence[str] | None = None,
 ) -> list[Reason]:
     """Every reason `person` may not stand armed duty from `at_from` to `at_to`; empty means cleared.
 
     `licence_state` is the employer's licences. Checks count as they stood at the shift's start and must
-    stay valid to its end; the age limit holds to the shift's end (the person must not have reached it)."""
+    stay valid to its end; the age limit holds to the shift's end (the person must not have reached it).
+    `required` names the checks (a duty kind's); by default the configured armed-duty checks.
+    `suspended` comes from the person's status: insider-risk flags (issue 20 item 7) suspend through it."""
     start, end = at_from.date(), at_to.date()
     reasons: list[Reason] = []
     if person.status != PersonnelStatus.active.value:
@@ -157,6 +160,35 @@ def armed_duty_refusals(
         reasons.append(
             Reason("age_limit", f"aged {age} by the shift's end; the limit is {limit}", {"age": age})
         )
-    reasons += _check_reasons(checks, settings.personnel_armed_checks, start, end)
+    kinds = settings.personnel_armed_checks if required is None else required
+    reasons += _check_reasons(checks, kinds, start, end)
     reasons += _licence_reasons(licence_state, person.province, start, end)
     return reasons
+
+
+class ShiftFacts(Protocol):
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def id(self) -> str: ...
+
+
+def schedule_refusals(
+    others: Iterable[ShiftFacts], at_from: datetime, at_to: datetime, rest_hours: float
+) -> list[Reason]:
+    """For every duty, armed or not: no overlap with the person's other duties (`overlap`, one reason per
+    duty it overlaps) and at least `rest_hours` between shifts (`rest_period`)."""
+    rest = timedelta(hours=rest_hours)
+    out: list[Reason] = []
+    for o in others:
+        span = f"{o.starts_at.isoformat()} to {o.ends_at.isoformat()}"
+        if o.starts_at < at_to and o.ends_at > at_from:
+            out.append(Reason("overlap", f"overlaps the person's duty {span}", {"duty_id": o.id}))
+        elif o.starts_at < at_to + rest and o.ends_at > at_from - rest:
+            gap = o.starts_at - at_to if o.starts_at >= at_to else at_from - o.ends_at
+            hours = round(gap.total_seconds() / 3600, 2)
+            detail = f"only {hours} h of rest beside the person's duty {span}; at least {rest_hours} h"
+            out.append(Reason("rest_period", detail, {"duty_id": o.id, "rest_hours": hours}))
+    return out
