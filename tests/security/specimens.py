@@ -44,7 +44,11 @@ def from_demo() -> Specimens:
         for a in agencies.values():
             out[("agencies", _key(a))] = a.id
         for model, group in ((Site, "sites"), (Unit, "units"), (Vehicle, "vehicles"), (User, "users")):
-            for row in s.scalars(select(model).order_by(model.id)):
+            rows = list(s.scalars(select(model).order_by(model.id)))
+            # An off-duty unit cannot be dispatched, so it is never the specimen while its agency has
+            # another (ids made in the same millisecond are ordered at random: "the first" alone varies).
+            rows.sort(key=lambda row: isinstance(row, Unit) and row.status == "off_duty")
+            for row in rows:
                 out.setdefault((group, _key(agencies[row.agency_id])), row.id)
         projects = {p.id: p for p in s.scalars(select(Project))}
         for p in projects.values():
