@@ -5,8 +5,10 @@ from __future__ import annotations
 from hifazat.alerts import models as alerts_models  # noqa: F401
 from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
 from hifazat.core.db import Base
-from hifazat.incidents import case_models  # noqa: F401
-from hifazat.incidents import case_work_models  # noqa: F401
+from hifazat.incidents import (
+    case_models,  # noqa: F401
+    case_work_models,  # noqa: F401
+)
 from hifazat.incidents import models as incidents_models  # noqa: F401
 from hifazat.notify import models as notify_models  # noqa: F401
 from hifazat.personnel import models as personnel_models  # noqa: F401
