@@ -51,7 +51,8 @@ def test_an_incident_already_in_a_case_conflicts(scene: Scene) -> None:
     )
     refused(r, 409, "incident_ids.0")
     assert r.json()["case_id"] == first["id"]
-    assert count(Case) == 1 and count(CaseIncident) == 1
+    assert count(Case) == 1
+    assert count(CaseIncident) == 1
 
 
 def test_bodies_that_say_too_little_are_refused(scene: Scene) -> None:
@@ -89,7 +90,9 @@ def test_who_reads_and_who_writes(scene: Scene) -> None:
     url = f"{CASES}/{case['id']}"
     # The Sindh police: the case lies in its jurisdiction, it reads it in full and writes nothing.
     police = get(scene, "police-operator", url)
-    assert police["view"] == "full" and police["relations"] == ["jurisdiction"] and police["actions"] == []
+    assert police["view"] == "full"
+    assert police["relations"] == ["jurisdiction"]
+    assert police["actions"] == []
     refused(scene.client.patch(url, headers=scene.h("police-operator"), json={"title": "t"}), 403)
     refused(
         scene.client.post(f"{url}/actions/close", headers=scene.h("police-operator"), json={"findings": "f"}),
@@ -112,7 +115,8 @@ def test_edit_and_its_refusals(scene: Scene) -> None:
     out = patch(
         scene, "psc-admin", url, {"title": "Clifton gate", "root_cause": "vetting", "investigator_ids": [inv]}
     )
-    assert out["title"] == "Clifton gate" and out["root_cause"] == "vetting"
+    assert out["title"] == "Clifton gate"
+    assert out["root_cause"] == "vetting"
     assert [u["id"] for u in out["investigators"]] == [inv]
     refused(scene.client.patch(url, headers=scene.h("psc-admin"), json={"title": None}), 422, "title")
     refused(scene.client.patch(url, headers=scene.h("psc-admin"), json={"status": "closed"}), 422)
@@ -133,7 +137,9 @@ def test_close_needs_findings_then_reopen(scene: Scene) -> None:
     )
     assert r.status_code == 200, r.text
     closed = r.json()
-    assert closed["status"] == "closed" and closed["closed_at"] and closed["findings"] == "Insider."
+    assert closed["status"] == "closed"
+    assert closed["closed_at"]
+    assert closed["findings"] == "Insider."
     assert closed["actions"] == ["reopen"]
     again = scene.client.post(f"{url}/actions/close", headers=scene.h("psc-operator"), json={"findings": "x"})
     refused(again, 409, "status")
@@ -143,7 +149,9 @@ def test_close_needs_findings_then_reopen(scene: Scene) -> None:
         scene.client.post(f"{url}/tasks", headers=scene.h("psc-operator"), json={"title": "t"}), 409, "status"
     )
     r = scene.client.post(f"{url}/actions/reopen", headers=scene.h("psc-admin"), json={})
-    assert r.status_code == 200 and r.json()["status"] == "open" and r.json()["closed_at"] is None
+    assert r.status_code == 200
+    assert r.json()["status"] == "open"
+    assert r.json()["closed_at"] is None
     refused(scene.client.post(f"{url}/actions/shut", headers=scene.h("psc-admin"), json={}), 422)
 
 
@@ -154,7 +162,9 @@ def test_list_filters_and_pages(scene: Scene) -> None:
     assert {c["id"] for c in items} == {cases[1]["id"], cases[2]["id"]}
     assert all(c["overdue"] == {"tasks": 0, "milestones": 0, "corrective_actions": 0} for c in items)
     page = get(scene, "psc-operator", f"{CASES}?limit=2")
-    assert len(page["items"]) == 2 and page["next_cursor"]
+    assert len(page["items"]) == 2
+    assert page["next_cursor"]
     rest = get(scene, "psc-operator", f"{CASES}?limit=2&cursor={page['next_cursor']}")
-    assert [c["id"] for c in rest["items"]] == [cases[0]["id"]] and rest["next_cursor"] is None
+    assert [c["id"] for c in rest["items"]] == [cases[0]["id"]]
+    assert rest["next_cursor"] is None
     refused(scene.client.get(f"{CASES}?status=shut", headers=scene.h("psc-operator")), 422)

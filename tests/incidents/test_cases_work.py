@@ -24,12 +24,15 @@ def test_tasks_add_list_edit_and_overdue(scene: Scene) -> None:
         "psc-operator", url, {"title": "Interview the guard", "assignee_id": who, "due_at": at(days=-1)}
     )
     soon = scene.post("psc-operator", url, {"title": "Collect CCTV", "due_at": at(days=2)})
-    assert late["overdue"] is True and soon["overdue"] is False
+    assert late["overdue"] is True
+    assert soon["overdue"] is False
     assert [t["id"] for t in get(scene, "police-operator", url)["items"]] == [late["id"], soon["id"]]
     read = get(scene, "psc-operator", f"{CASES}/{case['id']}")
-    assert read["overdue"]["tasks"] == 1 and [t["overdue"] for t in read["tasks"]] == [True, False]
+    assert read["overdue"]["tasks"] == 1
+    assert [t["overdue"] for t in read["tasks"]] == [True, False]
     done = patch(scene, "psc-operator", f"{url}/{late['id']}", {"done": True})
-    assert done["done"] is True and done["overdue"] is False
+    assert done["done"] is True
+    assert done["overdue"] is False
     assert count(AuditEntry, AuditEntry.entity == "case_tasks", AuditEntry.entity_id == late["id"]) == 2
     refused(
         scene.client.patch(f"{url}/{late['id']}", headers=scene.h("psc-operator"), json={"done": None}),
@@ -61,7 +64,8 @@ def test_milestones_kinds_and_dates(scene: Scene) -> None:
     case = open_case(scene)
     url = f"{CASES}/{case['id']}/milestones"
     fir = scene.post("psc-operator", url, {"kind": "fir_registered", "done_at": at(hours=-3)})
-    assert fir["title"] == "Fir registered" and fir["overdue"] is False
+    assert fir["title"] == "Fir registered"
+    assert fir["overdue"] is False
     sheet = scene.post(
         "psc-operator", url, {"kind": "charge_sheet_filed", "title": "Charge sheet", "due_at": at(days=-2)}
     )
@@ -95,7 +99,8 @@ def test_corrective_actions_have_one_owner(scene: Scene) -> None:
             "deadline": at(days=-1),
         },
     )
-    assert act["overdue"] is True and act["owner_agency_id"] == psc
+    assert act["overdue"] is True
+    assert act["owner_agency_id"] == psc
     both = {
         "kind": "corrective",
         "description": "d",
@@ -137,7 +142,8 @@ def test_corrective_actions_have_one_owner(scene: Scene) -> None:
         f"{url}/{act['id']}",
         {"owner_agency_id": None, "owner_user_id": user_id("psc-admin")},
     )
-    assert moved["owner_agency_id"] is None and moved["owner_user_id"] == user_id("psc-admin")
+    assert moved["owner_agency_id"] is None
+    assert moved["owner_user_id"] == user_id("psc-admin")
     assert len(get(scene, "psc-operator", f"{CASES}/{case['id']}")["corrective_actions"]) == 1
 
 
@@ -153,9 +159,7 @@ def test_timeline_merges_the_case_and_its_incidents(scene: Scene) -> None:
     assert kinds[-4:] == [("case", "created"), ("task", "added"), ("milestone", "added"), ("case", "close")]
     assert [i["kind"] for i in get(scene, "psc-operator", f"{base}/timeline?kind=task")["items"]] == ["task"]
     csv = get(scene, "psc-operator", f"{base}/timeline?format=csv")
-    assert (
-        csv.splitlines()[0] == "at,kind,action,actor,incident_id,note"
-        and len(csv.splitlines()) == len(items) + 1
-    )
+    assert csv.splitlines()[0] == "at,kind,action,actor,incident_id,note"
+    assert len(csv.splitlines()) == len(items) + 1
     refused(scene.client.get(f"{base}/timeline?kind=nope", headers=scene.h("psc-operator")), 422)
     refused(scene.client.get(f"{base}/timeline", headers=scene.h("liaison")), 404)

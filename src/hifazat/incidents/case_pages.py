@@ -5,7 +5,6 @@ them). Read through the same services as the API; every form writes through the 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -37,9 +36,6 @@ def case_of_incident(
     if case is None or stance_for(case, principal).view is None:
         return None
     return {"id": case.id, "title": case.title, "status": case.status}
-
-
-TEMPLATE_GLOBALS: dict[str, Any] = {"case_of_incident": case_of_incident}
 
 
 @router.get("/cases")

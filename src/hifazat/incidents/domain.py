@@ -18,7 +18,7 @@ DOMAIN = Domain(
     routers=(api.router, cases_api.router),
     pages=(pages.router, case_pages.router),
     templates=(pages.TEMPLATES,),
-    template_globals={**pages.TEMPLATE_GLOBALS, **case_pages.TEMPLATE_GLOBALS},
+    template_globals=pages.TEMPLATE_GLOBALS,
     jobs=(Job(case_jobs.overdue_job),),
     contributions=(
         # Reads: every role, scoped by the policy (a partner sees nothing without an agreement naming
