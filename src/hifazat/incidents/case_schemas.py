@@ -14,6 +14,17 @@ MAX_INCIDENTS = 100
 MAX_INVESTIGATORS = 50
 
 
+def distinct_ids(v: list[str] | None) -> list[str] | None:
+    """Each id once, each 1 to 36 characters (None passes: a patch that leaves the list alone)."""
+    if v is None:
+        return v
+    if len(set(v)) != len(v):
+        raise ValueError("lists an id twice")
+    if any(not i or len(i) > 36 for i in v):
+        raise ValueError("ids are 1 to 36 characters")
+    return v
+
+
 class CaseIn(Strict):
     """The lead agency is the caller's; the case lies where its first incident lies."""
 
@@ -23,14 +34,7 @@ class CaseIn(Strict):
     findings: str = Field(default="", max_length=20_000)
     root_cause: str = Field(default="", max_length=20_000)
 
-    @field_validator("incident_ids", "investigator_ids")
-    @classmethod
-    def _distinct(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise ValueError("lists an id twice")
-        if any(not i or len(i) > 36 for i in v):
-            raise ValueError("ids are 1 to 36 characters")
-        return v
+    _distinct = field_validator("incident_ids", "investigator_ids")(distinct_ids)
 
 
 class CasePatch(Strict):
@@ -41,7 +45,7 @@ class CasePatch(Strict):
     root_cause: str | None = Field(default=None, max_length=20_000)
     investigator_ids: list[Id] | None = Field(default=None, max_length=MAX_INVESTIGATORS)
 
-    _distinct = field_validator("investigator_ids")(CaseIn._distinct.__func__)  # type: ignore[attr-defined]
+    _distinct = field_validator("investigator_ids")(distinct_ids)
 
 
 class CloseIn(Strict):

@@ -211,18 +211,17 @@ def update(session: Session, case_id: str, data: CasePatch, principal: Principal
         )
     given = data.model_dump(exclude_unset=True)
     changes = {k: v for k, v in given.items() if k != "investigator_ids"}
-    for key, value in changes.items():
+    for key, value in given.items():
         if value is None:
-            raise invalid(key, "may not be cleared")
+            raise invalid(
+                key, "may not be cleared" + (": give [] for none" if key == "investigator_ids" else "")
+            )
     users = (
         staff(session, data.investigator_ids, principal, "investigator_ids") if data.investigator_ids else []
     )
     changed = set(audited_update(session, case, changes, kind=KIND, principal=principal, subject=NO_EVENT))
-    if "investigator_ids" in given:
-        if given["investigator_ids"] is None:
-            raise invalid("investigator_ids", "may not be cleared: give [] for none")
-        if _set_investigators(session, case, users, principal):
-            changed.add("investigators")
+    if "investigator_ids" in given and _set_investigators(session, case, users, principal):
+        changed.add("investigators")
     if changed:
         add_event(session, case, principal, "case", "updated", fields=sorted(changed))
         session.flush()
