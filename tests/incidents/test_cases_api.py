@@ -120,6 +120,12 @@ def test_edit_and_its_refusals(scene: Scene) -> None:
     assert [u["id"] for u in out["investigators"]] == [inv]
     refused(scene.client.patch(url, headers=scene.h("psc-admin"), json={"title": None}), 422, "title")
     refused(scene.client.patch(url, headers=scene.h("psc-admin"), json={"status": "closed"}), 422)
+    refused(
+        scene.client.patch(url, headers=scene.h("psc-admin"), json={"investigator_ids": None}),
+        422,
+        "investigator_ids",
+    )
+    assert [u["id"] for u in get(scene, "psc-admin", url)["investigators"]] == [inv]
     assert get(scene, "psc-admin", url)["status"] == "open"
 
 
