@@ -7,6 +7,7 @@ from hifazat.auth.models import AccessToken, Agency, SharingAgreement, User
 from hifazat.core.db import Base
 from hifazat.incidents import (
     case_models,  # noqa: F401
+    case_work_models,  # noqa: F401
     evidence_models,  # noqa: F401
 )
 from hifazat.incidents import models as incidents_models  # noqa: F401

@@ -66,6 +66,14 @@ MODEL_KINDS: dict[str, str | tuple[None, str]] = {
     "incident_events": "incidents",  # the incident's timeline, written with its audited change
     "evidence": "evidence",
     "evidence_custody": "evidence",  # each custody step is recorded on its item
+    # cases: the linked incidents and the investigators are recorded on the case; its work on its own kinds
+    "cases": "cases",
+    "case_incidents": "cases",
+    "case_investigators": "cases",
+    "case_events": "cases",  # the case's timeline, written with its audited change
+    "case_tasks": "case_tasks",
+    "case_milestones": "case_milestones",
+    "case_actions": "case_actions",
     # personnel
     "licences": "licences",
     "personnel": "personnel",
@@ -383,6 +391,70 @@ CASES: list[Case] = [
         url=f"{V1}/incidents/{{incident}}/notes",
         body={"note": "FIR registered"},
         eid="incident",
+    ),
+    Case(
+        "POST",
+        f"{V1}/cases",
+        ("cases", "cases"),
+        save="case",
+        why="the case, and the incidents it investigates (its entry cannot show its child rows): two entries",
+        body={"title": "Audit case", "incident_ids": ["{incident}"]},
+    ),
+    Case(
+        "PATCH",
+        f"{V1}/cases/{{case_id}}",
+        ("cases",),
+        url=f"{V1}/cases/{{case}}",
+        body={"title": "t"},
+        eid="case",
+    ),
+    *(
+        case
+        for path, kind, key, param_name, body, patch in (
+            ("tasks", "case_tasks", "case_task", "task_id", {"title": "Interview"}, {"done": True}),
+            (
+                "milestones",
+                "case_milestones",
+                "case_milestone",
+                "milestone_id",
+                {"kind": "hearing"},
+                {"title": "t"},
+            ),
+            (
+                "corrective-actions",
+                "case_actions",
+                "case_action",
+                "action_id",
+                {"kind": "preventive", "description": "Re-vet guards", "owner_user_id": "{me}"},
+                {"description": "Re-vet every guard"},
+            ),
+        )
+        for case in (
+            Case(
+                "POST",
+                f"{V1}/cases/{{case_id}}/{path}",
+                (kind,),
+                url=f"{V1}/cases/{{case}}/{path}",
+                body=body,
+                save=key,
+            ),
+            Case(
+                "PATCH",
+                f"{V1}/cases/{{case_id}}/{path}/{{{param_name}}}",
+                (kind,),
+                url=f"{V1}/cases/{{case}}/{path}/{{{key}}}",
+                body=patch,
+                eid=key,
+            ),
+        )
+    ),
+    Case(
+        "POST",
+        f"{V1}/cases/{{case_id}}/actions/{{action}}",
+        ("cases",),
+        url=f"{V1}/cases/{{case}}/actions/close",
+        body={"findings": "An insider with a licensed weapon"},
+        eid="case",
     ),
     Case(  # the SOS lane: its audit entry is linked at the end, with the alert's other rows
         "POST",

@@ -98,3 +98,20 @@ def test_the_evidence_page_shows_the_chain_and_forms_to_writers_only(scene: Scen
     assert 'id="evidence-upload"' not in html
     assert "custody-form" not in html
     assert page_as("liaison")[0] == 403  # the role never reads evidence
+
+
+def test_the_case_timeline_shows_the_custody_steps_to_evidence_readers(scene: Scene, case_id: str) -> None:  # noqa: F811
+    ev = upload(scene, case_id, PNG + b"c").json()
+    r = scene.client.post(
+        f"{V}/evidence/{ev['id']}/custody", headers=scene.h("psc-operator"), json={"action": "sealed"}
+    )
+    assert r.status_code == 201, r.text
+    lines = scene.client.get(f"{V}/cases/{case_id}/timeline?kind=evidence", headers=scene.h("psc-operator"))
+    assert lines.status_code == 200, lines.text
+    items = lines.json()["items"] if isinstance(lines.json(), dict) else lines.json()
+    assert [i["action"] for i in items] == ["custody.collected", "custody.sealed"]
+    assert {i["data"]["evidence_id"] for i in items} == {ev["id"]}
+    csv_text = scene.client.get(
+        f"{V}/cases/{case_id}/timeline?format=csv&kind=evidence", headers=scene.h("psc-operator")
+    ).text
+    assert "custody.sealed" in csv_text

@@ -162,6 +162,19 @@ BODIES: dict[str, Callable[[Ctx], dict[str, Any]]] = {
     "alerts": _alert,
     "incidents": _incident,
     "incident_action": lambda c: {"note": "matrix", "resolution": "matrix", "reason": "matrix"},
+    # cases: on the login's own incident specimen (already in a case: 409), else on none it sees (422)
+    "cases": lambda c: {
+        "title": "matrix",
+        "incident_ids": [c.specimens.get(("incidents", c.agency), "missing")],
+    },
+    "case_move": lambda c: {"findings": "matrix", "note": "matrix"},
+    "case_task": lambda c: {"title": "matrix"},
+    "case_milestone": lambda c: {"kind": "hearing", "title": "matrix"},
+    "case_corrective": lambda c: {
+        "kind": "preventive",
+        "description": "matrix",
+        "owner_agency_id": c.agency_ids[c.agency],
+    },
     "assign": _assign,
     "assignment": lambda c: {"status": "en_route"},
     "escalation_policies": lambda c: {

@@ -36,6 +36,9 @@ INCIDENT_MOVES = {
     "close": frozenset({"admin", "operator", "investigator"}),
     "dismiss": frozenset({"admin", "operator", "analyst"}),
 }
+# src/hifazat/incidents/case_stance.py: who writes to a case (its lead agency's), who reopens one.
+CASE_WRITERS = frozenset({"admin", "operator", "investigator"})
+CASE_REOPENERS = frozenset({"admin", "operator"})
 NONE: frozenset[str] = frozenset()
 THREAT_SETTERS = frozenset({"admin", "operator", "analyst"})  # src/hifazat/threat/service.py SETTERS
 # Logins holding a staff role outside a federal ministry: refused the ministry's licensing (personnel).
@@ -152,6 +155,26 @@ RELATIONS_TEXT: dict[str, str] = {
         embassy.liaison      -                -                company
     """,
     "incidents": """
+        admin                company          -                -
+        noc.operator         -                company          -
+        noc.analyst          -                company          -
+        moi.auditor          company          -                -
+        sindh.spu            sindh            company          punjab
+        sindh.responder      sindh            company          punjab
+        police.investigator  sindh            company          punjab
+        isb.police           -                -                company
+        punjab.spu           punjab           -                company
+        balochistan.police   -                -                company
+        army.ssd             -                -                company
+        army.qrf             -                -                company
+        shield.manager       shield           -                company
+        shield.guard         shield           -                company
+        sentinel.manager     -                -                company
+        company.security     company          -                sindh
+        embassy.liaison      -                -                company
+    """,
+    # The specimens are cases the makers open on their own incidents: seen as those incidents are.
+    "cases": """
         admin                company          -                -
         noc.operator         -                company          -
         noc.analyst          -                company          -
@@ -763,6 +786,49 @@ ROWS: tuple[Row, ...] = (
     ),
     # --- movements (the list; the records themselves: ELSEWHERE until the demo seeds movements)
     collection("GET", f"{V}/movements"),
+    # --- cases (src/hifazat/incidents/case_stance.py): read as their incidents are; only the lead agency's
+    # staff write, so the national centre and the province it lies in (every shared cell) are refused.
+    # Opening one on the login's own incident answers 409 there: the specimen's case already holds it.
+    collection("POST", f"{V}/cases", CASE_WRITERS, own="allow", body="cases"),
+    collection("GET", f"{V}/cases"),
+    read(f"{V}/cases/{{case_id}}", "cases"),
+    read(f"{V}/cases/{{case_id}}/timeline", "cases"),
+    *(
+        read(f"{V}/cases/{{case_id}}/{path}", "cases")
+        for path in ("tasks", "milestones", "corrective-actions")
+    ),
+    write("PATCH", f"{V}/cases/{{case_id}}", "cases", CASE_WRITERS, body="empty"),
+    *(
+        write(
+            "POST",
+            f"{V}/cases/{{case_id}}/actions/{{action}}",
+            "cases",
+            roles,
+            shared="stop",  # the state is judged before the stake: 409 or 403, never carried out
+            params={"action": action},
+            body="case_move",
+        )
+        for action, roles in (("close", CASE_WRITERS), ("reopen", CASE_REOPENERS))
+    ),
+    *(
+        row
+        for path, group, param, body in (
+            ("tasks", "case_tasks", "task_id", "case_task"),
+            ("milestones", "case_milestones", "milestone_id", "case_milestone"),
+            ("corrective-actions", "case_actions", "action_id", "case_corrective"),
+        )
+        for row in (
+            write("POST", f"{V}/cases/{{case_id}}/{path}", "cases", CASE_WRITERS, body=body),
+            write(
+                "PATCH",
+                f"{V}/cases/{{case_id}}/{path}/{{{param}}}",
+                "cases",
+                CASE_WRITERS,
+                params={param: group},
+                body="empty",
+            ),
+        )
+    ),
     collection("GET", f"{V}/cap/feed.atom"),
     collection("GET", "/cap/feed.atom"),
     collection("POST", f"{V}/escalation-policies", ADMIN, body="escalation_policies"),
@@ -827,6 +893,8 @@ PAGES: tuple[str, ...] = (
     "/incidents/new",
     "/incidents/{incident_id}",
     "/cases/{case_id}/evidence",
+    "/cases",
+    "/cases/{case_id}",
     "/webhooks",
     "/webhooks/new",
     "/webhooks/{entity_id}",

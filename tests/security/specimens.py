@@ -147,6 +147,21 @@ def make(client: TestClient, headers: dict[str, dict[str, str]], found: Specimen
             "/api/v1/incidents",
             {"type": "crime", "lat": lat, "lon": lon, "summary": f"{key} incident"},
         )
+        case = _post(
+            client, h, "/api/v1/cases", {"title": f"{key} case", "incident_ids": [out[("incidents", key)]]}
+        )
+        out[("cases", key)] = case
+        owner = found[("agencies", key)]
+        for group, path, body in (
+            ("case_tasks", "tasks", {"title": f"{key} task"}),
+            ("case_milestones", "milestones", {"kind": "other", "title": f"{key} milestone"}),
+            (
+                "case_actions",
+                "corrective-actions",
+                {"kind": "corrective", "description": key, "owner_agency_id": owner},
+            ),
+        ):
+            out[(group, key)] = _post(client, h, f"/api/v1/cases/{case}/{path}", body)
         unit = found.get(("units", key))
         if unit is not None:
             out[("escorts", key)] = _post(

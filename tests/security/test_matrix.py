@@ -84,6 +84,9 @@ def test_every_endpoint_has_a_row() -> None:
     assert not stale, f"rows for endpoints the app no longer serves: {stale}"
 
 
+RECORD_PARAMS = ("assignments", "case_tasks", "case_milestones", "case_actions")
+
+
 def _permitted(row: Row, login: str) -> bool:
     return bool(row.who & set(LOGINS[login]))
 
@@ -97,8 +100,8 @@ def _call(m: Matrix, row: Row, login: str, target: str | None, key: str | None) 
             values[name] = target or MISSING_ID
             continue
         value = row.params[name]
-        if value == "assignments":
-            value = m.specimens.get(("assignments", key or ""), MISSING_ID)
+        if value in RECORD_PARAMS:  # a record under the specimen (its assignment, its case's task)
+            value = m.specimens.get((value, key or ""), MISSING_ID)
         values[name] = value
     url = path.format(**values)
     ctx = Ctx(login, m.specimens, m.agency_ids, key)

@@ -34,6 +34,7 @@ from hifazat.auth.models import Agency, SharingAgreement, User
 from hifazat.auth.policy import Principal, system_actor
 from hifazat.auth.schemas import AgencyIn, AgreementIn, UserIn
 from hifazat.config import get_settings
+from hifazat.demo import cases as demo_cases
 from hifazat.demo import duties as demo_duties
 from hifazat.demo import incidents as demo_incidents
 from hifazat.demo import personnel as demo_personnel
@@ -354,6 +355,7 @@ def load(session: Session, *, password: str) -> list[tuple[str, str]]:
         loader.policy(policy)
     demo_zones.load(session, loader.actor, loader.agencies)  # a convoy corridor, a red zone
     demo_incidents.load(session, loader.actor, loader.agencies, loader.sites)
+    demo_cases.load(session, loader.agencies)  # the case on the seed shooting
     demo_personnel.load(session, loader.agencies, loader.agencies[ROOT])  # licences, guards, checks
     demo_duties.load(session, loader.agencies, loader.sites)  # a week at Port Qasim, one refused
     return [(u.username, u.what) for u in USERS]

@@ -20,6 +20,7 @@ from hifazat.auth.web_session import PageUser, problem_page, render
 from hifazat.core.errors import Problem
 from hifazat.core.validators import PROVINCES
 from hifazat.incidents import lifecycle, service, timeline
+from hifazat.incidents.case_pages import case_of_incident
 from hifazat.incidents.models import Incident, IncidentStatus, IncidentType, Outcome, Role
 from hifazat.incidents.stance import WRITERS
 from hifazat.incidents.writing import TYPE_OF_ALERT
@@ -160,4 +161,5 @@ def incident_page(
         timeline=timeline.timeline(session, incident, principal) if full else [],
         moves=[a for a in data["actions"] if a in lifecycle.ACTIONS],
         may=set(data["actions"]),
+        linked_case=case_of_incident(session, principal, incident.id) if full else None,
     )
