@@ -515,10 +515,10 @@ ELSEWHERE: dict[tuple[str, str], str] = {
         "/api/v1/positions",
     ): "tests/tracking/ (device-scoped batches), tests/security/test_openapi_fuzz.py",
     ("POST", "/api/v1/sms/inbound"): "tests/alerts/test_sms_polls.py (gateway-signed, no user)",
-    # Evidence hangs off a case and the demo holds no case yet (the case API is being built): until it
-    # does, who may read and write is driven by tests/incidents/test_evidence_access.py.
+    # The demo's case holds no evidence (no specimen to read or hand on): who may upload, read and record
+    # custody is driven by tests/incidents/test_evidence_access.py until the demo seeds an item.
     **{
-        (method, f"/api/v1{path}"): "tests/incidents/test_evidence_access.py (no case in the demo yet)"
+        (method, f"/api/v1{path}"): "tests/incidents/test_evidence_access.py (no evidence in the demo)"
         for method, path in (
             ("POST", "/cases/{case_id}/evidence"),
             ("GET", "/cases/{case_id}/evidence"),
