@@ -38,6 +38,7 @@ from hifazat.demo import cases as demo_cases
 from hifazat.demo import duties as demo_duties
 from hifazat.demo import incidents as demo_incidents
 from hifazat.demo import personnel as demo_personnel
+from hifazat.demo import threat_levels as demo_threat_levels
 from hifazat.demo import zones as demo_zones
 from hifazat.demo.data_organisations import AGENCIES, AGREEMENTS, POLICIES, PROJECTS, USERS
 from hifazat.demo.data_registry import PERSONS, SITES, UNITS, VEHICLES
@@ -358,4 +359,5 @@ def load(session: Session, *, password: str) -> list[tuple[str, str]]:
     demo_cases.load(session, loader.agencies)  # the case on the seed shooting
     demo_personnel.load(session, loader.agencies, loader.agencies[ROOT])  # licences, guards, checks
     demo_duties.load(session, loader.agencies, loader.sites)  # a week at Port Qasim, one refused
+    demo_threat_levels.load(session, loader.agencies[ROOT])  # the story's districts
     return [(u.username, u.what) for u in USERS]
