@@ -12,7 +12,7 @@ from hifazat.auth.acting import Stance
 from hifazat.auth.policy import Principal, require
 from hifazat.config import get_settings
 from hifazat.core.db import utcnow
-from hifazat.core.errors import Problem, forbidden, invalid
+from hifazat.core.errors import Problem, forbidden, illegal_move, invalid
 from hifazat.platform.audit.writes import audited_transition
 
 
@@ -68,15 +68,7 @@ def _allowed(alert: Alert, action: str, principal: Principal, stance: Stance | N
     t = lifecycle.lookup(current, action)
     if t is None:
         allowed = lifecycle.allowed_actions(current)
-        raise Problem(
-            409,
-            "Conflict",
-            f"cannot {action} an alert that is {current}"
-            + (f"; allowed now: {', '.join(allowed)}" if allowed else "; it admits no action now"),
-            errors=[{"field": "status", "reason": f"alert is {current}"}],
-            current_state=current,
-            allowed_actions=allowed,
-        )
+        raise illegal_move("an alert", action, current, allowed)
     if stance is not None:
         if not principal.has(*t.roles):
             raise forbidden(f"{action} on an alert needs one of the roles: {', '.join(sorted(t.roles))}")

@@ -69,6 +69,19 @@ def conflict(detail: str, field: str | None = None) -> Problem:
     return Problem(409, "Conflict", detail, errors=errors)
 
 
+def illegal_move(noun: str, action: str, current: str, allowed: list[str]) -> Problem:
+    """409 for a lifecycle move the record's state does not admit, naming the moves it does ("an alert")."""
+    return Problem(
+        409,
+        "Conflict",
+        f"cannot {action} {noun} that is {current}"
+        + (f"; allowed now: {', '.join(allowed)}" if allowed else "; it admits no action now"),
+        errors=[{"field": "status", "reason": f"{noun.split(' ', 1)[1]} is {current}"}],
+        current_state=current,
+        allowed_actions=allowed,
+    )
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """The database could not be reached, lost the connection or refused the work for now (a pool
     exhausted, a lock timeout): an outage to wait out, not a bug to trace."""

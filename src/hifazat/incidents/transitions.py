@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from hifazat.auth.policy import Principal, require
 from hifazat.core.db import utcnow
-from hifazat.core.errors import Problem, forbidden, invalid
+from hifazat.core.errors import forbidden, illegal_move, invalid
 from hifazat.incidents import lifecycle, service
 from hifazat.incidents.models import Incident, IncidentEvent
 from hifazat.incidents.schemas import ActionIn
@@ -33,15 +33,7 @@ def transition(
     t = lifecycle.lookup(current, action)
     if t is None:
         allowed = lifecycle.allowed_actions(current)
-        raise Problem(
-            409,
-            "Conflict",
-            f"cannot {action} an incident that is {current}"
-            + (f"; allowed now: {', '.join(allowed)}" if allowed else "; it admits no action now"),
-            errors=[{"field": "status", "reason": f"incident is {current}"}],
-            current_state=current,
-            allowed_actions=allowed,
-        )
+        raise illegal_move("an incident", action, current, allowed)
     if not stance.allows(action):
         how = ", ".join(sorted(stance.relations)) or "no stake"
         raise forbidden(f"your agency's stake in this incident ({how}) and your roles do not allow {action}")

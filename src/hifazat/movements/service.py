@@ -12,7 +12,7 @@ from hifazat.auth.access import get_visible, visible_select
 from hifazat.auth.models import Agency
 from hifazat.auth.policy import Fields, Principal, View, can_write_agency, in_jurisdiction, require
 from hifazat.core.db import utcnow
-from hifazat.core.errors import Problem, forbidden, invalid
+from hifazat.core.errors import Problem, forbidden, illegal_move, invalid
 from hifazat.core.pagination import paginate
 from hifazat.core.scope import Scope, ScopedColumns
 from hifazat.movements import evaluation, lifecycle, protocol, route
@@ -166,15 +166,7 @@ def transition(
     t = lifecycle.lookup(current, action)
     if t is None:
         allowed = lifecycle.allowed_actions(current)
-        raise Problem(
-            409,
-            "Conflict",
-            f"cannot {action} a movement that is {current}"
-            + (f"; allowed now: {', '.join(allowed)}" if allowed else "; it admits no action now"),
-            errors=[{"field": "status", "reason": f"movement is {current}"}],
-            current_state=current,
-            allowed_actions=allowed,
-        )
+        raise illegal_move("a movement", action, current, allowed)
     if not may(row, view, principal, action):
         who = "the requesting agency" if t.by == "requester" else "the authorities of the route's districts"
         raise forbidden(f"only {who} may {action} this movement")
